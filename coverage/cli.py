@@ -1,0 +1,170 @@
+"""The ``svcov`` command line: parse arguments, set up logging and progress, call the pipeline, turn errors into
+messages. Nothing imports this module.
+
+Exit status: 0 success, 1 a problem with the inputs or settings (the message says what to fix), 2 wrong
+arguments or an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .config import load_config, default_config_path
+from .errors import InputError, SvcovError, ValidationFailed
+
+log = logging.getLogger("coverage.cli")
+
+DESCRIPTION = """svcov: 15 分钟社区服务圈覆盖分析、布局规则检查与选址 (15-minute service coverage, layout rules, siting).
+
+常用 (common):
+  svcov validate                      检查默认配置的全部输入 (check every input of the default config)
+  svcov validate --facilities 名册.xlsx --coords gcj02
+                                      检查一个设施名册 (check one register; coordinates from Amap)
+  svcov run                           运行全部分析, 写到 outputs/ (run everything, write to outputs/)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="svcov", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"svcov {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令 (command)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", "-c", type=Path, default=None,
+                        help="运行配置 YAML (run configuration); 默认 data/config/songjiang.yaml")
+    common.add_argument("-v", "--verbose", action="store_true", help="显示调试信息 (debug logging)")
+    common.add_argument("-q", "--quiet", action="store_true", help="只显示警告和错误 (warnings and errors only)")
+    _add_validate(sub, common)
+    _add_run(sub, common)
+    return parser
+
+
+def _add_validate(sub, common) -> None:
+    p = sub.add_parser("validate", parents=[common], help="检查输入数据, 不写任何文件 (check inputs; writes nothing)",
+                       description="检查输入文件, 一次列出每个文件的全部问题 (行、列、值、如何修改)。有错误时退出码为 1。")
+    p.add_argument("--facilities", nargs="+", type=Path, metavar="FILE",
+                   help="只检查这些设施文件 (CSV/XLSX/GeoJSON/GPKG/SHP)")
+    p.add_argument("--coords", metavar="SYS", help="--facilities 的坐标系: wgs84、gcj02 (高德/腾讯)、bd09 (百度)")
+    p.add_argument("--boundaries", type=Path, metavar="FILE", help="只检查这个街镇边界文件")
+    p.set_defaults(func=_cmd_validate)
+
+
+def _add_run(sub, common) -> None:
+    p = sub.add_parser("run", parents=[common], help="运行全部分析并写出结果 (run and write outputs)",
+                       description="读取配置中的全部输入, 运行分析, 把结果写入运行文件夹 (默认 outputs/<run_name>)。"
+                                   "失败时不会留下写了一半的文件。")
+    p.add_argument("--out", type=Path, metavar="DIR", help="运行文件夹 (默认 outputs/<run_name>)")
+    p.set_defaults(func=_cmd_run)
+
+
+def _setup_logging(args) -> None:
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if args.verbose
+                                           else "%(message)s"))
+    root = logging.getLogger("coverage")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _config(args):
+    path = args.config or default_config_path()
+    log.debug("config: %s", path)
+    return load_config(path)
+
+
+def _print_warnings(problems, limit: int = 20) -> None:
+    warnings = [p for p in problems if p.severity != "error"]
+    if not warnings:
+        return
+    by_file: dict[str, list] = {}
+    for w in warnings:
+        by_file.setdefault(w.file, []).append(w)
+    for file, items in by_file.items():
+        print(f"文件 {file} 有 {len(items)} 个警告 (warnings):", file=sys.stderr)
+        for w in items[:limit]:
+            print(w.format(), file=sys.stderr)
+        if len(items) > limit:
+            print(f"  ... 另有 {len(items) - limit} 个警告 ({len(items) - limit} more)", file=sys.stderr)
+
+
+def _cmd_validate(args) -> int:
+    from .data.boundaries import load_boundaries
+    from .data.facilities import load_facilities
+    from .pipeline import load_inputs
+
+    config = _config(args)
+    if args.boundaries and not args.facilities:
+        b = load_boundaries(args.boundaries, crs_metric=config.crs_metric)
+        print(f"通过 (OK): {args.boundaries}: {len(b)} 个街镇, 面积合计 {b['area_km2'].sum():.1f} 平方公里")
+        return 0
+    if args.facilities:
+        boundaries = load_boundaries(args.boundaries or config.boundaries, crs_metric=config.crs_metric)
+        errors = []
+        for path in args.facilities:
+            try:
+                frame = load_facilities(path, config.facility_types, boundaries, coord_system=args.coords)
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            _print_warnings(frame.attrs.get("problems", []))
+            counts = frame["type_name_zh"].value_counts()
+            print(f"通过 (OK): {path}: {len(frame)} 条记录 ("
+                  + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
+        if errors:
+            raise ValidationFailed(errors)
+        return 0
+    inputs = load_inputs(config)
+    _print_warnings(inputs.warnings)
+    print(f"通过 (OK): {config.path}: {len(inputs.boundaries)} 个街镇, {len(inputs.facilities)} 个设施, "
+          f"{len(inputs.demand)} 个人口网格/点 (0-3 岁 {inputs.demand['pop_0_3'].sum():,.0f} 人"
+          f"{', 估算' if inputs.population_is_estimate else ''})")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from .pipeline import run
+
+    config = _config(args)
+    start = time.perf_counter()
+    steps = [0]
+
+    def progress(message: str) -> None:
+        steps[0] += 1
+        print(f"[{steps[0]}] {message} ... ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+
+    result = run(config, out_dir=args.out, progress=progress)
+    _print_warnings(result.inputs.warnings)
+    print(f"完成 (done) in {time.perf_counter() - start:.1f} s: {result.out_dir}")
+    for path in sorted(result.out_dir.rglob("*")):
+        if path.is_file():
+            print(f"  {path.relative_to(result.out_dir).as_posix()}  ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``svcov`` and ``python -m coverage``; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    _setup_logging(args)
+    try:
+        return args.func(args)
+    except SvcovError as exc:
+        print(f"错误 (error): {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断 (interrupted); 没有写出不完整的文件。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

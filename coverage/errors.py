@@ -1,0 +1,202 @@
+"""Exception hierarchy and the `Problem` record every validator reports.
+
+Every error the tool raises on purpose derives from :class:`SvcovError`; errors about user input also derive
+from :class:`ValueError`, so callers that only know the standard library can still catch them (as in osmnx
+and r5py). An :class:`InputError` carries *all* problems found in one file, each naming the file, the row
+(as Excel shows it: the header is row 1), the column, the value, what is wrong and how to fix it.
+
+Messages are in Chinese first (the bureau's analysts read Chinese), each followed by an English gloss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = [
+    "SvcovError",
+    "InputError",
+    "ConfigError",
+    "MissingColumnError",
+    "NoCrsError",
+    "NonUniqueIDError",
+    "RuleFileError",
+    "ValidationFailed",
+    "NetworkError",
+    "InfeasibleError",
+    "OutputError",
+    "Problem",
+    "ProblemList",
+]
+
+MAX_PROBLEMS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input.
+
+    Attributes
+    ----------
+    file
+        Path of the input file (or config file) as the user gave it.
+    message_zh, message_en
+        What is wrong and how to fix it, in Chinese and in English.
+    row
+        Row number as a spreadsheet shows it (header = 1, first record = 2); ``None`` for file-level problems.
+    column
+        Column name as it appears in the file; ``None`` if the problem is not about one column.
+    value
+        The offending value, as read.
+    severity
+        ``"error"`` stops the run; ``"warning"`` is reported and the run goes on.
+    """
+
+    file: str
+    message_zh: str
+    message_en: str
+    row: int | None = None
+    column: str | None = None
+    value: object = None
+    severity: str = "error"
+
+    def location_zh(self) -> str:
+        parts = []
+        if self.row is not None:
+            parts.append(f"第 {self.row} 行")
+        if self.column is not None:
+            parts.append(f"列「{self.column}」")
+        if self.value is not None:
+            parts.append(f"值 {_show(self.value)}")
+        return ", ".join(parts)
+
+    def format(self) -> str:
+        loc = self.location_zh()
+        head = f"{loc}: " if loc else ""
+        tag = "" if self.severity == "error" else "[警告 warning] "
+        return f"  - {tag}{head}{self.message_zh}\n    ({self.message_en})"
+
+
+def _show(value: object) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@dataclass
+class ProblemList:
+    """Collects problems of one file so they can be reported together.
+
+    Parameters
+    ----------
+    file
+        The file the problems belong to.
+    """
+
+    file: str
+    problems: list[Problem] = field(default_factory=list)
+    #: Row number of the record with index 0: 2 for spreadsheets (row 1 is the header), 1 for GIS layers.
+    row_base: int = 2
+
+    def add(self, message_zh: str, message_en: str, *, row: int | None = None, column: str | None = None,
+            value: object = None, severity: str = "error") -> None:
+        self.problems.append(Problem(str(self.file), message_zh, message_en, row, column, value, severity))
+
+    def warn(self, message_zh: str, message_en: str, **where) -> None:
+        self.add(message_zh, message_en, severity="warning", **where)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+    def raise_if_errors(self, error_class: type[InputError] | None = None) -> None:
+        """Raise one :class:`InputError` listing every problem, if any is an error."""
+        if self.errors:
+            cls = error_class or InputError
+            raise cls(self.file, self.problems)
+
+
+class SvcovError(Exception):
+    """Base class of every error this tool raises on purpose."""
+
+
+class InputError(SvcovError, ValueError):
+    """One input file has problems; ``problems`` lists all of them.
+
+    Parameters
+    ----------
+    file
+        The input file.
+    problems
+        Every problem found (errors and warnings).
+    """
+
+    def __init__(self, file: str | Path, problems: list[Problem]):
+        self.file = str(file)
+        self.problems = list(problems)
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        errors = [p for p in self.problems if p.severity == "error"]
+        warnings = [p for p in self.problems if p.severity != "error"]
+        head = (f"文件 {self.file} 有 {len(errors)} 个错误"
+                + (f"、{len(warnings)} 个警告" if warnings else "")
+                + f" (file {self.file}: {len(errors)} error(s)"
+                + (f", {len(warnings)} warning(s)" if warnings else "") + "):")
+        shown = (errors + warnings)[:MAX_PROBLEMS_SHOWN]
+        lines = [head] + [p.format() for p in shown]
+        hidden = len(self.problems) - len(shown)
+        if hidden > 0:
+            lines.append(f"  ... 另有 {hidden} 个问题未列出 ({hidden} more not shown)")
+        return "\n".join(lines)
+
+
+class ConfigError(InputError):
+    """The run's YAML configuration (or a setting passed to a function) is wrong."""
+
+
+class MissingColumnError(InputError):
+    """A required column is missing from an input table."""
+
+
+class NoCrsError(InputError):
+    """A spatial input has no coordinate reference system."""
+
+
+class NonUniqueIDError(InputError):
+    """Identifiers that must be unique are repeated."""
+
+
+class RuleFileError(InputError):
+    """The layout-rule file is wrong (unknown type, measure or field...)."""
+
+
+class ValidationFailed(SvcovError, ValueError):
+    """Several input files have problems; ``errors`` holds one :class:`InputError` per file."""
+
+    def __init__(self, errors: list[InputError]):
+        self.errors = list(errors)
+        n = sum(len([p for p in e.problems if p.severity == "error"]) for e in self.errors)
+        head = f"输入数据有 {n} 个错误, 涉及 {len(self.errors)} 个文件; 没有写出任何结果 ({n} error(s) in {len(self.errors)} file(s); nothing was written):"
+        super().__init__("\n\n".join([head] + [str(e) for e in self.errors]))
+
+
+class NetworkError(SvcovError, ValueError):
+    """The road network cannot be loaded or used."""
+
+
+class InfeasibleError(SvcovError, ValueError):
+    """An optimisation model has no feasible solution; the message explains it in numbers."""
+
+
+class OutputError(SvcovError, OSError):
+    """An output cannot be written."""
+
+
+def single_problem(cls: type[InputError], file: str | Path, message_zh: str, message_en: str,
+                   **where) -> InputError:
+    """Build an :class:`InputError` (or subclass) with one problem: a shortcut for file-level errors."""
+    return cls(file, [Problem(str(file), message_zh, message_en, **where)])
