@@ -29,7 +29,8 @@ from .readers import is_table, read_table, read_vector
 from .validation import (check_unique, excel_row, normalise_header, parse_bools, parse_numbers, parse_years,
                          resolve_columns)
 
-__all__ = ["load_facilities", "read_facility_records", "combine_facilities", "FACILITY_ALIASES", "FACILITY_COLUMNS"]
+__all__ = ["load_facilities", "read_facility_records", "combine_facilities", "open_in_year", "FACILITY_ALIASES",
+           "FACILITY_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -355,3 +356,20 @@ def combine_facilities(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     dup = out["facility_id"].duplicated(keep=False)
     out.loc[dup, "facility_id"] = out.loc[dup, "source_file"] + ":" + out.loc[dup, "facility_id"]
     return gpd.GeoDataFrame(out, geometry="geometry", crs=frames[0].crs)
+
+
+def open_in_year(facilities: pd.DataFrame, year: int) -> pd.Series:
+    """Which facilities are open in ``year``: opened in or before it (or unknown) and not closed by then.
+
+    A missing ``opened_year`` counts as "open throughout" (the facility existed before the data began); rules that
+    need the opening year (e.g. "new in the year") report 数据不足 for such records instead.
+
+    Returns
+    -------
+    Series of bool, same index as ``facilities``.
+    """
+    opened = facilities["opened_year"]
+    closed = facilities["closed_year"]
+    ok_open = opened.isna() | (opened <= year)
+    ok_closed = closed.isna() | (closed > year)
+    return (ok_open & ok_closed).fillna(False).astype(bool)
