@@ -59,11 +59,13 @@ class Problem:
     column: str | None = None
     value: object = None
     severity: str = "error"
+    #: ``"row"`` (spreadsheet row) or ``"feature"`` (feature number in a GIS layer).
+    row_kind: str = "row"
 
     def location_zh(self) -> str:
         parts = []
         if self.row is not None:
-            parts.append(f"第 {self.row} 行")
+            parts.append(f"第 {self.row} 行" if self.row_kind == "row" else f"第 {self.row} 个要素")
         if self.column is not None:
             parts.append(f"列「{self.column}」")
         if self.value is not None:
@@ -99,7 +101,8 @@ class ProblemList:
 
     def add(self, message_zh: str, message_en: str, *, row: int | None = None, column: str | None = None,
             value: object = None, severity: str = "error") -> None:
-        self.problems.append(Problem(str(self.file), message_zh, message_en, row, column, value, severity))
+        kind = "row" if self.row_base != 1 else "feature"
+        self.problems.append(Problem(str(self.file), message_zh, message_en, row, column, value, severity, kind))
 
     def warn(self, message_zh: str, message_en: str, **where) -> None:
         self.add(message_zh, message_en, severity="warning", **where)
@@ -140,8 +143,11 @@ class InputError(SvcovError, ValueError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        errors = [p for p in self.problems if p.severity == "error"]
-        warnings = [p for p in self.problems if p.severity != "error"]
+        def order(p: Problem) -> tuple:
+            return (p.row is not None, p.row or 0)
+
+        errors = sorted((p for p in self.problems if p.severity == "error"), key=order)
+        warnings = sorted((p for p in self.problems if p.severity != "error"), key=order)
         head = (f"文件 {self.file} 有 {len(errors)} 个错误"
                 + (f"、{len(warnings)} 个警告" if warnings else "")
                 + f" (file {self.file}: {len(errors)} error(s)"

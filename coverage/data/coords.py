@@ -3,8 +3,8 @@
 Coordinates picked on Amap or Tencent maps are GCJ-02 ("火星坐标"), shifted from WGS-84 by a published
 obfuscation formula (roughly 300-700 m in Shanghai); Baidu adds a second shift (BD-09). The forward formulas are
 the widely used public ones (Krasovsky semi-major axis 6,378,245 m; as in github wandergis/coordtransform and
-googollee/eviltransform). GCJ-02 → WGS-84 has no closed form: it is inverted here by fixed-point iteration to
-below 1e-9 degrees (about 0.1 mm).
+googollee/eviltransform). GCJ-02 → WGS-84 and BD-09 → GCJ-02 are inverted here by fixed-point iteration to
+below 1e-9 degrees (about 0.1 mm), instead of the usual one-step approximations (errors of 0.1 m to 2 m).
 
 All functions are vectorised over NumPy arrays and take **longitude first**.
 Points outside mainland China are returned unchanged, as every implementation does.
@@ -102,13 +102,25 @@ def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def bd09_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
-    """BD-09 → GCJ-02 (degrees), the published approximate inverse (error below 1e-6 degrees)."""
-    lon, lat = _arrays(lon, lat)
+def _bd09_to_gcj02_approx(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = lon - 0.0065, lat - 0.006
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
     return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_gcj02(lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 → GCJ-02 (degrees): the published approximate inverse (error ~1e-6 degrees, 0.1 m), refined by
+    fixed-point iteration until :func:`gcj02_to_bd09` gives the input back to ``tol_deg``."""
+    lon, lat = _arrays(lon, lat)
+    glon, glat = _bd09_to_gcj02_approx(lon, lat)
+    for _ in range(max_iter):
+        blon, blat = gcj02_to_bd09(glon, glat)
+        elon, elat = blon - lon, blat - lat
+        glon, glat = glon - elon, glat - elat
+        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
+            break
+    return glon, glat
 
 
 def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:

@@ -149,7 +149,8 @@ def _finish(points: gpd.GeoSeries, pop_0_3: np.ndarray, pop_total: np.ndarray, i
             boundaries: gpd.GeoDataFrame, is_estimate: bool, cell_size_m: float, path: Path,
             p: ProblemList) -> gpd.GeoDataFrame:
     points = points.to_crs(boundaries.crs)
-    where = assign_jiezhen(points, boundaries, tolerance_m=0.0)
+    # points in the slivers between neighbouring 街镇 (or just outside the simplified outline) go to the nearest
+    where = assign_jiezhen(points, boundaries, tolerance_m=settings.boundary_tolerance_m)
     inside = (where["how"] != "outside").to_numpy()
     if not inside.any():
         bx = boundaries.to_crs(settings.wgs84).total_bounds.round(3)

@@ -17,7 +17,7 @@ from ..errors import InputError, NoCrsError, Problem
 
 __all__ = ["TABLE_SUFFIXES", "VECTOR_SUFFIXES", "read_table", "read_vector", "is_table", "FIRST_DATA_ROW"]
 
-TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+TABLE_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls")
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".gml")
 #: Spreadsheet row number of the first record (row 1 is the header).
 FIRST_DATA_ROW = 2

@@ -88,19 +88,27 @@ def resolve_columns(columns: Iterable[str], aliases: Mapping[str, tuple[str, ...
         if canonical in found:
             continue
         spellings = (canonical, *aliases.get(canonical, ()))
-        unused = [c for c in columns if c not in used]
-        close = difflib.get_close_matches(normalise_header(spellings[1] if len(spellings) > 1 else canonical),
-                                          [normalise_header(c) for c in unused], n=1, cutoff=0.5)
+        guess = _closest_header([c for c in columns if c not in used], spellings)
         hint_zh = hint_en = ""
-        if close:
-            guess = by_norm[close[0]]
-            hint_zh, hint_en = f" 列「{guess}」是不是指它?", f" Is column {guess!r} meant to be it?"
+        if guess is not None:
+            hint_zh, hint_en = f"列「{guess}」是不是指它? ", f" Is column {guess!r} meant to be it?"
         shown = "、".join(spellings[:6])
         p.add(f"缺少必需的列「{canonical}」(可用的列名: {shown})。{hint_zh}请添加该列或在配置 columns 中指定对应列。",
               f"missing required column {canonical!r} (accepted names: {', '.join(spellings[:6])}).{hint_en} "
               f"Add it, or map it under 'columns' in the config",
               column=canonical)
     return found
+
+
+def _closest_header(unused: list[str], spellings: tuple[str, ...], cutoff: float = 0.6) -> str | None:
+    """The unused header most similar to any accepted spelling (a likely typo), if similar enough."""
+    best, best_ratio = None, cutoff
+    for column in unused:
+        for name in spellings:
+            ratio = difflib.SequenceMatcher(None, normalise_header(column), normalise_header(name)).ratio()
+            if ratio > best_ratio:
+                best, best_ratio = column, ratio
+    return best
 
 
 def _is_missing(value: object) -> bool:

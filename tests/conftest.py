@@ -1,0 +1,37 @@
+"""Shared fixtures: the bundled Songjiang configuration and its loaded inputs (loaded once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).resolve().parent / "data"
+SONGJIANG_CONFIG = ROOT / "data" / "config" / "songjiang.yaml"
+
+
+@pytest.fixture(scope="session")
+def songjiang_config():
+    from coverage.config import load_config
+
+    return load_config(SONGJIANG_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def songjiang_boundaries(songjiang_config):
+    from coverage.data.boundaries import load_boundaries
+
+    return load_boundaries(songjiang_config.boundaries, crs_metric=songjiang_config.crs_metric)
+
+
+@pytest.fixture(scope="session")
+def songjiang_inputs(songjiang_config):
+    from coverage.pipeline import load_inputs
+
+    return load_inputs(songjiang_config)
+
+
+@pytest.fixture(scope="session")
+def facility_types(songjiang_config):
+    return songjiang_config.facility_types
