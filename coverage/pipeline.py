@@ -25,7 +25,8 @@ from .outputs.tables import write_layers, write_table
 from .outputs.writer import RunFolder
 from .rules.evaluate import evaluate_rules
 from .rules.spec import RuleSet, load_rules
-from .rules.tables import RULE_STATUS_LABELS_ZH, RULE_SUMMARY_LABELS_ZH, rule_notes, rule_pivot, rule_summary
+from .rules.tables import (RULE_STATUS_LABELS_ZH, RULE_SUMMARY_LABELS_ZH, rule_notes, rule_pivot, rule_progress,
+                           rule_summary)
 
 __all__ = ["LoadedInputs", "RunResult", "CheckResult", "load_inputs", "run", "data_notes", "load_run_rules",
            "check_rules", "write_rule_tables", "check"]
@@ -245,13 +246,16 @@ def check_rules(inputs: LoadedInputs, rules: RuleSet, *, coverage: pd.DataFrame 
 
 def write_rule_tables(status: pd.DataFrame, rules: RuleSet, year: int, folder: Path, *,
                       notes: list[str] | tuple[str, ...] = ()) -> list[Path]:
-    """Write ``rule_status`` (every year), ``rule_pivot_<year>`` and ``rule_summary`` as CSV and XLSX in ``folder``."""
+    """Write the rule tables as CSV and XLSX in ``folder``: ``rule_status`` (every rule, unit and year),
+    ``rule_pivot_<year>`` (街镇 × rule in ``year``), ``rule_progress`` (rule × year) and ``rule_summary``."""
     folder = Path(folder)
     all_notes = rule_notes(rules) + list(notes)
     written = write_table(status, folder / "rule_status", labels=RULE_STATUS_LABELS_ZH, sheet_name="布局规则检查",
                           notes=all_notes, float_digits=4)
     written += write_table(rule_pivot(status, year), folder / f"rule_pivot_{year}",
                            sheet_name=f"{year}年街镇布局规则", notes=all_notes)
+    written += write_table(rule_progress(status), folder / "rule_progress", labels=RULE_STATUS_LABELS_ZH,
+                           sheet_name="逐年进展", notes=all_notes)
     written += write_table(rule_summary(status), folder / "rule_summary", labels=RULE_SUMMARY_LABELS_ZH,
                            sheet_name="规则达标汇总", notes=all_notes)
     return written

@@ -212,28 +212,36 @@ def _numerator(frame: pd.DataFrame, num: Selection) -> tuple[np.ndarray, np.ndar
 
 
 def share(rule: Rule, ctx: Context, code: str | None) -> Finding:
-    """Share of the selected facilities that meet the rule's ``numerator``."""
+    """Share of the selected facilities that meet the rule's ``numerator``.
+
+    Bounds: the lowest share counts unknown numerator values as "no" and adds the possible members that are not
+    known to say "yes"; the highest does the opposite. No member at all is a vacuous pass (nothing to check).
+    """
     sel = rule.select
     frame = ctx.candidates(sel, code)
     certain, uncertain, fields = _membership(frame, sel, ctx)
     state = ctx.state(sel.types)
     members = frame[certain.to_numpy(dtype=bool)]
     yes, no, num_fields = _numerator(members, rule.numerator)
+    maybe = frame[uncertain.to_numpy(dtype=bool)]
+    yes_maybe, no_maybe, maybe_fields = _numerator(maybe, rule.numerator)
     n, t = len(members), int(yes.sum())
     u = n - t - int(no.sum())
-    value = t / n if n else math.nan
-    fields = {**fields, **num_fields}
-    if not state.complete or uncertain.any():
+    if not state.complete:
         low, high = 0.0, 1.0
-    elif n == 0:
-        low = high = 1.0
     else:
-        low, high = t / n, (t + u) / n
-    est = ctx.any_estimate(members)
-    names = members.loc[no, "name"].astype(str).tolist()
-    return Finding(value=value, low=low, high=high, missing=(tuple(fields) + state.tokens) if low != high else (),
+        low_den, high_add = n + int((~yes_maybe).sum()), int((~no_maybe).sum())
+        low = t / low_den if low_den else 1.0
+        high = (t + u + high_add) / (n + high_add) if n + high_add else 1.0
+    for f, k in maybe_fields.items():
+        num_fields[f] = num_fields.get(f, 0) + k
+    fields = {**fields, **num_fields}
+    est = ctx.any_estimate(members) or ctx.any_estimate(maybe)
+    return Finding(value=t / n if n else math.nan, low=low, high=high,
+                   missing=(tuple(fields) + state.tokens) if low != high else (),
                    estimate_if_pass=est, estimate_if_not=est,
-                   detail={"fields": fields, "state": state, "n": n, "t": t, "u": u, "names_no": names})
+                   detail={"fields": fields, "state": state, "n": n, "t": t, "u": u,
+                           "names_no": members.loc[no, "name"].astype(str).tolist(), "n_uncertain": len(maybe)})
 
 
 def share_of_jiezhen(rule: Rule, ctx: Context, code: str | None) -> Finding:

@@ -12,8 +12,8 @@ from ..data.summary import DISTRICT_CODE
 from .measures import FAIL, INSUFFICIENT, PASS
 from .spec import RuleSet
 
-__all__ = ["RULE_STATUS_LABELS_ZH", "RULE_SUMMARY_LABELS_ZH", "rule_pivot", "rule_summary", "status_text",
-           "rule_notes", "ESTIMATE_MARK"]
+__all__ = ["RULE_STATUS_LABELS_ZH", "RULE_SUMMARY_LABELS_ZH", "rule_pivot", "rule_summary", "rule_progress",
+           "status_text", "rule_notes", "ESTIMATE_MARK"]
 
 #: Chinese headers of the rule-status table (``write_table(labels=...)``).
 RULE_STATUS_LABELS_ZH = {"rule_id": "规则编号", "label_zh": "规则", "clause": "规划条款", "scope": "范围",
@@ -98,6 +98,32 @@ def rule_summary(status: pd.DataFrame) -> pd.DataFrame:
     out = grouped[["n_pass", "n_fail", "n_insufficient", "n_pass_estimate"]].sum().astype("int64")
     out.insert(0, "n_units", grouped.size().astype("int64"))
     return out.reset_index()
+
+
+def rule_progress(status: pd.DataFrame) -> pd.DataFrame:
+    """Year over year, one row per rule and scope: how many 街镇 pass (or the district's status) in each year.
+
+    Returns
+    -------
+    DataFrame
+        ``label_zh``, ``clause``, ``scope``, then one column per year (``"2021"``, ``"2022"``, …) holding
+        「12/17 个街镇达标 (5 个数据不足)」 for per-街镇 rules and 「达标*: 6 个」 for district rules; in rule order.
+    """
+    summary = rule_summary(status)
+    district = status[status["scope"] == "全区"].set_index(["rule_id", "year"])
+    rows: dict[tuple, dict] = {}
+    for _, s in summary.iterrows():
+        key = (s["rule_id"], s["scope"])
+        row = rows.setdefault(key, {"label_zh": s["label_zh"], "clause": s["clause"], "scope": s["scope"]})
+        if s["scope"] == "全区":
+            text = _cell(district.loc[(s["rule_id"], s["year"])])
+        else:
+            text = f"{s['n_pass']}/{s['n_units']} 个街镇达标"
+            extra = [f"{s['n_fail']} 个未达标"] * bool(s["n_fail"]) + [f"{s['n_insufficient']} 个数据不足"] * bool(
+                s["n_insufficient"])
+            text += f" ({', '.join(extra)})" if extra else ""
+        row[str(s["year"])] = text
+    return pd.DataFrame(list(rows.values())).fillna("")
 
 
 def _width(text: str) -> int:

@@ -100,7 +100,11 @@ def value_zh(rule: Rule, finding: Finding) -> str:
     if rule.measure == "sum":
         return f"{_num(v)} {_noun(rule)}"
     if rule.measure == "share":
-        return f"无{rule.select.what_zh}" if not d.get("n") else f"{_pct(v)} ({d['t']}/{d['n']})"
+        if d.get("n"):
+            return f"{_pct(v)} ({d['t']}/{d['n']})"
+        if d.get("n_uncertain"):
+            return f"{d['n_uncertain']} {rule.unit_zh}{rule.select.what_zh}是否计入未知"
+        return f"无{rule.select.what_zh}"
     if rule.measure == "share_of_jiezhen":
         return f"{_pct(v)} ({len(d['covered'])}/{d['n']} 个街镇)"
     if math.isnan(v):
