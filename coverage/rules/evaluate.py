@@ -83,9 +83,10 @@ def evaluate_rules(rules: RuleSet, facilities: pd.DataFrame, boundaries: pd.Data
     if coverage is not None:
         _check_columns(coverage, COVERAGE_COLUMNS_NEEDED, "coverage table")
     years = _years(rules, years)
+    plain = Context.plain(facilities)
     rows = []
     for year in years:
-        ctx = Context(facilities, year, rules.plan_start, units, coverage)
+        ctx = Context(plain, year, rules.plan_start, units, coverage)
         for rule in rules.rules:
             if year in rule.years:
                 rows.extend(_rule_rows(rule, ctx, rules, district_name_zh))

@@ -92,16 +92,29 @@ def data_state(facilities: pd.DataFrame, types: tuple[str, ...]) -> DataState:
 class Context:
     """What the measures of one year need: facilities open in the year, the 街镇, the coverage table."""
 
-    facilities: pd.DataFrame
+    facilities: pd.DataFrame  #: from :meth:`plain`
     year: int
     plan_start: int | None
     units: pd.DataFrame
     coverage: pd.DataFrame | None = None
     _states: dict = field(default_factory=dict)
+    _candidates: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.open = self.facilities[open_in_year(self.facilities, self.year)]
         self.estimated = self.open["type_is_estimate"].fillna(False).astype(bool)
+
+    @staticmethod
+    def plain(facilities: pd.DataFrame) -> pd.DataFrame:
+        """The facility frame as a plain DataFrame with ``x_m``/``y_m`` instead of geometry (much faster to filter
+        than a GeoDataFrame)."""
+        keep = ["name", "type", "type_is_estimate", "capacity_places", "opened_year", "closed_year",
+                "has_nursery_class", "is_demonstration", "jiezhen_code", "source_label", "complete_register"]
+        out = pd.DataFrame(facilities[keep])
+        out["jiezhen_code"] = out["jiezhen_code"].astype(str)
+        out["x_m"] = facilities.geometry.x.to_numpy()
+        out["y_m"] = facilities.geometry.y.to_numpy()
+        return out
 
     def state(self, types: tuple[str, ...]) -> DataState:
         if types not in self._states:
@@ -109,11 +122,15 @@ class Context:
         return self._states[types]
 
     def in_unit(self, frame: pd.DataFrame, code: str | None) -> pd.DataFrame:
-        return frame if code is None else frame[frame["jiezhen_code"] == code]
+        return frame if code is None else frame[(frame["jiezhen_code"] == code).to_numpy(dtype=bool)]
 
     def candidates(self, sel: Selection, code: str | None) -> pd.DataFrame:
-        frame = self.open if not sel.types else self.open[self.open["type"].isin(sel.types)]
-        return self.in_unit(frame, code)
+        """Facilities open in the year, of the selection's types, in 街镇 ``code`` (``None``: the district)."""
+        key = (sel.types, code)
+        if key not in self._candidates:
+            frame = self.open if not sel.types else self.open[self.open["type"].isin(sel.types).to_numpy(dtype=bool)]
+            self._candidates[key] = self.in_unit(frame, code)
+        return self._candidates[key]
 
     def any_estimate(self, frame: pd.DataFrame) -> bool:
         return bool(self.estimated.reindex(frame.index, fill_value=False).any())
@@ -284,7 +301,7 @@ def spacing(rule: Rule, ctx: Context, code: str | None) -> Finding:
     members = frame[certain.to_numpy(dtype=bool)]
     value, pair = math.nan, ()
     if len(members) >= 2:
-        xy = np.c_[members.geometry.x.to_numpy(), members.geometry.y.to_numpy()]
+        xy = members[["x_m", "y_m"]].to_numpy(dtype=float)
         dist, idx = cKDTree(xy).query(xy, k=2)
         here = np.ones(len(members), dtype=bool) if code is None else (members["jiezhen_code"] == code).to_numpy()
         if here.any():
