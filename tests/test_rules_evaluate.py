@@ -358,7 +358,7 @@ def test_new_public_kindergartens_with_unknown_opening_year():
     # 2021: the one of unknown year has no nursery class; if it is new the share is 0%, if not there is none
     assert (status.at[2021, "status"], status.at[2021, "missing_fields"]) == ("数据不足", "opened_year")
     assert status.at[2021, "value_zh"] == "1 所公办幼儿园是否计入未知"
-    assert status.at[2021, "gap_zh"] == ("已知记录中没有确定为2021 年新建的公办幼儿园; "
+    assert status.at[2021, "gap_zh"] == ("已知记录中没有确定为 2021 年新建的公办幼儿园; "
                                          "缺少字段 opened_year (开办年份): 请在名册中填写 (1 条记录为空)")
     # 2022: 1 of 1 known, but 1 of 2 if the unknown one is new
     assert (status.at[2022, "status"], status.at[2022, "value_zh"]) == ("数据不足", "100.0% (1/1)")
@@ -569,3 +569,12 @@ def test_boundaries_with_jiezhen_name_column_are_accepted():
     with pytest.raises(MissingColumnError, match="jiezhen_code"):
         evaluate_rules(ruleset(POINT_EACH), facilities({"type": "inclusive_childcare_point"}),
                        pd.DataFrame({"code": ["001"], "name": ["甲"]}))
+
+
+def test_facilities_with_a_repeated_index_are_evaluated_record_by_record():
+    facs = facilities({"type": "inclusive_childcare_point", "x": 100}, {"type": "inclusive_childcare_point", "x": 150},
+                      {"type": "inclusive_childcare_point", "jz": "002"})
+    facs.index = [7, 7, 7]
+    status = evaluate(POINT_EACH + SPACING.replace("scope: jiezhen", "scope: district"), facs)
+    assert one(status[status["rule_id"] == "point"], code="001")["value"] == 2
+    assert one(status[status["rule_id"] == "spacing"])["value"] == 50

@@ -110,7 +110,7 @@ class Context:
         than a GeoDataFrame)."""
         keep = ["name", "type", "type_is_estimate", "capacity_places", "opened_year", "closed_year",
                 "has_nursery_class", "is_demonstration", "jiezhen_code", "source_label", "complete_register"]
-        out = pd.DataFrame(facilities[keep])
+        out = pd.DataFrame(facilities[keep]).reset_index(drop=True)
         out["jiezhen_code"] = out["jiezhen_code"].astype(str)
         out["x_m"] = facilities.geometry.x.to_numpy()
         out["y_m"] = facilities.geometry.y.to_numpy()

@@ -89,7 +89,8 @@ class Selection:
     Attributes
     ----------
     types
-        Configured type keys (groups already expanded), in configuration order.
+        Configured type keys (groups already expanded), in configuration order; empty in a ``numerator`` that
+        only filters on attributes (any type).
     what_zh
         What they are called in messages, e.g. 「普惠性托育点」.
     where

@@ -192,7 +192,7 @@ def _known(rule: Rule, f: Finding, year: int, plan_start: int | None) -> str:
         d = f.detail
         if d.get("n"):
             return f"已知记录中占比 {value_zh(rule, f)}"
-        return f"已知记录中没有确定为{_window(rule, year, plan_start, built=True)}{rule.select.what_zh}"
+        return f"已知记录中没有确定为 {_window(rule, year, plan_start, built=True)}{rule.select.what_zh}"
     if rule.measure == "share_of_jiezhen":
         d = f.detail
         return (f"已知 {len(d['covered'])}/{d['n']} 个街镇有{rule.select.what_zh}, "
