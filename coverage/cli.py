@@ -25,6 +25,7 @@ DESCRIPTION = """svcov: 15 分钟社区服务圈覆盖分析、布局规则检�
   svcov validate                      检查默认配置的全部输入 (check every input of the default config)
   svcov validate --facilities 名册.xlsx --coords gcj02
                                       检查一个设施名册 (check one register; coordinates from Amap)
+  svcov check --year 2023             逐街镇检查规划布局规则 (check the plan's layout rules per 街镇)
   svcov run                           运行全部分析, 写到 outputs/ (run everything, write to outputs/)
 """
 
@@ -40,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", help="显示调试信息 (debug logging)")
     common.add_argument("-q", "--quiet", action="store_true", help="只显示警告和错误 (warnings and errors only)")
     _add_validate(sub, common)
+    _add_check(sub, common)
     _add_run(sub, common)
     return parser
 
@@ -60,6 +62,32 @@ def _add_run(sub, common) -> None:
                                    "失败时不会留下写了一半的文件。")
     p.add_argument("--out", type=Path, metavar="DIR", help="运行文件夹 (默认 outputs/<run_name>)")
     p.set_defaults(func=_cmd_run)
+
+
+def _add_check(sub, common) -> None:
+    p = sub.add_parser("check", parents=[common], help="检查规划布局规则 (check the plan's layout rules)",
+                       description="逐街镇、逐年检查规则文件中的布局目标 (如托育「3个一」), 打印中文结果表, 并写出 "
+                                   "CSV 和 XLSX (rule_status: 各年全部结果; rule_pivot_<年份>: 街镇×规则; rule_summary: "
+                                   "各规则达标街镇数)。")
+    p.add_argument("--year", type=int, metavar="YEAR", help="显示哪一年 (默认配置的 report_year)")
+    p.add_argument("--rules", type=Path, metavar="FILE", help="规则文件 (默认配置中的 rules)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="输出文件夹 (默认 outputs/<run_name>_check)")
+    p.set_defaults(func=_cmd_check)
+
+
+def _cmd_check(args) -> int:
+    from .pipeline import check
+    from .rules.tables import status_text
+
+    config = _config(args)
+    result = check(config, year=args.year, rules_path=args.rules, out_dir=args.out)
+    title = (f"{config.district_name_zh} {result.year} 年布局规则检查"
+             + (f" ({result.rules.plan_name_zh})" if result.rules.plan_name_zh else ""))
+    print(status_text(result.status, result.year, title=title))
+    print(f"\n已写出 (written) {result.out_dir}:")
+    for path in result.written:
+        print(f"  {path.name}")
+    return 0
 
 
 def _setup_logging(args) -> None:

@@ -20,11 +20,16 @@ from .data.boundaries import load_boundaries
 from .data.facilities import combine_facilities, load_facilities
 from .data.population import cell_squares, load_population
 from .data.summary import jiezhen_data_summary, summary_labels
-from .errors import InputError, Problem, ValidationFailed
+from .errors import ConfigError, InputError, Problem, ValidationFailed, single_problem
 from .outputs.tables import write_layers, write_table
 from .outputs.writer import RunFolder
+from .rules.evaluate import evaluate_rules
+from .rules.spec import RuleSet, load_rules
+from .rules.tables import (RULE_STATUS_LABELS_ZH, RULE_SUMMARY_LABELS_ZH, rule_notes, rule_pivot, rule_progress,
+                           rule_summary)
 
-__all__ = ["LoadedInputs", "RunResult", "load_inputs", "run", "data_notes"]
+__all__ = ["LoadedInputs", "RunResult", "CheckResult", "load_inputs", "run", "data_notes", "load_run_rules",
+           "check_rules", "write_rule_tables", "check"]
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +167,7 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
     final = Path(out_dir) if out_dir else config.output.dir / config.run_name
     with RunFolder(final) as folder:
         _record_inputs(folder, config)
+        rules = load_run_rules(config)  # a wrong rule file stops the run before the slow stages
         say("读取并检查输入数据 (loading and validating inputs)")
         with folder.timed("load_inputs"):
             inputs = load_inputs(config)
@@ -169,6 +175,12 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         say("写出数据汇总 (writing the data summary)")
         with folder.timed("data_summary"):
             tables = {"data_summary": _write_data_outputs(folder, inputs)}
+        if rules is not None:
+            say("检查布局规则 (checking the layout rules)")
+            with folder.timed("rules"):
+                tables["rule_status"] = check_rules(inputs, rules, coverage=tables.get("coverage"))
+                write_rule_tables(tables["rule_status"], rules, config.report_year, folder.path("tables"),
+                                  notes=data_notes(inputs))
         folder.write_manifest(_config_settings(config))
         out = folder.commit()
     return RunResult(inputs, tables, out)
@@ -190,3 +202,100 @@ def _write_data_outputs(folder: RunFolder, inputs: LoadedInputs) -> pd.DataFrame
     write_layers(folder.path("layers.gpkg"), {"jiezhen": inputs.boundaries, "facilities": inputs.facilities,
                                               "demand_cells": cells})
     return summary
+
+
+# --- layout rules ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    """What ``svcov check`` produced: the rules, the status of every year, the year shown and the files."""
+
+    rules: RuleSet
+    status: pd.DataFrame
+    year: int
+    written: list[Path]
+    out_dir: Path
+
+
+def load_run_rules(config: RunConfig, path: str | Path | None = None) -> RuleSet | None:
+    """The run's rule file (``rules:`` of the config, or ``path``), validated against its facility types.
+
+    Returns ``None`` when the configuration names no rule file.
+
+    Raises
+    ------
+    RuleFileError
+        Listing every problem of the rule file with its line.
+    """
+    path = path or config.rules_path
+    if path is None:
+        return None
+    return load_rules(path, config.facility_types, config.type_groups, thresholds_min=config.travel.thresholds_min)
+
+
+def check_rules(inputs: LoadedInputs, rules: RuleSet, *, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rule status for every year of the run that the rules cover (see :func:`coverage.rules.evaluate_rules`).
+
+    ``coverage`` is the coverage table of the access stage; without it the 15-minute rules say 数据不足.
+    """
+    cfg = inputs.config
+    return evaluate_rules(rules, inputs.facilities, inputs.boundaries, years=cfg.years, coverage=coverage,
+                          district_name_zh=cfg.district_name_zh)
+
+
+def write_rule_tables(status: pd.DataFrame, rules: RuleSet, year: int, folder: Path, *,
+                      notes: list[str] | tuple[str, ...] = ()) -> list[Path]:
+    """Write the rule tables as CSV and XLSX in ``folder``: ``rule_status`` (every rule, unit and year),
+    ``rule_pivot_<year>`` (街镇 × rule in ``year``), ``rule_progress`` (rule × year) and ``rule_summary``."""
+    folder = Path(folder)
+    all_notes = rule_notes(rules) + list(notes)
+    written = write_table(status, folder / "rule_status", labels=RULE_STATUS_LABELS_ZH, sheet_name="布局规则检查",
+                          notes=all_notes, float_digits=4)
+    written += write_table(rule_pivot(status, year), folder / f"rule_pivot_{year}",
+                           sheet_name=f"{year}年街镇布局规则", notes=all_notes)
+    written += write_table(rule_progress(status), folder / "rule_progress", labels=RULE_STATUS_LABELS_ZH,
+                           sheet_name="逐年进展", notes=all_notes)
+    written += write_table(rule_summary(status), folder / "rule_summary", labels=RULE_SUMMARY_LABELS_ZH,
+                           sheet_name="规则达标汇总", notes=all_notes)
+    return written
+
+
+def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path | None = None,
+          out_dir: str | Path | None = None, coverage: pd.DataFrame | None = None) -> CheckResult:
+    """Load the inputs, check the layout rules for every year and write the tables (``svcov check``).
+
+    Parameters
+    ----------
+    config
+        The run configuration.
+    year
+        The year of the pivot table (default ``report_year``); must be a year of the rules.
+    rules_path
+        A rule file instead of the configuration's.
+    out_dir
+        Where the tables go (default ``<outputs.dir>/<run_name>_check``).
+    coverage
+        The coverage table, if computed.
+
+    Raises
+    ------
+    ConfigError
+        If no rule file is configured or given, or no rule covers ``year``.
+    """
+    rules = load_run_rules(config, rules_path)
+    if rules is None:
+        raise single_problem(ConfigError, config.path, "配置中没有 rules (规则文件)。请在配置中加入 rules: 规则文件路径, "
+                             "或用 --rules 指定。", "the config names no rule file; add 'rules:' or pass --rules",
+                             column="rules")
+    year = config.report_year if year is None else int(year)
+    if year not in rules.years:
+        raise single_problem(ConfigError, rules.path, f"规则文件中没有 {year} 年的规则 (规则年份: "
+                             f"{', '.join(map(str, rules.years))})。", f"no rule covers {year}", column="years",
+                             value=year)
+    inputs = load_inputs(config)
+    status = evaluate_rules(rules, inputs.facilities, inputs.boundaries, coverage=coverage,
+                            district_name_zh=config.district_name_zh)
+    target = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}_check"
+    written = write_rule_tables(status, rules, year, target, notes=data_notes(inputs))
+    return CheckResult(rules, status, year, written, target)
