@@ -148,8 +148,13 @@ def _cmd_validate(args) -> int:
         if errors:
             raise ValidationFailed(errors)
         return 0
+    from .pipeline import load_run_rules
+
+    rules = load_run_rules(config)
     inputs = load_inputs(config)
     _print_warnings(inputs.warnings)
+    if rules is not None:
+        print(f"通过 (OK): {rules.path}: {len(rules.rules)} 条布局规则")
     print(f"通过 (OK): {config.path}: {len(inputs.boundaries)} 个街镇, {len(inputs.facilities)} 个设施, "
           f"{len(inputs.demand)} 个人口网格/点 (0-3 岁 {inputs.demand['pop_0_3'].sum():,.0f} 人"
           f"{', 估算' if inputs.population_is_estimate else ''})")
@@ -192,6 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断 (interrupted); 没有写出不完整的文件。", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `svcov check | head`: the reader went away; not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
