@@ -157,7 +157,7 @@ def fmt_value(value: object) -> str:
 
 def est(flag: object) -> str:
     """「 (估算)」 when ``flag`` is true, else empty."""
-    return " (估算)" if bool(flag) and not _missing(flag) else ""
+    return "" if _missing(flag) or not bool(flag) else " (估算)"
 
 
 def split_items(text: object) -> list[str]:

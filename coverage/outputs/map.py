@@ -367,8 +367,8 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
         raise ValueError("years 不能为空: 请给出规划年份 (years must list the plan's years)")
     year = years[-1] if year is None else int(year)
     x0, y0, x1, y1 = boundaries.to_crs(settings.wgs84).total_bounds
-    fmap = OfflineMap(location=[(y0 + y1) / 2, (x0 + x1) / 2], tiles=None, zoom_start=11)
-    fmap.fit_bounds([[y0, x0], [y1, x1]])
+    fmap = OfflineMap(location=[(y0 + y1) / 2, (x0 + x1) / 2], tiles=None, zoom_start=11, zoomSnap=0.25)
+    fmap.fit_bounds([[y0, x0], [y1, x1]], padding_top_left=(330, 10), padding_bottom_right=(380, 10))
     _basemap(fmap, basemap, tianditu_key)
     css = (Path(__file__).parent / "templates" / "map.css").read_text(encoding="utf-8")
     fmap.get_root().add_child(StyleSheet(css))
