@@ -56,6 +56,15 @@ def test_map_is_one_self_contained_offline_page(page):
     assert list(page.parent.iterdir()) == [page]            # written atomically: no temporary file left
 
 
+def test_inputs_are_not_modified(frames, page):
+    inputs = data.songjiang()[1]
+    assert frames["facilities"].equals(data.with_xss_facility(inputs.facilities))
+    assert frames["coverage"].equals(data.coverage_table(inputs.boundaries, inputs.demand))
+    assert frames["rule_status"].equals(data.rule_status(inputs.boundaries))
+    assert frames["sites"].equals(data.sites(inputs.boundaries, candidate_names={1: data.XSS}))
+    assert list(frames["demand"].columns) == list(inputs.demand.columns)
+
+
 def test_names_from_inputs_are_escaped(page):
     html = page.read_text(encoding="utf-8")
     assert data.XSS not in html and "<img src=x" not in html

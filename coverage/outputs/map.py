@@ -142,13 +142,20 @@ def _labels(fmap, boundaries) -> None:
     Points(items, size=0, class_name="svcov-label").add_to(group)
 
 
+def _flag(value: object) -> bool:
+    """True only for a true value (NA and None are not true)."""
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and np.isnan(value)) \
+        and bool(value)
+
+
 def _facility_popup(row, style: dict) -> str:
-    rows = [("类型", f"{row['type_name_zh']}" + (" (推断, 估算)" if row.get("type_is_estimate") is True else "")),
+    estimated = _flag(row.get("type_is_estimate"))
+    rows = [("类型", f"{row['type_name_zh']}" + (" (推断, 估算)" if estimated else "")),
             ("托位数", "未知" if pd.isna(row.get("capacity_places")) else fmt_int(row["capacity_places"])),
             ("街镇", row.get("jiezhen_name")), ("地址", row.get("address") if pd.notna(row.get("address")) else "—"),
             ("开办年份", "未知" if pd.isna(row.get("opened_year")) else int(row["opened_year"])),
             ("数据来源", row.get("source_label")), ("编号", row.get("facility_id"))]
-    notes = [f"类型来源: {row['type_source']}"] if row.get("type_is_estimate") is True else []
+    notes = [f"类型来源: {row['type_source']}"] if estimated else []
     return popup_html(str(row["name"]), rows, notes=notes)
 
 
