@@ -66,7 +66,7 @@ def test_memo_numbers_are_the_site_table_numbers(inputs, sites):
 def test_memo_without_rule_gap_says_why_it_was_chosen(inputs, sites):
     doc = build_memo(sites.iloc[1], info=data.run_info(), boundaries=inputs.boundaries, facilities=inputs.facilities,
                      image=False)
-    assert any(isinstance(b, Para) and "不补任何规则缺口" in b.text for b in doc.blocks)
+    assert any(isinstance(b, Para) and "不补规划规则的缺口" in b.text for b in doc.blocks)
 
 
 def test_script_in_a_name_shows_as_text_in_html_and_word(written, sites):
@@ -94,3 +94,14 @@ def test_missing_site_columns_are_all_named(inputs, sites, tmp_path):
                     facilities=inputs.facilities)
     assert list(tmp_path.iterdir()) == []
     assert set(SITE_COLUMNS) <= set(sites.columns)
+
+
+def test_memo_says_when_the_site_table_lists_nothing(inputs, sites):
+    site = sites.iloc[0].copy()
+    site["nearest_facilities"], site["alternatives"], site["nearest_compounds"] = "", None, ""
+    doc = build_memo(site, info=data.run_info(), boundaries=inputs.boundaries, facilities=inputs.facilities,
+                     image=False)
+    texts = [b.text for b in doc.blocks if isinstance(b, Para)] + [i for b in doc.blocks if isinstance(b, Bullets)
+                                                                   for i in b.items]
+    assert "选址表没有列出附近的现有设施。" in texts and "选址表没有记录其他候选点。" in texts
+    assert dict(next(b for b in doc.blocks if isinstance(b, Table) and b.key == "location").rows)["附近小区"] == "—"

@@ -111,25 +111,40 @@ def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, 
     image
         Include the static map.
     """
-    minutes = info.circle_threshold_min
-    e = est(info.population_is_estimate)
-    type_zh = service_name(str(site["type"]), info)
     name, jz, year = str(site["candidate_name"]), str(site["jiezhen_name"]), int(site["year"])
-    blocks: list = [Heading("一、结论"), Para(
-        f"建议在{jz}「{name}」新设{type_zh} ({year} 年, 本批建议第 {int(site['rank'])} 位)。按{info.travel_description_zh}, "
-        f"该点建成后, 原来步行 {minutes} 分钟内没有{info.circle_name_zh}的 0-3 岁儿童中, 约 "
-        f"{fmt_int(site['pop_0_3_newly_covered'])} 人{e}将在 {minutes} 分钟内可达; {jz}的 {minutes} 分钟覆盖率从 "
-        f"{fmt_share(site['jiezhen_share_before'])} 提高到 {fmt_share(site['jiezhen_share_after'])}, 全区从 "
-        f"{fmt_share(site['district_share_before'])} 提高到 {fmt_share(site['district_share_after'])}。", kind="key")]
-    blocks += [Heading("二、位置"), Table(("项目", "内容"), (
-        ("候选点", name), ("候选点编号", str(site["candidate_id"])), ("候选点来源", str(site["candidate_source"])),
-        ("街镇", f"{jz} ({site['jiezhen_code']})"),
-        ("坐标 (WGS-84 经度, 纬度)", f"{float(site['lon_wgs84']):.6f}, {float(site['lat_wgs84']):.6f}"),
-        ("附近小区", "、".join(split_items(site["nearest_compounds"])) or "—")), key="location", widths=(1, 3))]
+    type_zh = service_name(str(site["type"]), info)
+    blocks = _conclusion_and_location(site, info)
     if image:
         blocks.append(_site_image(site, site_crs=site_crs, info=info, boundaries=boundaries, facilities=facilities,
                                   service_areas=service_areas, site_areas=site_areas))
-    blocks += [Heading("三、新增覆盖与覆盖率变化"), Para(
+    blocks += _coverage_and_reasons(site, info)
+    return Document(title=f"选址说明: {jz} {name}",
+                    subtitle=(f"{info.district_name_zh} · {year} 年建议新设{type_zh} · 编号 {site['site_id']} · "
+                              f"第 {int(site['rank'])} 位", f"生成日期 {info.created} · svcov"),
+                    blocks=tuple(b for b in blocks if not (isinstance(b, Bullets) and not b.items)),
+                    footer=f"{info.district_name_zh} 选址说明 {site['site_id']}")
+
+
+def _conclusion_and_location(site: pd.Series, info: RunInfo) -> list:
+    minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
+    name, jz, year = str(site["candidate_name"]), str(site["jiezhen_name"]), int(site["year"])
+    return [Heading("一、结论"), Para(
+        f"建议在{jz}「{name}」新设{service_name(str(site['type']), info)} ({year} 年, 本批建议第 {int(site['rank'])} 位)。"
+        f"按{info.travel_description_zh}, 该点建成后, 原来步行 {minutes} 分钟内没有{info.circle_name_zh}的 0-3 岁儿童中, "
+        f"约 {fmt_int(site['pop_0_3_newly_covered'])} 人{e}将在 {minutes} 分钟内可达; {jz}的 {minutes} 分钟覆盖率从 "
+        f"{fmt_share(site['jiezhen_share_before'])} 提高到 {fmt_share(site['jiezhen_share_after'])}, 全区从 "
+        f"{fmt_share(site['district_share_before'])} 提高到 {fmt_share(site['district_share_after'])}。", kind="key"),
+        Heading("二、位置"), Table(("项目", "内容"), (
+            ("候选点", name), ("候选点编号", str(site["candidate_id"])), ("候选点来源", str(site["candidate_source"])),
+            ("街镇", f"{jz} ({site['jiezhen_code']})"),
+            ("坐标 (WGS-84 经度, 纬度)", f"{float(site['lon_wgs84']):.6f}, {float(site['lat_wgs84']):.6f}"),
+            ("附近小区", "、".join(split_items(site["nearest_compounds"])) or "—")), key="location", widths=(1, 3))]
+
+
+def _coverage_and_reasons(site: pd.Series, info: RunInfo) -> list:
+    minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
+    jz = str(site["jiezhen_name"])
+    blocks: list = [Heading("三、新增覆盖与覆盖率变化"), Para(
         f"「新增覆盖」指原来步行 {minutes} 分钟内没有任何{info.circle_name_zh}、在该点建成后 {minutes} 分钟内可达的 "
         f"0-3 岁儿童人数{e}: 约 {fmt_int(site['pop_0_3_newly_covered'])} 人。下表的覆盖率是 {minutes} 分钟内可达的 "
         f"0-3 岁儿童占全部 0-3 岁儿童的比例, 「变化」以百分点计。"),
@@ -141,21 +156,17 @@ def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, 
             key="coverage", numeric=(False, True, True, True))]
     gap = str(site["rule_gap_closed_zh"]).strip() if pd.notna(site["rule_gap_closed_zh"]) else ""
     blocks += [Heading("四、补上的规划缺口"),
-               Para(gap if gap else "该点位不补任何规则缺口, 入选是因为它新增覆盖的儿童较多。")]
+               Para(gap or "该点位不补规划规则的缺口; 它入选的理由见第三节 (新增覆盖) 和第六节 (与其他候选点的比较)。")]
     blocks += [Heading("五、附近现有设施及步行时间"),
-               Bullets(tuple(split_items(site["nearest_facilities"])) or ("附近没有现有设施。",))]
+               Bullets(tuple(split_items(site["nearest_facilities"])) or ("选址表没有列出附近的现有设施。",))]
     alternatives = tuple(split_items(site["alternatives"]))
     blocks += [Heading("六、比较过的其他候选点"), Para(
-        "下列是选址模型比较过的其他候选点, 以及本点位排名更高的原因:" if alternatives else
-        "没有记录其他候选点。"), Bullets(alternatives)]
+        "下列是选址模型比较过的其他候选点, 以及本点位排名更高的原因:" if alternatives else "选址表没有记录其他候选点。"),
+        Bullets(alternatives)]
     blocks += [Heading("七、说明与注意事项"), Bullets(tuple(info.caveats()) + (
         "本说明的数字来自运行结果中的选址表 (tables/ 文件夹), 可逐项核对。",
         "选址是按数据计算的建议, 须经现场踏勘、产权和消防等条件核实后才能确定。"), kind="note")]
-    return Document(title=f"选址说明: {jz} {name}",
-                    subtitle=(f"{info.district_name_zh} · {year} 年建议新设{type_zh} · 编号 {site['site_id']} · "
-                              f"第 {int(site['rank'])} 位", f"生成日期 {info.created} · svcov"),
-                    blocks=tuple(b for b in blocks if not (isinstance(b, Bullets) and not b.items)),
-                    footer=f"{info.district_name_zh} 选址说明 {site['site_id']}")
+    return blocks
 
 
 def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, boundaries: gpd.GeoDataFrame,
