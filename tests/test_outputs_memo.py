@@ -5,7 +5,7 @@ import pytest
 
 from coverage.errors import MissingColumnError
 from coverage.outputs.memo import SITE_COLUMNS, build_memo, memo_stem, write_memos
-from coverage.outputs.document import Bullets, Para, Table, render_html
+from coverage.outputs.document import Bullets, Image, Para, Table, render_html
 
 import _outputs_data as data
 
@@ -105,3 +105,16 @@ def test_memo_says_when_the_site_table_lists_nothing(inputs, sites):
                                                                    for i in b.items]
     assert "选址表没有列出附近的现有设施。" in texts and "选址表没有记录其他候选点。" in texts
     assert dict(next(b for b in doc.blocks if isinstance(b, Table) and b.key == "location").rows)["附近小区"] == "—"
+
+
+def test_memo_map_caption_says_whether_existing_facilities_are_in_view(inputs, sites):
+    site = sites.iloc[0]
+    distance = inputs.facilities.distance(site.geometry)
+    near = build_memo(site, info=data.run_info(), boundaries=inputs.boundaries, facilities=inputs.facilities)
+    caption = next(b for b in near.blocks if isinstance(b, Image)).caption
+    assert "现有设施" in caption and "2022 年在办" in caption
+    far = inputs.facilities[distance > 9000]
+    doc = build_memo(site, info=data.run_info(), boundaries=inputs.boundaries, facilities=far)
+    caption = next(b for b in doc.blocks if isinstance(b, Image)).caption
+    assert f"最近的现有设施在直线 {distance[distance > 9000].min() / 1000:.1f} 公里外, 不在图中" in caption
+    assert "周围约 12×12 公里" in caption

@@ -17,6 +17,7 @@ from typing import Sequence
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from ..data.facilities import open_in_year
 from . import charts
@@ -80,7 +81,9 @@ def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, servic
                           site_area=_site_area(site_areas, site["site_id"], minutes, crs),
                           area_labels=(f"现有{info.circle_name_zh} {minutes} 分钟范围", f"本点位 {minutes} 分钟范围"))
     side_km = 2 * half_width_m / 1000
-    shown = ("含最近的现有设施" if np.isfinite(nearest_m) and nearest_m < half_width_m else
+    box = shapely.box(point.x - half_width_m, point.y - half_width_m, point.x + half_width_m, point.y + half_width_m)
+    in_view = bool(open_now.to_crs(crs).intersects(box).any())
+    shown = ("含附近的现有设施" if in_view else
              f"最近的现有设施在直线 {nearest_m / 1000:.1f} 公里外, 不在图中" if np.isfinite(nearest_m) else "没有现有设施")
     caption = (f"图: 建议点位 (星号) 周围约 {side_km:.0f}×{side_km:.0f} 公里, {shown}; 形状和颜色区分现有设施类型 "
                f"({year} 年在办); "
