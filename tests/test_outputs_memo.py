@@ -17,7 +17,9 @@ def inputs():
 
 @pytest.fixture(scope="module")
 def sites(inputs):
-    return data.sites(inputs.boundaries, candidate_names={1: data.XSS})
+    frame = data.sites(inputs.boundaries, candidate_names={1: data.XSS})
+    frame.loc[1, "nearest_facilities"] = f"{data.XSS} (公办托幼一体园): 步行 9.0 分钟\n{data.XSS_TEMPLATE}: 步行 12.0 分钟"
+    return frame
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +77,11 @@ def test_script_in_a_name_shows_as_text_in_html_and_word(written, sites):
     html = (out / f"{stem}.html").read_text(encoding="utf-8")
     assert data.XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert data.XSS not in (out / "index.html").read_text(encoding="utf-8")
+    assert "<li>&lt;script&gt;alert(1)&lt;/script&gt; (公办托幼一体园): 步行 9.0 分钟</li>" in html   # facility name
+    assert "&lt;img src=x onerror=alert(3)&gt;" in html and "<img src=x" not in html
     word = docx.Document(str(out / f"{stem}.docx"))
     assert any(data.XSS in p.text for p in word.paragraphs)
+    assert any(p.text == f"{data.XSS} (公办托幼一体园): 步行 9.0 分钟" for p in word.paragraphs)
     assert render_html(build_memo(sites.iloc[1], info=data.run_info(), boundaries=data.songjiang()[1].boundaries,
                                   facilities=data.songjiang()[1].facilities, image=False)).count("<script") == 0
 
