@@ -1,0 +1,214 @@
+"""Tests of coverage.outputs.report: the numbers in the report are the numbers of the tables it is handed."""
+
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import docx
+import numpy as np
+import pytest
+
+from coverage.errors import MissingColumnError
+from coverage.outputs.report import build_report, write_report
+from coverage.outputs.document import Para, Table
+
+import _outputs_data as data
+
+
+class _Tables(HTMLParser):
+    """Cell texts of every <table id=...> of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._id, self._row, self._cell = {}, None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self._id = dict(attrs).get("id")
+            self.tables[self._id] = []
+        elif tag == "tr" and self._id:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = ""
+
+    def handle_data(self, text):
+        if self._cell is not None:
+            self._cell += text
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(self._cell)
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            self.tables[self._id].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._id = None
+
+
+def pct(x):
+    return f"{x * 100:.1f}%"
+
+
+@pytest.fixture(scope="module")
+def frames():
+    inputs = data.songjiang()[1]
+    return {"boundaries": inputs.boundaries, "coverage": data.coverage_table(inputs.boundaries, inputs.demand),
+            "rule_status": data.rule_status(inputs.boundaries, gap_text=f"缺 {data.XSS}"),
+            "sites": data.sites(inputs.boundaries, candidate_names={1: data.XSS})}
+
+
+@pytest.fixture(scope="module")
+def report(frames, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report")
+    files = write_report(out, 2023, info=data.run_info(), years=data.YEARS, **frames)
+    tables = _Tables()
+    tables.feed((out / "report.html").read_text(encoding="utf-8"))
+    return out, files, tables.tables
+
+
+def test_report_files(report):
+    out, files, _ = report
+    assert [p.name for p in files] == ["report.html", "report.docx", "report.pdf"]
+    assert sorted(p.name for p in out.iterdir()) == ["report.docx", "report.html", "report.pdf"]
+
+
+def test_coverage_table_equals_the_coverage_rows_of_the_year(frames, report):
+    cov = frames["coverage"]
+    rows = report[2]["coverage"]
+    circle = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)]
+    now = circle[circle["year"] == 2023].set_index("jiezhen_name")
+    before = circle[circle["year"] == 2022].set_index("jiezhen_name")
+    assert rows[0][0] == "街镇" and len(rows) == 1 + 18
+    assert rows[1][0] == "全区"
+    for name, pop, covered, share, prev, change, minutes in rows[1:]:
+        r, b = now.loc[name], before.loc[name]
+        assert pop == f"{round(r['pop_0_3']):,}"
+        assert covered == f"{round(r['pop_0_3_covered']):,}"
+        assert share == pct(r["share_0_3_covered"])
+        assert prev == pct(b["share_0_3_covered"])
+        assert change == f"{round((r['share_0_3_covered'] - b['share_0_3_covered']) * 100, 1) + 0.0:+.1f}"
+        assert minutes == f"{r['mean_time_min']:.1f}"
+    shares = [float(row[3].rstrip("%")) for row in rows[2:]]
+    assert shares == sorted(shares)                                            # lowest coverage first
+
+
+def test_trend_table_equals_district_rows_of_each_year(frames, report):
+    cov = frames["coverage"]
+    district = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)
+                   & (cov["jiezhen_code"] == "全区")].set_index("year")
+    assert report[2]["trend"][1:] == [[f"{y} 年", f"{round(district.loc[y, 'pop_0_3']):,}",
+                                       f"{round(district.loc[y, 'pop_0_3_covered']):,}",
+                                       pct(district.loc[y, "share_0_3_covered"])] for y in data.YEARS]
+
+
+def test_summary_sentences_state_the_district_share_change_and_layout_counts(frames, report):
+    cov = frames["coverage"]
+    d = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15) & (cov["jiezhen_code"] == "全区")]
+    now, before = (d[d["year"] == y].iloc[0] for y in (2023, 2022))
+    html = (report[0] / "report.html").read_text(encoding="utf-8")
+    change = round((now["share_0_3_covered"] - before["share_0_3_covered"]) * 100, 1)
+    assert (f"<li>2023 年全区 0-3 岁儿童约 {round(now['pop_0_3']):,} 人 (估算), 其中约 "
+            f"{round(now['pop_0_3_covered']):,} 人步行 15 分钟内能到达普惠性托育服务, 覆盖率 "
+            f"{pct(now['share_0_3_covered'])}; 2022 年为 {pct(before['share_0_3_covered'])}, "
+            f"变化 {change:+.1f} 个百分点。</li>") in html
+    rules = frames["rule_status"]
+    layout = rules[(rules["rule_id"] == data.LAYOUT_RULE) & (rules["year"] == 2023)]["status"].value_counts()
+    assert (f"<li>「3个一」布局: 17 个街镇中 达标 {layout['达标']} 个, 未达标 {layout['未达标']} 个, "
+            f"数据不足 {layout['数据不足']} 个。</li>") in html
+
+
+def test_layout_table_equals_the_rule_rows(frames, report):
+    rules = frames["rule_status"]
+    rows = rules[(rules["rule_id"] == data.LAYOUT_RULE) & (rules["year"] == 2023)].set_index("jiezhen_name")
+    table = report[2]["layout"]
+    assert len(table) == 1 + 17
+    for name, status, value, gap in table[1:]:
+        r = rows.loc[name]
+        assert status == r["status"]
+        assert value == ("—" if np.isnan(r["value"]) else f"{r['value']:.0f}")
+        assert gap == (r["gap_zh"] or "—")
+    order = [row[1] for row in table[1:]]
+    assert order == sorted(order, key=["未达标", "数据不足", "达标"].index)       # failing 街镇 first
+
+
+def test_targets_table_counts_statuses_per_rule(frames, report):
+    rules = frames["rule_status"]
+    now = rules[rules["year"] == 2023]
+    table = {row[1]: row for row in report[2]["targets"][1:]}
+    district = now[now["rule_id"] == "new_points_per_year"].iloc[0]
+    assert table["每年新增 5-7 个普惠性托育点"][3:] == ["全区", "4", "未达标", district["gap_zh"]]
+    layout = now[now["rule_id"] == data.LAYOUT_RULE]["status"].value_counts()
+    row = table["各街镇「3个一」普惠性托育布局"]
+    assert row[4] == f"达标 {layout['达标']}; 未达标 {layout['未达标']}; 数据不足 {layout['数据不足']}"
+    assert row[5] == "未达标"
+    assert table["每个街镇 1-2 个家庭科学育儿指导站"][4:6] == ["达标 0; 未达标 0; 数据不足 17", "数据不足"]
+    wide = report[2]["rules_by_jiezhen"]
+    assert wide[0] == ["街镇", "各街镇「3个一」普惠性托育布局", "每个街镇 1-2 个家庭科学育儿指导站"]
+    assert len(wide) == 18
+
+
+def test_sites_table_equals_the_sites_of_the_year(frames, report):
+    sites = frames["sites"]
+    now = sites[sites["year"] == 2023].sort_values("rank")
+    assert report[2]["sites"][1:] == [
+        [str(r["rank"]), r["candidate_name"], r["jiezhen_name"], f"{round(r['pop_0_3_newly_covered']):,}",
+         f"{pct(r['jiezhen_share_before'])} → {pct(r['jiezhen_share_after'])}",
+         f"{pct(r['district_share_before'])} → {pct(r['district_share_after'])}"] for _, r in now.iterrows()]
+
+
+def test_word_tables_equal_html_tables(report):
+    out, _, tables = report
+    word = docx.Document(str(out / "report.docx"))
+    word_tables = [[[c.text for c in row.cells] for row in t.rows] for t in word.tables]
+    for key in ("coverage", "trend", "layout", "targets", "rules_by_jiezhen", "sites"):
+        assert tables[key] in word_tables, key
+
+
+def test_pdf_shows_the_same_numbers(frames, report):
+    out, _, tables = report
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (Debian poppler-utils) not installed: PDF text not checked")
+    text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    for row in tables["coverage"][1:]:
+        assert row[0] in text and row[3] in text and row[1] in text
+
+
+def test_estimates_and_caveats_are_marked(report):
+    out, _, tables = report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "0-3 岁儿童 (人) (估算)" in tables["coverage"][0][1]
+    assert data.TRAVEL_ZH in html and "步行时间是估算值" in html
+    assert "设施的类型是按名称规则或默认值推断的" in html
+    assert "OpenStreetMap contributors" in html
+
+
+def test_script_in_names_is_text(report):
+    out, _, tables = report
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert data.XSS not in html and "<script" not in html
+    assert any(data.XSS in cell for row in tables["sites"] for cell in row)
+    assert any(data.XSS in cell for row in tables["layout"] for cell in row)
+
+
+def test_first_year_has_no_change_and_optional_tables_may_be_missing(frames):
+    doc = build_report(2021, info=data.run_info(), boundaries=frames["boundaries"], coverage=frames["coverage"])
+    coverage = next(b for b in doc.blocks if isinstance(b, Table) and b.key == "coverage")
+    assert {row[4] for row in coverage.rows} == {"—"} and {row[5] for row in coverage.rows} == {"—"}
+    texts = [b.text for b in doc.blocks if isinstance(b, Para)]
+    assert "本次运行没有规则表, 本节从略。" in texts and "本次运行没有 2021 年的建议点位。" in texts
+
+
+def test_bad_tables_are_refused(frames, tmp_path):
+    info = data.run_info()
+    with pytest.raises(MissingColumnError, match="share_0_3_covered"):
+        write_report(tmp_path, 2023, info=info, boundaries=frames["boundaries"],
+                     coverage=frames["coverage"].drop(columns="share_0_3_covered"))
+    with pytest.raises(MissingColumnError, match="gap_zh"):
+        write_report(tmp_path, 2023, info=info, boundaries=frames["boundaries"], coverage=frames["coverage"],
+                     rule_status=frames["rule_status"].drop(columns="gap_zh"))
+    with pytest.raises(ValueError, match="覆盖表中没有服务「elderly_care」"):
+        write_report(tmp_path, 2023, info=data.run_info(circle_service="elderly_care"),
+                     boundaries=frames["boundaries"], coverage=frames["coverage"])
+    assert list(tmp_path.iterdir()) == []
