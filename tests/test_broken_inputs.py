@@ -10,6 +10,7 @@ import pytest
 from coverage.cli import main
 
 BROKEN = Path(__file__).parent / "data" / "broken"
+SONGJIANG_CONFIG = Path(__file__).resolve().parents[1] / "data" / "config" / "songjiang.yaml"
 
 # file, option, expected fragments (all must appear in the message)
 FACILITY_CASES = [
@@ -70,8 +71,6 @@ def _check(args: list[str], path: Path, fragments: list[str], capsys, tmp_path: 
 
 @pytest.mark.parametrize("name,fragments", FACILITY_CASES, ids=[c[0] for c in FACILITY_CASES])
 def test_broken_facility_file(name, fragments, capsys, tmp_path, monkeypatch):
-    from tests.conftest import SONGJIANG_CONFIG
-
     path = BROKEN / name
     _check(["validate", "-q", "--config", str(SONGJIANG_CONFIG), "--facilities", str(path)], path, fragments,
            capsys, tmp_path, monkeypatch)
@@ -79,8 +78,6 @@ def test_broken_facility_file(name, fragments, capsys, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("name,fragments", BOUNDARY_CASES, ids=[c[0] for c in BOUNDARY_CASES])
 def test_broken_boundary_file(name, fragments, capsys, tmp_path, monkeypatch):
-    from tests.conftest import SONGJIANG_CONFIG
-
     path = BROKEN / name
     _check(["validate", "-q", "--config", str(SONGJIANG_CONFIG), "--boundaries", str(path)], path, fragments,
            capsys, tmp_path, monkeypatch)

@@ -52,3 +52,18 @@ def test_run_folder_commit_and_failure(tmp_path):
             raise RuntimeError("stage failed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no .partial folder left
     assert sorted(p.name for p in (final / "tables").iterdir()) == ["x.csv"]  # previous run untouched
+
+
+def test_outputs_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        target = atomic_write_text(tmp_path / "shared.txt", "x")
+        with RunFolder(tmp_path / "run") as folder:
+            folder.commit()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "run").stat().st_mode) == 0o755

@@ -33,6 +33,13 @@ VERSIONED_PACKAGES = ("svcov", "geopandas", "shapely", "pyproj", "pandas", "nump
                       "folium", "scikit-learn", "highspy", "matplotlib", "python-docx", "fpdf2", "openpyxl")
 
 
+def _default_mode(full: int) -> int:
+    """``full`` (0o666 for files, 0o777 for folders) masked by the process umask, as ``open()`` would create it."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return full & ~mask
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; on success rename it to ``target``, on error delete it.
@@ -52,6 +59,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        if tmp.exists():
+            os.chmod(tmp, _default_mode(0o666))  # mkstemp makes owner-only files; outputs are shared documents
         os.replace(tmp, target)
     except PermissionError as exc:
         tmp.unlink(missing_ok=True)
@@ -121,6 +130,7 @@ class RunFolder:
             self.final.parent.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.final.name}.", suffix=".partial",
                                              dir=self.final.parent))
+            os.chmod(self.tmp, _default_mode(0o777))
         except OSError as exc:
             raise OutputError(f"无法创建输出文件夹 {self.final.parent} (cannot create the output folder): {exc}") from exc
 
