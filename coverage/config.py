@@ -359,7 +359,7 @@ def _number(m: dict, key: str, default: float, p: ProblemList, where: str, *, lo
         return default
     value = m[key]
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if ok and ((value <= lo) if lo_open else (value < lo) or value > hi):
+    if ok and (((value <= lo) if lo_open else (value < lo)) or value > hi):
         ok = False
     if not ok:
         bound = f"({'>' if lo_open else '≥'} {lo}" + (f", ≤ {hi})" if hi != float("inf") else ")")
@@ -645,8 +645,7 @@ def _siting(m: dict, base: Path, p: ProblemList, known: set[str]) -> SitingConfi
         count_existing=None if m.get("count_existing") is None else str(m["count_existing"]),
         k=opt_int("k"),
         min_distance_to_existing_m=_number(m, "min_distance_to_existing_m", 0.0, p, "siting", lo_open=False),
-        exclusions=tuple(x for x in (_existing_path({"path": e}, "path", base, p, "siting.exclusions")
-                                     for e in (m.get("exclusions") or [])) if x is not None),
+        exclusions=_exclusions(m, base, p),
         require_in_each_jiezhen=_bool(m, "require_in_each_jiezhen", True, p, "siting"),
         rule_label_zh=None if m.get("rule_label_zh") is None else str(m["rule_label_zh"]),
         rule_deadline_year=opt_int("rule_deadline_year"),
@@ -661,6 +660,18 @@ def _siting(m: dict, base: Path, p: ProblemList, known: set[str]) -> SitingConfi
         compounds=_siting_compounds(m, base, p),
         n_alternatives=int(_count(m, "n_alternatives", p) if "n_alternatives" in m else 3),
     )
+
+
+def _exclusions(m: dict, base: Path, p: ProblemList) -> tuple[Path, ...]:
+    out = []
+    for item in m.get("exclusions") or []:
+        path = _path(item, base)
+        if not path.exists():
+            p.add(f"siting.exclusions: 文件不存在 {path}。请检查路径 (相对路径以配置文件所在目录为准)。",
+                  f"siting.exclusions: file not found {path}", row=line_of(m, "exclusions"), column="exclusions",
+                  value=str(item))
+        out.append(path)
+    return tuple(out)
 
 
 def _count(m: dict, key: str, p: ProblemList) -> int | None:

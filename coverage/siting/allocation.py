@@ -51,6 +51,7 @@ class PMedian(FromFrames, SitingModel):
 
     name = "p_median"
     sense = "min"
+    warm_start_default = True
 
     def __init__(self, *, inputs: ModelInputs, plan: Plan, rules, candidate_zones, merge: bool, where: str):
         super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
@@ -272,6 +273,6 @@ class CapacitatedCoverage(FromFrames, SitingModel):
     def evaluate(self, open_year: np.ndarray) -> float:
         return float(self.served_by_year(open_year).sum())
 
-    def _solve_heuristic(self, start: float, time_limit_s: float, threads) -> None:
+    def heuristic_solution(self) -> np.ndarray:
         raise argument_error(f"{type(self).__name__}.solve", "容量约束模型没有启发式算法, 请用 method='mip'。",
                              "the capacitated model has no heuristic; use method='mip'")

@@ -51,6 +51,7 @@ class SitingModel:
     name = "base"
     sense = "max"
     objective_label_zh = ""
+    warm_start_default = False
 
     def __init__(self, *, inputs: ModelInputs, plan: Plan, rules: SiteRules | None, candidate_zones, merge: bool,
                  where: str):
@@ -126,6 +127,9 @@ class SitingModel:
 
     def _model_infeasibility(self) -> list[str]:
         return []
+
+    def _infeasible_hint(self) -> str:
+        return "各街镇的下限、上限与每年新增名额不能同时满足。请放宽街镇上限、调整名额或增加候选点。"
 
     def _raise_if_infeasible(self, extra: str = "") -> None:
         reasons = self.infeasibility_reasons()
@@ -206,20 +210,40 @@ class SitingModel:
         counts = np.bincount(self.zone_of[open_year >= 0], minlength=len(self.zone_codes))
         mask &= counts[self.zone_of] < self.zone_max[self.zone_of]
         if self.deadline is not None and y <= self.deadline:
-            deficit = np.maximum(0, self.zone_min - counts)
-            need = int(deficit.sum())
-            used = int(((open_year == y)).sum())
-            slots = self.plan.max_new[y] - used + sum(self.plan.max_new[y + 1:self.deadline + 1])
-            if need > 0 and need >= slots:
-                mask &= deficit[self.zone_of] > 0
-        elif self.progress_needed:
-            unserved = (self.zone_min > 0) & (counts == 0)
+            need = int(np.maximum(0, self.zone_min - counts).sum())
+            slots = self.free_slots(open_year, y, self.deadline)
+        elif self.deadline is None and self.progress_needed:
             need = self.progress_needed - int(((self.zone_min > 0) & (counts > 0)).sum())
-            used = int(((open_year == y)).sum())
-            slots = self.plan.max_new[y] - used + sum(self.plan.max_new[y + 1:])
-            if need > 0 and need >= slots:
-                mask &= unserved[self.zone_of]
+            slots = self.free_slots(open_year, y, self.plan.n_years - 1)
+        else:
+            need, slots = 0, 1
+        if need > 0 and need >= slots:
+            mask &= self.short_zones(open_year)[self.zone_of]
         return mask
+
+    def free_slots(self, open_year: np.ndarray, first: int, last: int) -> int:
+        """New sites still allowed in year indices ``first`` to ``last`` (their ``max_new`` minus those chosen)."""
+        return int(sum(self.plan.max_new[y] - int((open_year == y).sum()) for y in range(first, last + 1)))
+
+    def short_zones(self, open_year: np.ndarray) -> np.ndarray:
+        """Zones that still need a site: below their minimum (or, when the minimums are only worked towards,
+        with a minimum and no site yet)."""
+        counts = np.bincount(self.zone_of[open_year >= 0], minlength=len(self.zone_codes))
+        if self.deadline is not None:
+            return counts < self.zone_min
+        return (self.zone_min > 0) & (counts == 0)
+
+    def rules_need_more(self, open_year: np.ndarray, y: int) -> bool:
+        """The zone rules cannot be met unless another site opens in year index ``y`` (the later years' places
+        are too few for the zones still short)."""
+        counts = np.bincount(self.zone_of[open_year >= 0], minlength=len(self.zone_codes))
+        if self.deadline is not None:
+            if y > self.deadline:
+                return False
+            need = int(np.maximum(0, self.zone_min - counts).sum())
+            return need > self.free_slots(open_year, y + 1, self.deadline)
+        need = self.progress_needed - int(((self.zone_min > 0) & (counts > 0)).sum())
+        return need > self.free_slots(open_year, y + 1, self.plan.n_years - 1)
 
     def rules_met(self, open_year: np.ndarray) -> bool:
         """Plan budgets and zone rules hold for ``open_year``."""
@@ -239,7 +263,7 @@ class SitingModel:
     # --- solving ------------------------------------------------------------------------------------------
 
     def solve(self, *, method: str = "mip", time_limit_s: float = 60.0, mip_rel_gap: float = DEFAULT_MIP_REL_GAP,
-              threads: int | None = None) -> "SitingModel":
+              threads: int | None = None, warm_start: bool | None = None) -> "SitingModel":
         """Solve the model.
 
         Parameters
@@ -253,6 +277,9 @@ class SitingModel:
             Relative gap at which the solution counts as optimal (1e-4 = 0.01 %).
         threads
             HiGHS threads.
+        warm_start
+            Start HiGHS from the heuristic's solution (default: the model's ``warm_start_default``: on for p-median,
+            whose exact model is the hardest, off for the coverage models that HiGHS proves quickly).
 
         Returns
         -------
@@ -275,24 +302,42 @@ class SitingModel:
         if method == "heuristic":
             self._solve_heuristic(start, time_limit_s, threads)
         else:
-            self._solve_mip(start, time_limit_s, mip_rel_gap, threads)
+            warm = self.warm_start_default if warm_start is None else warm_start
+            self._solve_mip(start, time_limit_s, mip_rel_gap, threads, self._warm_start() if warm else None)
         self.selected_ = self._selected()
         log.info("%s: %s, objective %.6g, gap %.4g%%, %.2f s (%d sites)", self.name, self.result_.status,
                  self.result_.objective, 100 * self.result_.gap, self.result_.time_s, len(self.selected_))
         return self
 
+    def heuristic_solution(self) -> np.ndarray:
+        """The heuristic's ``open_year`` (greedy + swap; see :func:`coverage.siting.solve.greedy_swap`)."""
+        return greedy_swap(self)
+
+    def _warm_start(self) -> np.ndarray | None:
+        try:
+            return self.heuristic_solution()
+        except InfeasibleError:
+            log.info("%s: the heuristic found no start; HiGHS starts from scratch", self.name)
+            return None
+
     def _estimated_nonzeros(self) -> int:
         return int(self._coverage_nonzeros()[1] * self.plan.n_years * 2)
 
-    def _solve_mip(self, start: float, time_limit_s: float, gap: float, threads) -> None:
+    def _solve_mip(self, start: float, time_limit_s: float, gap: float, threads, initial=None) -> None:
         b = MipBuilder(sense=self.sense)
         o = self._build(b)
         built = time.perf_counter()
-        out = run_highs(b, time_limit_s=time_limit_s, mip_rel_gap=gap, threads=threads)
+        first = None
+        if initial is not None:
+            J, Y = self.n_candidates, self.plan.n_years
+            values = np.concatenate([self.open_mask(initial, y) for y in range(Y)]).astype(float)
+            first = (o + np.arange(J * Y), values)
+        out = run_highs(b, time_limit_s=max(0.0, time_limit_s - (built - start)), mip_rel_gap=gap, threads=threads,
+                        start=first)
         if out.x is None:
             if out.status == "infeasible":
-                self._raise_if_infeasible(f"HiGHS 判定模型无解: 规则与预算不能同时满足 (HiGHS: infeasible; "
-                                          f"{b.n_rows} 行 × {b.n_cols} 列)。请放宽各街镇上限或增加候选点。")
+                self._raise_if_infeasible(f"HiGHS 判定模型无解 ({b.n_rows} 行 × {b.n_cols} 列): {self._infeasible_hint()} "
+                                          f"(HiGHS: infeasible)")
             raise InfeasibleError(f"{time_limit_s:.0f} 秒内没有找到可行解 (status {out.status}); 请增加 time_limit_s 或用 "
                                   f"method='heuristic' (no feasible solution within the time limit)")
         self.open_year_ = self._decode(out.x, o)
@@ -304,7 +349,7 @@ class SitingModel:
                                     out.bound, out.gap, start, built - start, out.time_s, b, time_limit_s, gap)
 
     def _solve_heuristic(self, start: float, time_limit_s: float, threads) -> None:
-        self.open_year_ = greedy_swap(self)
+        self.open_year_ = self.heuristic_solution()
         self.objective_ = float(self.evaluate(self.open_year_))
         b = MipBuilder(sense=self.sense)
         self._build(b)

@@ -218,6 +218,11 @@ class SetCovering(MaximalCovering):
                            f"at most {best / max(self.total_weight, 1e-12):.1%})")
         return out
 
+    def _infeasible_hint(self) -> str:
+        caps = "、".join(f"{'' if y is None else f'{y} 年'}{m}" for y, m in zip(self.plan.years, self.plan.max_new))
+        return (f"在每年新增上限 ({caps} 个) 内达不到 {self.target_share:.1%} 的覆盖目标, 或与街镇规则冲突。"
+                f"请提高每年的新增上限 (sites_per_year) 或降低 target_share。")
+
     def _add_targets(self, b: MipBuilder, blocks) -> None:
         for y, active, yv in blocks:
             b.add_rows(1, np.zeros(len(active)), yv + np.arange(len(active)), self.w[active],
@@ -257,25 +262,21 @@ class SetCovering(MaximalCovering):
         tol = 1e-9 * max(1.0, self.total_weight)
         return bool(self.coverage_by_year(open_year)[y] >= self.target_weight - tol)
 
-    def rules_need_more(self, open_year: np.ndarray, y: int) -> bool:
-        counts = np.bincount(self.zone_of[open_year >= 0], minlength=len(self.zone_codes))
-        if self.deadline is not None:
-            return y == self.deadline and bool((counts < self.zone_min).any())
-        served = int(((self.zone_min > 0) & (counts > 0)).sum())
-        return y == self.plan.n_years - 1 and served < self.progress_needed
-
     def allowed_mask(self, open_year: np.ndarray, y: int) -> np.ndarray:
         mask = super().allowed_mask(open_year, y)
         if self.target_met(open_year, y) and self.rules_need_more(open_year, y):
-            counts = np.bincount(self.zone_of[open_year >= 0], minlength=len(self.zone_codes))
-            mask &= (counts < self.zone_min)[self.zone_of]
+            mask &= self.short_zones(open_year)[self.zone_of]
         return mask
 
     def is_feasible(self, open_year: np.ndarray) -> bool:
         return self.rules_met(open_year) and all(self.target_met(open_year, y) for y in range(self.plan.n_years))
 
+    def heuristic_solution(self) -> np.ndarray:
+        """Greedy until every year's target is met, then drop unneeded sites (:func:`greedy_cover`)."""
+        return greedy_cover(self)
+
     def _solve_heuristic(self, start: float, time_limit_s: float, threads) -> None:
-        self.open_year_ = greedy_cover(self)
+        self.open_year_ = self.heuristic_solution()
         self.objective_ = self.evaluate(self.open_year_)
         b = MipBuilder(sense="min")
         self._build(b)
@@ -285,7 +286,6 @@ class SetCovering(MaximalCovering):
         self.result_ = self._result("heuristic", "heuristic", self.objective_, bound,
                                     relative_gap(self.objective_, bound), start, built - start, lp.time_s, b,
                                     time_limit_s, 0.0, note="启发式 (贪心 + 删点); 界为线性松弛向上取整")
-
 
 from .allocation import CapacitatedCoverage, PMedian  # noqa: E402  (registry below)
 

@@ -201,7 +201,8 @@ def _new_highs():
 
 
 def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: float = DEFAULT_MIP_REL_GAP,
-              relax: bool = False, threads: int | None = None) -> HighsOutcome:
+              relax: bool = False, threads: int | None = None,
+              start: tuple[np.ndarray, np.ndarray] | None = None) -> HighsOutcome:
     """Solve the assembled program with HiGHS.
 
     Parameters
@@ -216,6 +217,9 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
         Solve the LP relaxation (all columns continuous): its objective is a bound for the integer program.
     threads
         Solver threads (default: HiGHS's choice).
+    start
+        A known solution of some columns (``indices``, ``values``), e.g. the heuristic's sites; HiGHS completes it
+        and starts from it, so a time-limited solve is never worse than it.
 
     Returns
     -------
@@ -247,6 +251,9 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
     status = h.passModel(*args, integrality if has_int else np.zeros_like(integrality))
     if status == highspy.HighsStatus.kError:
         raise SvcovError("HiGHS 拒绝了模型 (HiGHS rejected the model)")
+    if start is not None and has_int:
+        idx, val = start
+        h.setSolution(len(idx), np.asarray(idx, dtype=np.int32), np.asarray(val, dtype=float))
     start = time.perf_counter()
     h.run()
     elapsed = time.perf_counter() - start
@@ -317,7 +324,7 @@ def greedy_swap(model, *, max_passes: int = 20) -> np.ndarray:
         _greedy(model, open_year, yr, plan.min_new[yr])
         for _ in range(plan.max_new[yr] - plan.min_new[yr]):
             j, gains = _best(model, open_year, yr)
-            if not gains[j] > 1e-9:
+            if not (gains[j] > 1e-9 or (np.isfinite(gains[j]) and model.rules_need_more(open_year, yr))):
                 break
             open_year[j] = yr
     for _ in range(max_passes):
