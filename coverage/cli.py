@@ -27,6 +27,8 @@ DESCRIPTION = """svcov: 15 分钟社区服务圈覆盖分析、布局规则检�
                                       检查一个设施名册 (check one register; coordinates from Amap)
   svcov check --year 2023             逐街镇检查规划布局规则 (check the plan's layout rules per 街镇)
   svcov run                           运行全部分析, 写到 outputs/ (run everything, write to outputs/)
+  svcov site --model mclp --k 7 --year 2022
+                                      只做选址: 2022 年新增 7 个点 (siting only: 7 new sites in 2022)
 """
 
 
@@ -43,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_validate(sub, common)
     _add_check(sub, common)
     _add_run(sub, common)
+    _add_site(sub, common)
     return parser
 
 
@@ -87,6 +90,46 @@ def _cmd_check(args) -> int:
     print(f"\n已写出 (written) {result.out_dir}:")
     for path in result.written:
         print(f"  {path.name}")
+    return 0
+
+
+def _add_site(sub, common) -> None:
+    p = sub.add_parser("site", parents=[common], help="只做选址, 写出建议点位 (siting only: propose new sites)",
+                       description="按配置的 siting 设置 (可用下列参数覆盖) 求解选址模型, 写出建议点位表、覆盖率变化、"
+                                   "求解诊断和 siting.gpkg。默认写到 outputs/<run_name>-site。")
+    p.add_argument("--model", choices=["mclp", "lscp", "p_median", "capacitated"],
+                   help="mclp 最大覆盖 / lscp 最少点数 / p_median 最短时间 / capacitated 容量约束 (默认取配置)")
+    p.add_argument("--k", type=int, metavar="N", help="新增点数 (number of new sites); 默认按配置的 sites_per_year")
+    p.add_argument("--year", type=int, metavar="YYYY", help="规划年份 (plan year); 不给则按配置的多年计划")
+    p.add_argument("--method", choices=["mip", "heuristic", "auto"], help="mip 精确求解 / heuristic 启发式")
+    p.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s", help="求解时间上限 (秒)")
+    p.add_argument("--candidates", type=Path, metavar="FILE",
+                   help="候选点文件 (CSV/XLSX/GeoJSON...: 街镇提供的空置用房等), 加入配置的候选点")
+    p.add_argument("--coords", metavar="SYS", help="--candidates 的坐标系: wgs84、gcj02 (高德)、bd09 (百度)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="输出文件夹 (默认 outputs/<run_name>-site)")
+    p.set_defaults(func=_cmd_site)
+
+
+def _cmd_site(args) -> int:
+    from .pipeline import site
+
+    config = _config(args)
+    start = time.perf_counter()
+    overrides = {k: getattr(args, k) for k in ("model", "k", "year", "method", "time_limit_s")
+                 if getattr(args, k) is not None}
+    result = site(config, out_dir=args.out, candidates_file=args.candidates, coords=args.coords,
+                  progress=lambda m: print(f"[{time.perf_counter() - start:.0f} s] {m}", file=sys.stderr, flush=True),
+                  **overrides)
+    _print_warnings(result.inputs.warnings)
+    sites, diag = result.tables.get("proposed_sites"), result.tables.get("siting_diagnostics")
+    if diag is not None and len(diag):
+        d = diag.iloc[0]
+        print(f"{d['model_name_zh']}: {d['status']}, 目标值 {d['objective']:,.1f} ({d['objective_label_zh']}), "
+              f"界 {d['best_bound']:,.1f}, 差距 {d['gap']:.4%}, 用时 {d['time_s']:.1f} 秒")
+    for _, s in (sites.iterrows() if sites is not None else []):
+        print(f"  {s['site_id']}  {s['jiezhen_name']}  {s['candidate_name']}  新增覆盖 {s['pop_0_3_newly_covered']:,.0f} 人"
+              f"  全区 {s['district_share_before']:.1%} → {s['district_share_after']:.1%}")
+    print(f"完成 (done) in {time.perf_counter() - start:.1f} s: {result.out_dir}")
     return 0
 
 

@@ -29,7 +29,7 @@ from .rules.tables import (RULE_STATUS_LABELS_ZH, RULE_SUMMARY_LABELS_ZH, rule_n
                            rule_summary)
 
 __all__ = ["LoadedInputs", "RunResult", "CheckResult", "load_inputs", "run", "data_notes", "load_run_rules",
-           "check_rules", "write_rule_tables", "check"]
+           "check_rules", "write_rule_tables", "check", "site", "siting_travel_model"]
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +181,10 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
                 tables["rule_status"] = check_rules(inputs, rules, coverage=tables.get("coverage"))
                 write_rule_tables(tables["rule_status"], rules, config.report_year, folder.path("tables"),
                                   notes=data_notes(inputs))
+        say("选址 (site selection)")
+        with folder.timed("siting"):
+            tables.update(_siting_stage(folder, inputs, siting_travel_model(inputs),
+                                        rule_status=tables.get("rule_status")))
         folder.write_manifest(_config_settings(config))
         out = folder.commit()
     return RunResult(inputs, tables, out)
@@ -299,3 +303,92 @@ def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path 
     target = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}_check"
     written = write_rule_tables(status, rules, year, target, notes=data_notes(inputs))
     return CheckResult(rules, status, year, written, target)
+
+
+# --- siting stage (coverage.siting) ----------------------------------------------------------------------------
+
+
+def siting_travel_model(inputs: LoadedInputs):
+    """The travel model the siting stage uses: the access stage's (``coverage.access.engine``), or ``None`` when
+    that stage is not available."""
+    try:
+        from .access.engine import build_travel_model
+    except ImportError:
+        return None
+    return build_travel_model(inputs.boundaries.crs, inputs.config.travel)
+
+
+def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: pd.DataFrame | None = None,
+                  **overrides) -> dict[str, pd.DataFrame]:
+    """Propose sites and write ``tables/proposed_sites``, ``tables/siting_coverage``, ``tables/siting_diagnostics``
+    and ``siting.gpkg`` (layers ``proposed_sites``, ``candidates``). Skipped (with a note) without
+    ``siting.facility_type`` or a travel model."""
+    from .siting.proposals import SITING_LABELS_ZH
+    from .siting.stage import run_siting
+
+    if inputs.config.siting.facility_type is None or travel is None:
+        why = "未配置 siting.facility_type" if travel is not None else "没有出行时间模型 (access 阶段不可用)"
+        folder.notes.append(f"选址: 未运行 ({why})。")
+        log.warning("siting skipped: %s", why)
+        return {}
+    out = run_siting(inputs.config, inputs.boundaries, inputs.facilities, inputs.demand, travel,
+                     rule_status=rule_status, **overrides)
+    notes = data_notes(inputs) + out.notes
+    folder.notes.extend(out.notes)
+    write_table(out.proposals, folder.path("tables/proposed_sites"), labels=SITING_LABELS_ZH, sheet_name="选址建议",
+                notes=notes)
+    write_table(out.coverage, folder.path("tables/siting_coverage"), labels=SITING_LABELS_ZH,
+                sheet_name="新增点前后覆盖率", notes=notes)
+    write_table(out.diagnostics, folder.path("tables/siting_diagnostics"), labels=SITING_LABELS_ZH,
+                sheet_name="求解诊断", notes=notes)
+    write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates})
+    return {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics}
+
+
+def site(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progress | None = None,
+         candidates_file: str | Path | None = None, coords: str | None = None, **overrides) -> RunResult:
+    """Only the siting step (``svcov site``): load the inputs, propose sites, write a run folder.
+
+    Parameters
+    ----------
+    config
+        The run configuration.
+    out_dir
+        The folder (default ``<outputs.dir>/<run_name>-site``); replaced only when the step succeeds.
+    progress
+        Called with a short Chinese description at the start of each stage.
+    candidates_file
+        The user's candidate file (CSV/XLSX/GIS), added to the configured candidate sources.
+    coords
+        Coordinate system of ``candidates_file`` (wgs84, gcj02, bd09).
+    **overrides
+        ``model``, ``k``, ``year``, ``method``, ``time_limit_s`` (see :func:`coverage.siting.stage.run_siting`).
+
+    Raises
+    ------
+    ValidationFailed, InputError, InfeasibleError, NetworkError
+    """
+    from .errors import NetworkError
+
+    say = progress or (lambda message: None)
+    final = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}-site"
+    if candidates_file is not None:
+        overrides["extra_candidates"] = ({"kind": "file", "path": Path(candidates_file), "label_zh": Path(candidates_file).name,
+                                          "coord_system": coords or "wgs84"},)
+    with RunFolder(final) as folder:
+        _record_inputs(folder, config)
+        if candidates_file is not None:
+            folder.add_input("candidates", candidates_file)
+        say("读取并检查输入数据 (loading and validating inputs)")
+        with folder.timed("load_inputs"):
+            inputs = load_inputs(config)
+        folder.notes.extend(data_notes(inputs))
+        travel = siting_travel_model(inputs)
+        if travel is None:
+            raise NetworkError("没有可用的出行时间模型 (coverage.access); 无法选址 (no travel model available)")
+        say("选址 (site selection)")
+        with folder.timed("siting"):
+            tables = _siting_stage(folder, inputs, travel, **overrides)
+        folder.write_manifest(_config_settings(config))
+        out = folder.commit()
+    return RunResult(inputs, tables, out)

@@ -1,0 +1,114 @@
+"""HiGHS from arrays, the LP bound, and the greedy + swap heuristic (coverage.siting.solve)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coverage.errors import InfeasibleError
+from coverage.siting.instance import Plan, SiteRules
+from coverage.siting.models import MaximalCovering, SetCovering
+from coverage.siting.solve import HighsOutcome, MipBuilder, greedy_cover, greedy_swap, relative_gap, run_highs
+
+
+def knapsack() -> MipBuilder:
+    """max 5x + 4y  s.t.  6x + 4y <= 24,  x + 2y <= 6,  0 <= x, y <= 10 integer: optimum 20 at (4, 0); LP 21."""
+    b = MipBuilder(sense="max")
+    b.add_cols(2, cost=[5, 4], ub=10, integer=True)
+    b.add_rows(2, [0, 0, 1, 1], [0, 1, 0, 1], [6, 4, 1, 2], hi=[24, 6])
+    return b
+
+
+def test_integer_optimum_and_lp_bound():
+    mip = run_highs(knapsack())
+    assert mip.status == "optimal" and mip.objective == pytest.approx(20) and mip.x.tolist() == [4, 0]
+    assert mip.gap == pytest.approx(0) and (mip.n_rows, mip.n_cols, mip.n_nonzeros) == (2, 2, 4)
+    lp = run_highs(knapsack(), relax=True)
+    assert lp.objective == pytest.approx(21) and lp.x.tolist() == pytest.approx([3, 1.5])
+
+
+def test_offset_and_fixed_columns():
+    b = knapsack()
+    b.offset = 100.0
+    b.fix_cols(0, [3.0])
+    out = run_highs(b)
+    assert out.objective == pytest.approx(119) and out.x.tolist() == [3, 1]
+
+
+def test_time_limit_without_a_solution():
+    out = run_highs(knapsack(), time_limit_s=0.0)
+    assert out.status == "time_limit" and out.x is None and out.gap == np.inf
+
+
+def test_infeasible_program():
+    b = MipBuilder(sense="min")
+    b.add_cols(1, cost=1.0, ub=1.0, integer=True)
+    b.add_rows(1, [0], [0], [1.0], lo=2.0)
+    assert run_highs(b).status == "infeasible"
+
+
+def test_relative_gap():
+    assert relative_gap(90, 99) == pytest.approx(0.1)
+    assert relative_gap(0, 0) == 0
+    assert relative_gap(float("nan"), 1) == np.inf
+
+
+def test_no_feasible_solution_in_time_is_an_error(monkeypatch):
+    import coverage.siting.base as base
+
+    def timed_out(b, **kw):
+        return HighsOutcome(None, "time_limit", np.nan, np.inf, np.inf, 0.0, b.n_rows, b.n_cols, b.n_nonzeros)
+
+    monkeypatch.setattr(base, "run_highs", timed_out)
+    model = MaximalCovering.from_cost_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]), [1, 1], threshold_s=0.5, k=1)
+    with pytest.raises(InfeasibleError, match="5 秒内没有找到可行解 \\(status time_limit\\)"):
+        model.solve(time_limit_s=5)
+
+
+def test_time_limited_solution_reports_its_gap(monkeypatch):
+    import coverage.siting.base as base
+
+    real = base.run_highs
+
+    def stopped_early(b, **kw):
+        out = real(b, **kw)
+        return HighsOutcome(out.x, "time_limit", out.objective, out.objective * 1.5, 0.5, 1.0, out.n_rows,
+                            out.n_cols, out.n_nonzeros)
+
+    monkeypatch.setattr(base, "run_highs", stopped_early)
+    model = MaximalCovering.from_cost_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]), [1, 2], threshold_s=0.5, k=1)
+    result = model.solve().result_
+    assert result.status == "time_limit" and result.gap == 0.5 and model.objective_ == 2
+
+
+def swap_instance() -> MaximalCovering:
+    """Candidate 0 covers demand 1, 2 (5 + 5 = 10); candidate 1 covers 0, 1 (4 + 5 = 9); candidate 2 covers 2, 3
+    (5 + 4 = 9). Greedy takes 0 then one of the others (14); the optimum is 1 + 2 (18)."""
+    inf = np.inf
+    cost = np.array([[inf, 0, inf], [0, 0, inf], [0, inf, 0], [inf, inf, 0]])
+    return MaximalCovering.from_cost_matrix(cost, [4, 5, 5, 4], threshold_s=1.0, k=2)
+
+
+def test_greedy_alone_and_with_swaps():
+    model = swap_instance()
+    greedy = greedy_swap(model, max_passes=0)
+    assert greedy[0] == 0 and model.evaluate(greedy) == 14
+    swapped = greedy_swap(model)
+    assert sorted(np.flatnonzero(swapped >= 0)) == [1, 2] and model.evaluate(swapped) == 18
+
+
+def test_greedy_respects_zone_rules_and_years():
+    model = swap_instance()
+    rules = SiteRules(min_sites={"Z": 1}, max_sites={"X": 1})
+    ruled = MaximalCovering.from_cost_matrix(model.inputs_.cand_times, [4, 5, 5, 4], threshold_s=1.0,
+                                             plan=Plan.phased({2021: 1, 2022: 1}), rules=rules,
+                                             candidate_zones=["X", "X", "Z"])
+    open_year = greedy_swap(ruled)
+    assert ruled.rules_met(open_year)
+    assert open_year[2] >= 0 and (open_year[:2] >= 0).sum() == 1
+
+
+def test_greedy_cover_drops_sites_it_does_not_need():
+    cost = np.array([[0.0, 0.0], [np.inf, 0.0]])
+    model = SetCovering.from_cost_matrix(cost, [1, 1], threshold_s=1.0, target_share=1.0)
+    assert greedy_cover(model).tolist() == [-1, 0]

@@ -1,0 +1,185 @@
+"""The siting stage on the bundled Songjiang data (coverage.siting.stage), its pipeline step and ``svcov site``.
+
+The bundled data have no register of 普惠性托育点, so every one of the 17 街镇 lacks one: the phased plan
+(6 + 6 + 6 sites in 2021-2023) must give each 街镇 a site, and the reasons must say this is an estimate.
+Travel times come from the straight-line stand-in of the tests (the access stage's TravelModel in a real run).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+
+import coverage.pipeline as pipeline
+from coverage.cli import main
+from coverage.config import default_config_path, load_config
+from coverage.errors import ConfigError, InfeasibleError
+from coverage.siting.models import MaximalCovering
+from coverage.siting.stage import existing_facilities, run_siting, siting_plan
+from _siting_travel import StraightLineTravel
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(default_config_path())
+
+
+@pytest.fixture(scope="module")
+def inputs(config):
+    return pipeline.load_inputs(config)
+
+
+@pytest.fixture(scope="module")
+def outcome(config, inputs):
+    return run_siting(config, inputs.boundaries, inputs.facilities, inputs.demand, StraightLineTravel())
+
+
+def test_phased_plan_closes_every_jiezhens_missing_childcare_point(outcome, inputs):
+    sites = outcome.proposals
+    assert len(sites) == 18 and sites.groupby("year").size().to_dict() == {2021: 6, 2022: 6, 2023: 6}
+    assert set(sites["jiezhen_code"]) == set(inputs.boundaries["jiezhen_code"])  # all 17 街镇
+    closing = sites[sites["rule_gap_closed_zh"] != ""]
+    assert len(closing) == 17 and closing["jiezhen_code"].is_unique
+    assert closing["rule_gap_closed_zh"].str.contains("未加载普惠性托育点名册").all()
+    assert closing["rule_gap_closed_zh"].str.contains("不是已核实的缺口").all()
+    assert sites["rank"].tolist() == list(range(1, 19)) and sites["site_id"].is_unique
+    assert (sites["pop_0_3_newly_covered"] > 0).all()
+
+
+def test_coverage_before_and_after_and_diagnostics(outcome, inputs):
+    district = outcome.coverage[outcome.coverage["jiezhen_code"] == "全区"].set_index("year")
+    assert district["pop_0_3"].iloc[0] == pytest.approx(inputs.demand["pop_0_3"].sum())
+    assert (district["share_after"] > district["share_before"]).all()
+    assert district["share_after"].is_monotonic_increasing
+    last = outcome.proposals[outcome.proposals["year"] == 2023].iloc[-1]
+    assert last["district_share_after"] == pytest.approx(district.loc[2023, "share_after"])
+    d = outcome.diagnostics.iloc[0]
+    assert d["status"] == "optimal" and d["gap"] <= 1e-4 and d["n_new_sites"] == 18
+    assert d["n_demand_merged"] < d["n_demand_in_model"] <= d["n_demand"] == len(inputs.demand)
+    assert d["count_existing"] == "inclusive_childcare" and d["travel_mode"] == "straight_line"
+    assert outcome.diagnostics["objective"].iloc[0] == pytest.approx(
+        (district["pop_0_3_covered_after"]).sum(), rel=1e-9)
+
+
+def test_notes_say_what_is_estimated(outcome):
+    text = "\n".join(outcome.notes)
+    assert "未加载普惠性托育点名册" in text and "类型为按名称推断的估算" in text
+    assert "35." in text and "→" in text  # coverage before → after
+    assert outcome.candidates["jiezhen_code"].notna().all() and len(outcome.warnings) == 0
+
+
+def test_memo_fields_are_filled(outcome):
+    sites = outcome.proposals
+    assert sites["nearest_facilities"].str.contains("步行约").all()
+    assert sites["nearest_compounds"].str.contains("步行约").all()
+    assert sites["alternatives"].str.contains("新增覆盖约").sum() >= 17
+    assert sites["lon_wgs84"].between(120.8, 121.5).all() and sites["lat_wgs84"].between(30.7, 31.3).all()
+
+
+def test_merged_and_unmerged_models_have_the_same_optimum_on_songjiang(outcome):
+    inp = outcome.model.inputs_
+    args = dict(threshold_s=inp.threshold_s, k=6, existing_cost_s=inp.exist_times)
+    merged = MaximalCovering.from_cost_matrix(inp.cand_times, inp.weights, **args).solve()
+    plain = MaximalCovering.from_cost_matrix(inp.cand_times, inp.weights, merge=False, **args).solve()
+    assert merged.n_groups < plain.n_groups / 2
+    assert merged.objective_ == pytest.approx(plain.objective_, rel=1e-4)
+    assert merged.result_.best_bound == pytest.approx(plain.result_.best_bound, rel=1e-4)
+
+
+def test_one_year_before_the_deadline_puts_each_site_in_a_different_jiezhen(config, inputs):
+    out = run_siting(config, inputs.boundaries, inputs.facilities, inputs.demand, StraightLineTravel(), k=7,
+                     year=2022)
+    assert len(out.proposals) == 7 and out.proposals["jiezhen_code"].is_unique
+    assert (out.proposals["year"] == 2022).all()
+
+
+def test_one_year_at_the_deadline_is_infeasible_in_numbers(config, inputs):
+    with pytest.raises(InfeasibleError, match="17 个街镇共需新增至少 17 个普惠性托育点, 但 2023 的新增名额合计只有 7 个"):
+        run_siting(config, inputs.boundaries, inputs.facilities, inputs.demand, StraightLineTravel(), k=7, year=2023)
+
+
+def test_plans_from_the_configuration(config):
+    assert siting_plan(config, model="mclp").years == (2021, 2022, 2023)
+    assert siting_plan(config, model="mclp", year=2022).min_new == (6,)
+    assert siting_plan(config, model="lscp").min_new == (0, 0, 0)
+    assert siting_plan(config, model="mclp", k=3).years == (2021,)
+    with pytest.raises(ConfigError, match="sites_per_year 中没有 2030 年"):
+        siting_plan(config, model="mclp", year=2030)
+    empty = dataclasses.replace(config, siting=dataclasses.replace(config.siting, sites_per_year={}))
+    with pytest.raises(ConfigError, match="请在 siting 中给出 sites_per_year 或 k"):
+        siting_plan(empty, model="mclp")
+    assert siting_plan(empty, model="lscp").max_new[0] > 10 ** 6
+
+
+def test_existing_facilities_are_the_types_group(config, inputs):
+    existing, key = existing_facilities(config, inputs.facilities)
+    assert key == "inclusive_childcare"
+    assert set(existing["type"]) <= set(config.group_types("inclusive_childcare"))
+
+
+def test_capacitated_needs_the_places_of_a_new_site(config, inputs):
+    with pytest.raises(ConfigError, match="capacity_places_new"):
+        run_siting(config, inputs.boundaries, inputs.facilities, inputs.demand, StraightLineTravel(),
+                   model="capacitated")
+
+
+def test_stage_without_facility_type(config, inputs):
+    cfg = dataclasses.replace(config, siting=dataclasses.replace(config.siting, facility_type=None))
+    with pytest.raises(ConfigError, match="siting.facility_type"):
+        run_siting(cfg, inputs.boundaries, inputs.facilities, inputs.demand, StraightLineTravel())
+
+
+def test_svcov_site_writes_the_proposal(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: StraightLineTravel())
+    out = tmp_path / "site"
+    assert main(["site", "--model", "mclp", "--k", "7", "--year", "2022", "--out", str(out), "-q"]) == 0
+    printed = capsys.readouterr().out
+    assert "最大覆盖模型 (MCLP): optimal" in printed and printed.count("S2022-") == 7
+    table = pd.read_csv(out / "tables" / "proposed_sites.csv", encoding="utf-8-sig")
+    assert len(table) == 7 and "新增覆盖0-3岁儿童" in table.columns
+    layer = gpd.read_file(out / "siting.gpkg", layer="proposed_sites")
+    assert len(layer) == 7 and layer.crs.to_epsg() == 32651
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert any("选址" in n for n in manifest["notes"]) and "siting" in manifest["timings_s"]
+
+
+def test_svcov_site_with_the_users_candidate_file(monkeypatch, tmp_path):
+    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: StraightLineTravel())
+    path = tmp_path / "街镇提供的用房.csv"
+    pd.DataFrame({"编号": ["YY-1"], "名称": ["岳阳街道社区中心二楼"], "经度": [121.2315], "纬度": [31.0095]}).to_csv(
+        path, index=False)
+    out = tmp_path / "site"
+    assert main(["site", "--k", "1", "--year", "2022", "--candidates", str(path), "--out", str(out), "-q"]) == 0
+    cands = gpd.read_file(out / "siting.gpkg", layer="candidates")
+    assert "YY-1" in cands["candidate_id"].tolist()
+
+
+def test_svcov_site_without_a_travel_model(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: None)
+    assert main(["site", "--k", "1", "--out", str(tmp_path / "x"), "-q"]) == 1
+    assert "没有可用的出行时间模型" in capsys.readouterr().err
+
+
+def test_svcov_run_includes_the_siting_stage(monkeypatch, tmp_path):
+    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: StraightLineTravel())
+    out = tmp_path / "run"
+    assert main(["run", "--out", str(out), "-q"]) == 0
+    sites = pd.read_csv(out / "tables" / "proposed_sites.csv", encoding="utf-8-sig")
+    assert len(sites) == 18
+    assert (out / "tables" / "siting_coverage.xlsx").is_file() and (out / "tables" / "siting_diagnostics.csv").is_file()
+    assert set(gpd.list_layers(out / "siting.gpkg")["name"]) == {"proposed_sites", "candidates"}
+
+
+def test_svcov_run_notes_a_skipped_siting_stage(monkeypatch, tmp_path):
+    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: None)
+    out = tmp_path / "run"
+    assert main(["run", "--out", str(out), "-q"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert any("选址: 未运行" in n for n in manifest["notes"])
+    assert not (out / "tables" / "proposed_sites.csv").exists()
+    assert np.isfinite(manifest["timings_s"]["siting"])
