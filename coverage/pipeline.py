@@ -53,6 +53,7 @@ class RunResult:
     inputs: LoadedInputs
     tables: dict[str, pd.DataFrame]
     out_dir: Path
+    access: object = None  # coverage.access.stage.AccessResult (travel model, coverage, service areas)
 
 
 def load_inputs(config: RunConfig) -> LoadedInputs:
@@ -169,9 +170,44 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         say("写出数据汇总 (writing the data summary)")
         with folder.timed("data_summary"):
             tables = {"data_summary": _write_data_outputs(folder, inputs)}
+        say("计算步行可达性、覆盖率和服务范围 (access, coverage and service areas)")
+        with folder.timed("access"):
+            access = _run_access_stage(folder, inputs)
+        tables.update({"coverage": access.coverage, "capacity_2sfca": access.capacity})
         folder.write_manifest(_config_settings(config))
         out = folder.commit()
-    return RunResult(inputs, tables, out)
+    return RunResult(inputs, tables, out, access)
+
+
+def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
+    """Road network → travel model → coverage tables, 2SFCA and service areas (``tables/``, ``service_areas.gpkg``)."""
+    from .access.stage import load_run_network, network_layers, run_access
+    from .access.summary import ACCESS_LABELS_ZH
+
+    cfg = inputs.config
+    if cfg.network.source not in (None, "osm_download"):
+        folder.add_input("network", cfg.network.source)
+    network = load_run_network(cfg, inputs.boundaries)
+    result = run_access(cfg, inputs.boundaries, inputs.facilities, inputs.demand, network=network)
+    folder.notes.extend(result.notes)
+    notes = data_notes(inputs) + result.notes
+    sheet = "覆盖率 (直线距离估算)" if result.model.is_fallback else "覆盖率 (路网)"
+    write_table(result.coverage, folder.path("tables/coverage"), labels=ACCESS_LABELS_ZH, sheet_name=sheet,
+                notes=notes, float_digits=4)
+    if not result.capacity.empty:
+        write_table(result.capacity, folder.path("tables/capacity_2sfca"), labels=ACCESS_LABELS_ZH,
+                    sheet_name="托位可达性2SFCA", notes=notes, float_digits=4)
+    if len(result.model.unreachable):
+        write_table(result.model.unreachable, folder.path("tables/unreachable_points"), labels=ACCESS_LABELS_ZH,
+                    sheet_name="不可达点位", notes=notes)
+    layers = {"service_areas": result.areas, "service_areas_facility": result.facility_areas,
+              "demand_access": result.cells.set_geometry(cell_squares(inputs.demand))}
+    if network is not None:
+        write_table(network.components(), folder.path("tables/network_components"), sheet_name="路网连通部分",
+                    notes=notes, formats=("csv",))
+        layers.update(network_layers(network))
+    write_layers(folder.path("service_areas.gpkg"), layers)
+    return result
 
 
 def _write_data_outputs(folder: RunFolder, inputs: LoadedInputs) -> pd.DataFrame:

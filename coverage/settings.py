@@ -25,6 +25,20 @@ snap_max_m: float = 500.0
 #: Thresholds of the service areas, in minutes (the 5/10/15-minute life circles of GB 50180-2018).
 thresholds_min: tuple[int, ...] = (5, 10, 15)
 
+# --- road network and service areas (coverage.network, coverage.access) ------------------------------------------
+#: Road centre-line layers: line ends closer than this are joined into one junction, and a line end this close to
+#: another line is joined to it (a T-junction drawn a little short or long). Every join is reported.
+line_snap_tolerance_m: float = 2.0
+
+#: Points snap only onto pieces of the network with at least this many junctions (or the largest piece), so a
+#: short fragment left at the edge of an extract does not capture the points around it. Smaller pieces stay in the
+#: network and are listed in the network report.
+snap_min_component_nodes: int = 50
+
+#: Spacing of the sample points along roads from which service-area polygons are built; polygons are accurate to
+#: about this distance.
+service_area_sample_m: float = 10.0
+
 # --- data -----------------------------------------------------------------------------------------------------
 #: Records this close to the boundary but outside every 街镇 are assigned to the nearest one (with a warning);
 #: farther ones are errors. OSM boundaries here are simplified by about 60 m.
