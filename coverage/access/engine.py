@@ -272,7 +272,9 @@ class NetworkTravelModel(TravelModel):
         self.network = network
         self.snap_max_m = float(snap_max_m)
         self.csr = travel_time_csr(network, walk_speed_kph)
-        self.index = SegmentIndex(network, network.snappable_edges(min_component_nodes))
+        #: Edges points may snap onto (see ``min_component_nodes``).
+        self.snappable = network.snappable_edges(min_component_nodes)
+        self.index = SegmentIndex(network, self.snappable)
         self._edge_time_s = network.edge_length_m / self.speed_mps
 
     @property

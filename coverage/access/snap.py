@@ -28,9 +28,9 @@ __all__ = ["Snapped", "SegmentIndex", "PIECE_M"]
 log = logging.getLogger(__name__)
 
 #: Longest straight piece in the KD-tree index (m). Shorter pieces make the certainty test pass more often.
-PIECE_M = 20.0
+PIECE_M = 40.0
 #: Candidate pieces examined per point before the certainty test.
-K_CANDIDATES = 16
+K_CANDIDATES = 8
 
 
 @dataclass(frozen=True, eq=False)
