@@ -375,16 +375,41 @@ class NetworkTravelModel(TravelModel):
         counts = np.bincount(ends, minlength=self.network.n_nodes)
         return np.cumsum(counts) - counts, counts, np.r_[pos, pos][order], np.r_[leg_u, leg_v][order]
 
-    def _block_pairs(self, block: np.ndarray, dist: np.ndarray, incidence: tuple, limit: float):
-        """(source position, target position, time ≤ limit) from one block of bounded searches (sparse)."""
+    def _block_pairs(self, block: np.ndarray, dist: np.ndarray, tgt: Snapped, incidence: tuple, limit: float,
+                     same: tuple[np.ndarray, ...]):
+        """(source position, target position, time ≤ limit) from one block of bounded searches, sorted by source
+        then target, each pair once.
+
+        Sparse (reached junctions × the targets on their edges) when few junctions are reached, dense (every
+        target of every source in the block) when most are, whichever touches fewer numbers.
+        """
         start, counts, inc_target, inc_leg = incidence
-        rows, node = np.nonzero(dist[:, :self.network.n_nodes] <= limit)
-        c = counts[node]
-        rep = np.repeat(np.arange(len(rows)), c)
-        k = np.repeat(start[node], c) + (np.arange(len(rep)) - np.repeat(np.cumsum(c) - c, c))
-        time_s = dist[rows[rep], node[rep]] + inc_leg[k]
+        reached = dist[:, :self.network.n_nodes] <= limit
+        s_same, t_same, time_same = same
+        in_block = (s_same >= block[0]) & (s_same <= block[-1])
+        row_of = np.full(block[-1] - block[0] + 1, -1)
+        row_of[block - block[0]] = np.arange(len(block))
+        rows_same = row_of[s_same[in_block] - block[0]]
+        ok = rows_same >= 0
+        rows_same, t_same, time_same = rows_same[ok], t_same[in_block][ok], time_same[in_block][ok]
+        if np.count_nonzero(reached) * (len(inc_target) / max(len(counts), 1)) > 0.25 * len(block) * len(tgt):
+            times = self._times_at(dist, tgt)
+            np.minimum.at(times, (rows_same, t_same), time_same)
+            r, c = np.nonzero(times <= limit)
+            return block[r], c, times[r, c]
+        rows, node = np.nonzero(reached)
+        n = counts[node]
+        rep = np.repeat(np.arange(len(rows)), n)
+        k = np.repeat(start[node], n) + (np.arange(len(rep)) - np.repeat(np.cumsum(n) - n, n))
+        r = np.r_[rows[rep], rows_same]
+        t = np.r_[inc_target[k], t_same]
+        time_s = np.r_[dist[rows[rep], node[rep]] + inc_leg[k], time_same]
         keep = time_s <= limit
-        return block[rows[rep][keep]], inc_target[k][keep], time_s[keep]
+        r, t, time_s = r[keep], t[keep], time_s[keep]
+        order = np.lexsort((time_s, t, r))
+        r, t, time_s = r[order], t[order], time_s[order]
+        first = np.r_[True, (r[1:] != r[:-1]) | (t[1:] != t[:-1])] if len(r) else np.zeros(0, dtype=bool)
+        return block[r[first]], t[first], time_s[first]
 
     def _same_edge_pairs(self, src: Snapped, tgt: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(source position, target position, time) for sources and targets on the same edge, walking directly."""
@@ -438,30 +463,27 @@ class NetworkTravelModel(TravelModel):
         """Bounded searches from blocks of sources: yields (source positions, node distances)."""
         graph, nodes = self._with_sources(src)
         on = np.flatnonzero(nodes >= 0)
-        size = int(max(1, min(256, _BLOCK_BYTES // (8 * (graph.shape[0] + 2 * n_targets + 1)))))
+        size = int(max(1, min(256, _BLOCK_BYTES // (8 * (graph.shape[0] + n_targets + 1)))))
         for start in range(0, len(on), size):
             block = on[start:start + size]
             dist = dijkstra(graph, directed=True, indices=nodes[block], limit=limit)
             yield block, dist.reshape(len(block), -1)
 
     def _pairs(self, src: Snapped, tgt: Snapped, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (source, target) pair within ``limit`` with its time, each pair once (the shortest)."""
+        """Every (source, target) pair within ``limit`` with its time, once (the shortest), sorted."""
         incidence = self._incidence(tgt)
-        parts = [self._block_pairs(block, dist, incidence, limit) for block, dist in self._blocks(src, 0, limit)]
-        parts.append(self._same_edge_pairs(src, tgt))
-        s, t, time_s = (np.concatenate([p[i] for p in parts]) for i in range(3))
-        keep = time_s <= limit
-        s, t, time_s = s[keep], t[keep], time_s[keep]
-        order = np.lexsort((time_s, t, s))
-        s, t, time_s = s[order], t[order], time_s[order]
-        first = np.r_[True, (s[1:] != s[:-1]) | (t[1:] != t[:-1])] if len(s) else np.zeros(0, dtype=bool)
-        return s[first], t[first], time_s[first]
+        same = self._same_edge_pairs(src, tgt)
+        parts = [self._block_pairs(block, dist, tgt, incidence, limit, same)
+                 for block, dist in self._blocks(src, len(tgt), limit)]
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
 
     def catchments(self, sources: Points, targets: Points, max_time_s: float) -> pd.DataFrame:
         src, tgt = self.snap(sources, "sources"), self.snap(targets, "targets")
         if not (np.isfinite(max_time_s) and max_time_s >= 0):
             raise ValueError(f"max_time_s must be a finite number ≥ 0, got {max_time_s}")
-        return _catchment_frame(*self._pairs(src, tgt, float(max_time_s)))
+        return _catchment_frame(*self._pairs(src, tgt, float(max_time_s)), sort=False)
 
     def od_matrix_s(self, origins: Points, destinations: Points, max_time_s: float | None = None) -> np.ndarray:
         src, tgt = self.snap(origins, "origins"), self.snap(destinations, "destinations")
@@ -518,10 +540,10 @@ def _empty_catchments() -> pd.DataFrame:
     return _catchment_frame(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
 
 
-def _catchment_frame(s: np.ndarray, t: np.ndarray, time_s: np.ndarray) -> pd.DataFrame:
+def _catchment_frame(s: np.ndarray, t: np.ndarray, time_s: np.ndarray, sort: bool = True) -> pd.DataFrame:
     frame = pd.DataFrame({"source_pos": s.astype(np.int64), "target_pos": t.astype(np.int64),
                           "time_s": time_s.astype(np.float64)})
-    return frame.sort_values(["source_pos", "target_pos"]).reset_index(drop=True)
+    return frame.sort_values(["source_pos", "target_pos"]).reset_index(drop=True) if sort else frame
 
 
 def build_travel_model(crs: Any, travel: Any = None, network: RoadNetwork | None = None) -> TravelModel:

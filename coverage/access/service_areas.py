@@ -33,7 +33,7 @@ import shapely
 from .. import settings
 from .engine import NetworkTravelModel, Points, StraightLineTravelModel, TravelModel
 
-__all__ = ["EdgeSamples", "edge_samples", "service_area", "facility_service_areas"]
+__all__ = ["EdgeSamples", "edge_samples", "service_area", "service_areas", "facility_service_areas"]
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +139,7 @@ def service_area(model: TravelModel, sources: Points, threshold_min: float):
     model
         The travel model.
     sources
-        Facility points (any CRS), or points snapped by the model.
+        Facility points (any CRS), or ``model.prepare`` results.
     threshold_min
         Minutes.
 
@@ -147,23 +147,40 @@ def service_area(model: TravelModel, sources: Points, threshold_min: float):
     -------
     shapely Polygon or MultiPolygon (empty if nothing is reached), in the model's CRS.
     """
+    return service_areas(model, sources, (threshold_min,))[threshold_min]
+
+
+def service_areas(model: TravelModel, sources: Points, thresholds_min: Sequence[float]) -> dict:
+    """:func:`service_area` for several thresholds at once (one shortest-path search for all of them).
+
+    Returns
+    -------
+    dict
+        Threshold (minutes) → polygon.
+    """
     if isinstance(model, StraightLineTravelModel):
         sx, sy, _ = model._xy(sources, "sources")
-        if len(sx) == 0:
-            return shapely.Polygon()
-        circles = shapely.buffer(shapely.points(sx, sy), model.radius_m(threshold_min * 60.0), quad_segs=_QUAD_SEGS)
-        return shapely.union_all(circles)
-    return _network_area(model, sources, float(threshold_min) * 60.0)
-
-
-def _network_area(model: NetworkTravelModel, sources: Points, threshold_s: float):
+        points = shapely.points(sx, sy)
+        return {t: shapely.union_all(shapely.buffer(points, model.radius_m(t * 60.0), quad_segs=_QUAD_SEGS))
+                if len(sx) else shapely.Polygon() for t in thresholds_min}
     samples = edge_samples(model)
-    node_time, src = model.node_times(sources, limit=threshold_s)
+    time_s = _sample_times(model, samples, sources, max(thresholds_min) * 60.0)
+    return {t: _area(model, samples, time_s, t * 60.0) for t in thresholds_min}
+
+
+def _sample_times(model: NetworkTravelModel, samples: EdgeSamples, sources: Points, limit_s: float) -> np.ndarray:
+    """Walking time from the nearest source to every road sample (inf beyond ``limit_s``)."""
+    node_time, src = model.node_times(sources, limit=limit_s)
     time_s = np.full(len(samples.x), np.inf)
     at_node = samples.node >= 0
     time_s[at_node] = node_time[samples.node[at_node]]
     on_edge = ~at_node
     time_s[on_edge] = model.edge_point_times(node_time, src, samples.edge[on_edge], samples.offset_m[on_edge])
+    return time_s
+
+
+def _area(model: NetworkTravelModel, samples: EdgeSamples, time_s: np.ndarray, threshold_s: float):
+    """Union of each sample's cell cut by the circle still walkable from it."""
     reach = np.minimum((threshold_s - time_s) * model.speed_mps, model.snap_max_m)
     picked = np.flatnonzero(reach > 0)
     if len(picked) == 0:
@@ -172,7 +189,9 @@ def _network_area(model: NetworkTravelModel, sources: Points, threshold_s: float
     part = picked[reach[picked] < samples.cell_radius_m[picked]]
     circles = shapely.buffer(shapely.points(samples.x[part], samples.y[part]), reach[part], quad_segs=_QUAD_SEGS)
     pieces = shapely.intersection(samples.cells[part], circles)
-    merged = shapely.union_all(np.r_[samples.cells[whole], pieces])
+    # whole cells tile the plane exactly (a coverage): merge them cheaply, then add the cut cells at the fringe
+    core = shapely.coverage_union_all(samples.cells[whole]) if len(whole) else shapely.Polygon()
+    merged = shapely.union_all(np.r_[[core], pieces])
     return shapely.make_valid(merged) if not shapely.is_valid(merged) else merged
 
 
@@ -196,12 +215,11 @@ def facility_service_areas(model: TravelModel, facilities: gpd.GeoDataFrame, thr
         off the network (see ``model.unreachable``) get an empty geometry and ``area_km2`` 0. Index: 0..n-1.
     """
     rows, geoms = [], []
-    snapped = model.snap(facilities, "facilities") if isinstance(model, NetworkTravelModel) else None
+    points = model.prepare(facilities, "facilities")
     for pos in range(len(facilities)):
-        one = snapped.take([pos]) if snapped is not None else facilities.iloc[[pos]]
         base = {c: facilities[c].iloc[pos] for c in columns if c in facilities.columns}
-        for threshold in sorted(thresholds_min):
-            geom = service_area(model, one, threshold)
+        areas = service_areas(model, points.take([pos]), sorted(thresholds_min))
+        for threshold, geom in areas.items():
             rows.append({**base, "threshold_min": threshold, "area_km2": shapely.area(geom) / 1e6,
                          "travel_mode": model.mode})
             geoms.append(geom)

@@ -3,7 +3,8 @@
 Each edge is cut into short straight pieces (at most :data:`PIECE_M` long) whose midpoints go into a KD-tree. For
 a point, the ``k`` nearest midpoints give candidate pieces; the exact point-to-piece distance picks the best.
 The answer is certain when it is no farther than the ``k``-th midpoint minus half the longest piece (no other
-piece can then be nearer); the few points where that test fails are searched again with a radius query. So the
+piece can then be nearer); points where that test fails are searched again with 4k candidates, and the few left
+after that with a radius query. So the
 result equals a brute-force search over every edge, at KD-tree speed.
 
 Points farther than the snap distance from every road are *not* snapped: they are marked unreachable and
@@ -133,20 +134,27 @@ class SegmentIndex:
         n = len(x)
         if self.tree is None or n == 0:
             return np.full(n, -1, dtype=np.int64), np.zeros(n), np.full(n, np.inf)
-        k = min(K_CANDIDATES, len(self.ax))
-        dk, ik = self.tree.query(np.c_[x, y], k=k, workers=-1)
-        dk, ik = dk.reshape(n, k), ik.reshape(n, k)
-        dist, t = self._project(x[:, None], y[:, None], ik)
-        j = dist.argmin(axis=1)
-        rows = np.arange(n)
-        best_piece, best_dist, best_t = ik[rows, j], dist[rows, j], t[rows, j]
-        if k < len(self.ax):
-            unsure = np.flatnonzero(best_dist > dk[:, -1] - self.half_max)
-            if len(unsure):
-                self._requery(x, y, unsure, best_piece, best_dist, best_t)
-        piece = best_piece
-        offset = np.minimum(self.offset0[piece] + best_t * self.length[piece], self.edge_length[self.edge[piece]])
-        return self.edge[piece].astype(np.int64), offset, best_dist
+        best_piece, best_dist, best_t = np.zeros(n, dtype=np.int64), np.full(n, np.inf), np.zeros(n)
+        todo = np.arange(n)
+        for k in (K_CANDIDATES, 4 * K_CANDIDATES):
+            k = min(k, len(self.ax))
+            dk, ik = self.tree.query(np.c_[x[todo], y[todo]], k=k, workers=-1)
+            dk, ik = dk.reshape(len(todo), k), ik.reshape(len(todo), k)
+            dist, t = self._project(x[todo, None], y[todo, None], ik)
+            j = dist.argmin(axis=1)
+            rows = np.arange(len(todo))
+            best_piece[todo], best_dist[todo], best_t[todo] = ik[rows, j], dist[rows, j], t[rows, j]
+            if k == len(self.ax):
+                return self._result(best_piece, best_dist, best_t)
+            todo = todo[best_dist[todo] > dk[:, -1] - self.half_max]  # not proven nearest: look further
+            if len(todo) == 0:
+                return self._result(best_piece, best_dist, best_t)
+        self._requery(x, y, todo, best_piece, best_dist, best_t)
+        return self._result(best_piece, best_dist, best_t)
+
+    def _result(self, piece: np.ndarray, dist: np.ndarray, t: np.ndarray):
+        offset = np.minimum(self.offset0[piece] + t * self.length[piece], self.edge_length[self.edge[piece]])
+        return self.edge[piece].astype(np.int64), offset, dist
 
     def _requery(self, x, y, unsure, best_piece, best_dist, best_t) -> None:
         """Radius search for the points whose k candidates could not prove the nearest piece (in place)."""

@@ -19,7 +19,7 @@ from ..data.facilities import open_in_year
 from ..network.build import RoadNetwork
 from ..network.sources import load_network
 from .engine import NetworkTravelModel, TravelModel, build_travel_model
-from .service_areas import facility_service_areas, service_area
+from .service_areas import facility_service_areas, service_areas
 from .summary import (TRAVEL_MODE_ZH, Service, capacity_table, coverage_table, nearest_by_service,
                       services_from_config, two_step_fca)
 
@@ -134,12 +134,12 @@ def _service_area_layer(model, facilities, fac_points, years, services, threshol
         is_open = open_in_year(facilities, year).to_numpy()
         for service in services:
             chosen = np.flatnonzero(is_open & facilities["type"].isin(service.types).to_numpy())
+            key = tuple(chosen)
+            if key not in cache:
+                cache[key] = service_areas(model, fac_points.take(chosen), thresholds) if len(chosen) else \
+                    {t: shapely.Polygon() for t in thresholds}
             for threshold in thresholds:
-                key = (tuple(chosen), threshold)
-                if key not in cache:
-                    cache[key] = service_area(model, fac_points.take(chosen), threshold) if len(chosen) else \
-                        shapely.Polygon()
-                geom = cache[key]
+                geom = cache[key][threshold]
                 rows.append({"year": year, "service": service.key, "service_name_zh": service.name_zh,
                              "service_kind": service.kind, "threshold_min": threshold, "n_facilities": len(chosen),
                              "area_km2": shapely.area(geom) / 1e6, "travel_mode": model.mode,
