@@ -303,7 +303,8 @@ class NetworkTravelModel(TravelModel):
                                  f"network; pass the GeoDataFrame instead")
             return points
         x, y, index = self._xy(points, role)
-        order = np.lexsort((np.floor(x / 250.0), np.floor(y / 250.0)))  # nearby points together: faster queries
+        cell = np.floor((y - y.min()) / 250.0) * 1e6 + np.floor((x - x.min()) / 250.0) if len(x) else x
+        order = np.argsort(cell, kind="stable")  # nearby points together: faster tree queries
         edge, offset, dist = (np.empty(len(x), dtype=np.int64), np.empty(len(x)), np.empty(len(x)))
         edge[order], offset[order], dist[order] = self.index.query(x[order], y[order])
         ok = (edge >= 0) & (dist <= self.snap_max_m)
