@@ -47,6 +47,12 @@ def test_one_straight_road_gives_a_diamond():
     assert (miny - Y0, maxy - Y0) == pytest.approx((-60, 60), abs=1.0)
 
 
+def test_zero_length_edge_is_harmless():
+    net = network_from_arrays([X0, X0 + 1000, X0 + 1000], [Y0, Y0, Y0], [0, 1], [1, 2], crs=CRS)
+    model = NetworkTravelModel(net, walk_speed_kph=ONE_MPS, min_component_nodes=1)
+    assert service_area(model, _points([[500, 0]]), 1).area == pytest.approx(7200, rel=0.02)
+
+
 def test_places_across_the_river_are_not_claimed():
     """Two parallel roads 100 m apart, not connected: the service area stops half-way between them."""
     net = network_from_arrays([X0, X0 + 1000, X0, X0 + 1000], [Y0, Y0, Y0 + 100, Y0 + 100], [0, 2], [1, 3], crs=CRS)

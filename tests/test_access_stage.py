@@ -83,9 +83,20 @@ outputs: {{dir: out}}
     return config
 
 
-@pytest.mark.parametrize("network", [OSM, PBF], ids=["osm_xml", "pbf"])
+def _line_layer(tmp_path: Path) -> Path:
+    """The Jing'an streets as a Shapefile in CGCS2000 / 3-degree Gauss-Kruger, as a bureau might keep them."""
+    from coverage.network.sources import load_network
+
+    path = tmp_path / "roads.shp"
+    edges = load_network(OSM, crs_metric="EPSG:32651").edges_frame()[["highway", "name", "geometry"]]
+    edges.to_crs("EPSG:4547").to_file(path, engine="pyogrio")
+    return path
+
+
+@pytest.mark.parametrize("network", [OSM, PBF, "line_layer"], ids=["osm_xml", "pbf", "shapefile"])
 def test_run_with_a_network_file(tmp_path, network):
     config = _jingan_job(tmp_path)
+    network = _line_layer(tmp_path) if network == "line_layer" else network
     out = tmp_path / "run"
     assert main(["run", "-q", "-c", str(config), "--network", str(network), "--out", str(out)]) == 0
     table = pd.read_csv(out / "tables" / "coverage.csv")

@@ -72,7 +72,14 @@ def test_a_street_drawn_twice_is_kept_once():
     net = network_from_lines(layer, crs_metric=CRS)
     assert net.n_edges == 2
     assert net.total_length_km == pytest.approx(0.18)
-    assert any("删除重复路段 1 条" in n for n in net.notes)
+    assert any("删除重复或缩成一点的路段 1 条" in n for n in net.notes)
+
+
+def test_a_stub_shorter_than_the_tolerance_disappears():
+    layer = _layer([[(0, 0), (100, 0)], [(100.5, 0), (101, 0)], [(100, 0), (100, 50)]])
+    net = network_from_lines(layer, crs_metric=CRS, snap_tolerance_m=2.0)
+    assert net.n_edges == 2 and (net.edge_length_m > 0).all()
+    assert net.joins["kind"].str.contains("ends joined").sum() == 1
 
 
 def test_multilines_any_crs_and_attributes():

@@ -81,7 +81,7 @@ def edge_samples(model: NetworkTravelModel, spacing_m: float = settings.service_
     if cached is not None and cached[0] == spacing_m:
         return cached[1]
     net = model.network
-    edges = np.flatnonzero(model.snappable)
+    edges = np.flatnonzero(model.snappable & (net.edge_length_m > 0))
     dense = shapely.segmentize(net.edge_geometry[edges], spacing_m)
     coords, which = shapely.get_coordinates(dense, return_index=True)
     step = np.r_[0.0, np.hypot(*(coords[1:] - coords[:-1]).T)]

@@ -90,7 +90,8 @@ def network_from_lines(lines: gpd.GeoDataFrame | gpd.GeoSeries, *, crs_metric: A
     attrs = attrs[[c for c in attrs.columns if c in ("highway", "fclass", "name", "osm_id", "bridge", "tunnel")]]
     text = list(notes) + [
         f"{len(frame):,} 条线切分为 {len(pieces):,} 条路段" + (f"; {n_dropped} 个空或零长度要素未用" if n_dropped else "")
-        + (f"; 删除重复路段 {n_repeated:,} 条 (同一段路画了两次, 如上下行各一条)" if n_repeated else ""),
+        + (f"; 删除重复或缩成一点的路段 {n_repeated:,} 条 (同一段路画了两次, 如上下行各一条; 或端点合并后长度为 0)"
+           if n_repeated else ""),
         f"在无共用节点的交叉处切断 {n_crossings:,} 次 (桥梁/隧道/不同 layer 除外)" if split_crossings
         else "未在交叉处切断 (split_crossings=false): 只有共用节点的线相连",
         f"端点容差 {snap_tolerance_m:g} 米: 合并相近端点 {len(joins_ends):,} 处, 端点接到邻近道路 {len(joins_t):,} 处"
@@ -196,9 +197,10 @@ def _inner_length(p: np.ndarray) -> float:
 
 
 def _drop_repeats(geoms: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-    """Drop pieces drawn twice (same line, either direction), e.g. a street mapped once per direction."""
+    """Drop pieces drawn twice (same line, either direction), e.g. a street mapped once per direction, and pieces
+    that joining ends shrank to a point."""
     keys = shapely.to_wkb(shapely.normalize(shapely.set_precision(geoms, 10.0 ** -_KEY_DIGITS)))
-    repeated = pd.Series(keys).duplicated().to_numpy()
+    repeated = pd.Series(keys).duplicated().to_numpy() | (shapely.length(geoms) == 0)  # or shrunk to a point
     return geoms[~repeated], owner[~repeated], int(repeated.sum())
 
 
