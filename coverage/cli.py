@@ -64,6 +64,9 @@ def _add_run(sub, common) -> None:
                        description="读取配置中的全部输入, 运行分析, 把结果写入运行文件夹 (默认 outputs/<run_name>)。"
                                    "失败时不会留下写了一半的文件。")
     p.add_argument("--out", type=Path, metavar="DIR", help="运行文件夹 (默认 outputs/<run_name>)")
+    p.add_argument("--network", type=Path, metavar="FILE",
+                   help="路网文件, 替代配置中的 network.source: OSM XML (.osm/.osm.bz2)、PBF (.osm.pbf)、osmnx GraphML "
+                        "(.graphml) 或道路中心线 (.shp/.gpkg/.geojson) (road network file)")
     p.set_defaults(func=_cmd_run)
 
 
@@ -204,10 +207,24 @@ def _cmd_validate(args) -> int:
     return 0
 
 
+def _with_network(config, path: Path | None):
+    """The configuration with ``network.source`` replaced by ``--network FILE``."""
+    if path is None:
+        return config
+    import dataclasses
+
+    from .errors import ConfigError, Problem
+
+    if not path.is_file():
+        raise ConfigError(str(path), [Problem(str(path), "找不到 --network 指定的路网文件。",
+                                              "the --network file was not found")])
+    return dataclasses.replace(config, network=dataclasses.replace(config.network, source=path.resolve()))
+
+
 def _cmd_run(args) -> int:
     from .pipeline import run
 
-    config = _config(args)
+    config = _with_network(_config(args), args.network)
     start = time.perf_counter()
     steps = [0]
 

@@ -132,11 +132,17 @@ class TravelConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Road network: ``source`` is ``None`` (straight-line fallback), ``"osm_download"`` or a file path."""
+    """Road network: ``source`` is ``None`` (straight-line fallback), ``"osm_download"`` or a file path.
+
+    ``snap_tolerance_m`` and ``split_crossings`` apply to road centre-line layers (see
+    :func:`coverage.network.lines.network_from_lines`).
+    """
 
     source: str | Path | None = None
     place: str | None = None
     cache_dir: Path | None = None
+    snap_tolerance_m: float = settings.line_snap_tolerance_m
+    split_crossings: bool = True
 
 
 @dataclass(frozen=True)
@@ -596,7 +602,7 @@ def _travel(m: dict, p: ProblemList) -> TravelConfig:
 
 
 def _network(m: dict, base: Path, p: ProblemList) -> NetworkConfig:
-    check_keys(m, {"source", "place", "cache_dir"}, "network", p)
+    check_keys(m, {"source", "place", "cache_dir", "snap_tolerance_m", "split_crossings"}, "network", p)
     source = m.get("source")
     if source in (None, "none", "straight_line"):
         src: str | Path | None = None
@@ -605,7 +611,10 @@ def _network(m: dict, base: Path, p: ProblemList) -> NetworkConfig:
     else:
         src = _existing_path(m, "source", base, p, "network")
     cache = _path(m["cache_dir"], base) if m.get("cache_dir") else None
-    return NetworkConfig(source=src, place=None if m.get("place") is None else str(m["place"]), cache_dir=cache)
+    return NetworkConfig(source=src, place=None if m.get("place") is None else str(m["place"]), cache_dir=cache,
+                         snap_tolerance_m=_number(m, "snap_tolerance_m", settings.line_snap_tolerance_m, p, "network",
+                                                  lo_open=False, hi=100.0),
+                         split_crossings=_bool(m, "split_crossings", True, p, "network"))
 
 
 _SITING_MODELS = ("mclp", "lscp", "p_median", "capacitated")

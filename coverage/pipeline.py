@@ -58,6 +58,7 @@ class RunResult:
     inputs: LoadedInputs
     tables: dict[str, pd.DataFrame]
     out_dir: Path
+    access: object = None  # coverage.access.stage.AccessResult (travel model, coverage, service areas)
 
 
 def load_inputs(config: RunConfig) -> LoadedInputs:
@@ -175,19 +176,99 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         say("写出数据汇总 (writing the data summary)")
         with folder.timed("data_summary"):
             tables = {"data_summary": _write_data_outputs(folder, inputs)}
+        say("计算步行可达性、覆盖率和服务范围 (access, coverage and service areas)")
+        with folder.timed("access"):
+            access = _run_access_stage(folder, inputs)
+        tables.update({"coverage": access.coverage, "capacity_2sfca": access.capacity})
         if rules is not None:
             say("检查布局规则 (checking the layout rules)")
             with folder.timed("rules"):
-                tables["rule_status"] = check_rules(inputs, rules, coverage=tables.get("coverage"))
+                tables["rule_status"] = check_rules(inputs, rules, coverage=access.coverage)
                 write_rule_tables(tables["rule_status"], rules, config.report_year, folder.path("tables"),
                                   notes=data_notes(inputs))
         say("选址 (site selection)")
         with folder.timed("siting"):
-            tables.update(_siting_stage(folder, inputs, siting_travel_model(inputs),
-                                        rule_status=tables.get("rule_status")))
+            tables.update(_siting_stage(folder, inputs, access.model, rule_status=tables.get("rule_status")))
+        say("生成地图、选址说明和年度报告 (map, memos and reports)")
+        with folder.timed("documents"):
+            _write_documents(folder, inputs, access, tables)
         folder.write_manifest(_config_settings(config))
         out = folder.commit()
-    return RunResult(inputs, tables, out)
+    return RunResult(inputs, tables, out, access)
+
+
+def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
+    """Road network → travel model → coverage tables, 2SFCA and service areas (``tables/``, ``service_areas.gpkg``)."""
+    from .access.stage import load_run_network, network_layers, run_access
+    from .access.summary import ACCESS_LABELS_ZH
+
+    cfg = inputs.config
+    if cfg.network.source not in (None, "osm_download"):
+        folder.add_input("network", cfg.network.source)
+    network = load_run_network(cfg, inputs.boundaries)
+    result = run_access(cfg, inputs.boundaries, inputs.facilities, inputs.demand, network=network)
+    folder.notes.extend(result.notes)
+    notes = data_notes(inputs) + result.notes
+    sheet = "覆盖率 (直线距离估算)" if result.model.is_fallback else "覆盖率 (路网)"
+    write_table(result.coverage, folder.path("tables/coverage"), labels=ACCESS_LABELS_ZH, sheet_name=sheet,
+                notes=notes, float_digits=4)
+    if not result.capacity.empty:
+        write_table(result.capacity, folder.path("tables/capacity_2sfca"), labels=ACCESS_LABELS_ZH,
+                    sheet_name="托位可达性2SFCA", notes=notes, float_digits=4)
+    if len(result.model.unreachable):
+        write_table(result.model.unreachable, folder.path("tables/unreachable_points"), labels=ACCESS_LABELS_ZH,
+                    sheet_name="不可达点位", notes=notes)
+    layers = {"service_areas": result.areas, "service_areas_facility": result.facility_areas,
+              "demand_access": result.cells.set_geometry(cell_squares(inputs.demand))}
+    if network is not None:
+        write_table(network.components(), folder.path("tables/network_components"), sheet_name="路网连通部分",
+                    notes=notes, formats=("csv",))
+        layers.update(network_layers(network))
+    write_layers(folder.path("service_areas.gpkg"), layers)
+    return result
+
+
+def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: dict[str, pd.DataFrame]) -> None:
+    """``map.html``, ``memos/`` (one per proposed site) and the yearly reports (``report.*`` for the report year,
+    ``report_<year>.*`` for the other years of the plan)."""
+    from .outputs.context import RunInfo
+    from .outputs.map import write_map
+    from .outputs.memo import write_memos
+    from .outputs.report import write_report
+
+    cfg = inputs.config
+    info = RunInfo.from_config(cfg, travel_description_zh=access.model.description_zh,
+                               travel_is_fallback=access.model.is_fallback,
+                               population_is_estimate=inputs.population_is_estimate, notes=list(folder.notes))
+    sites, rule_status = tables.get("proposed_sites"), tables.get("rule_status")
+    write_map(folder.path("map.html"), boundaries=inputs.boundaries, facilities=inputs.facilities, info=info,
+              years=cfg.years, year=cfg.report_year, demand=inputs.demand, service_areas=access.areas,
+              uncovered=_uncovered(inputs, access, info), coverage=access.coverage, rule_status=rule_status,
+              sites=sites, basemap=cfg.output.basemap, tianditu_key=cfg.output.tianditu_key)
+    if sites is not None and len(sites):
+        write_memos(folder.path("memos"), sites, info=info, boundaries=inputs.boundaries,
+                    facilities=inputs.facilities, service_areas=access.areas, site_areas=_site_areas(access, sites))
+    for year in cfg.years:
+        write_report(folder.tmp, year, info=info, boundaries=inputs.boundaries, coverage=access.coverage,
+                     rule_status=rule_status, sites=sites, years=cfg.years,
+                     stem="report" if year == cfg.report_year else f"report_{year}")
+
+
+def _uncovered(inputs: LoadedInputs, access, info) -> gpd.GeoDataFrame:
+    """Demand cells farther than the circle's threshold from its service, one copy per year (for the map)."""
+    near = access.nearest[(access.nearest["service"] == info.circle_service)
+                          & (access.nearest["time_s"] > info.circle_threshold_min * 60)]
+    parts = [inputs.demand.iloc[rows["cell_pos"].to_numpy()].assign(year=year) for year, rows in near.groupby("year")]
+    return (gpd.GeoDataFrame(pd.concat(parts), crs=inputs.demand.crs) if parts
+            else inputs.demand.iloc[0:0].assign(year=pd.Series(dtype="int64")))
+
+
+def _site_areas(access, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The walking service area of every proposed site (for the memo maps)."""
+    from .access.service_areas import facility_service_areas
+
+    thresholds = sorted(set(access.areas["threshold_min"]))
+    return facility_service_areas(access.model, sites, thresholds, columns=("site_id",))
 
 
 def _write_data_outputs(folder: RunFolder, inputs: LoadedInputs) -> pd.DataFrame:
@@ -309,13 +390,13 @@ def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path 
 
 
 def siting_travel_model(inputs: LoadedInputs):
-    """The travel model the siting stage uses: the access stage's (``coverage.access.engine``), or ``None`` when
-    that stage is not available."""
-    try:
-        from .access.engine import build_travel_model
-    except ImportError:
-        return None
-    return build_travel_model(inputs.boundaries.crs, inputs.config.travel)
+    """The run's travel model (road network from the configuration, or the straight-line fallback), for
+    ``svcov site``, which needs travel times but not the coverage tables."""
+    from .access.engine import build_travel_model
+    from .access.stage import load_run_network
+
+    network = load_run_network(inputs.config, inputs.boundaries)
+    return build_travel_model(inputs.boundaries.crs, inputs.config.travel, network)
 
 
 def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: pd.DataFrame | None = None,
@@ -326,10 +407,9 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
     from .siting.proposals import SITING_LABELS_ZH
     from .siting.stage import run_siting
 
-    if inputs.config.siting.facility_type is None or travel is None:
-        why = "未配置 siting.facility_type" if travel is not None else "没有出行时间模型 (access 阶段不可用)"
-        folder.notes.append(f"选址: 未运行 ({why})。")
-        log.warning("siting skipped: %s", why)
+    if inputs.config.siting.facility_type is None:
+        folder.notes.append("选址: 未运行 (配置中没有 siting.facility_type)。")
+        log.warning("siting skipped: no siting.facility_type in the configuration")
         return {}
     out = run_siting(inputs.config, inputs.boundaries, inputs.facilities, inputs.demand, travel,
                      rule_status=rule_status, **overrides)
@@ -368,8 +448,6 @@ def site(config: RunConfig, *, out_dir: str | Path | None = None, progress: Prog
     ------
     ValidationFailed, InputError, InfeasibleError, NetworkError
     """
-    from .errors import NetworkError
-
     say = progress or (lambda message: None)
     final = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}-site"
     if candidates_file is not None:
@@ -383,9 +461,9 @@ def site(config: RunConfig, *, out_dir: str | Path | None = None, progress: Prog
         with folder.timed("load_inputs"):
             inputs = load_inputs(config)
         folder.notes.extend(data_notes(inputs))
-        travel = siting_travel_model(inputs)
-        if travel is None:
-            raise NetworkError("没有可用的出行时间模型 (coverage.access); 无法选址 (no travel model available)")
+        with folder.timed("travel_model"):
+            travel = siting_travel_model(inputs)
+        folder.notes.append(f"出行时间: {travel.description_zh}")
         say("选址 (site selection)")
         with folder.timed("siting"):
             tables = _siting_stage(folder, inputs, travel, **overrides)

@@ -35,3 +35,14 @@ def songjiang_inputs(songjiang_config):
 @pytest.fixture(scope="session")
 def facility_types(songjiang_config):
     return songjiang_config.facility_types
+
+
+@pytest.fixture(scope="session")
+def songjiang_run_dir(tmp_path_factory):
+    """One full ``svcov run`` of the bundled job through the command line, shared by every test that reads its
+    files (a run takes ~30 s: the suite makes it once)."""
+    from coverage.cli import main
+
+    out = tmp_path_factory.mktemp("songjiang_run") / "songjiang"
+    assert main(["run", "-q", "--out", str(out)]) == 0
+    return out

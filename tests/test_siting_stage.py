@@ -135,8 +135,7 @@ def test_stage_without_facility_type(config, inputs):
 
 
 def test_svcov_site_writes_the_proposal(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: StraightLineTravel())
-    out = tmp_path / "site"
+    out = tmp_path / "site"  # the run's own travel model: the straight-line fallback of the bundled config
     assert main(["site", "--model", "mclp", "--k", "7", "--year", "2022", "--out", str(out), "-q"]) == 0
     printed = capsys.readouterr().out
     assert "最大覆盖模型 (MCLP): optimal" in printed and printed.count("S2022-") == 7
@@ -159,27 +158,12 @@ def test_svcov_site_with_the_users_candidate_file(monkeypatch, tmp_path):
     assert "YY-1" in cands["candidate_id"].tolist()
 
 
-def test_svcov_site_without_a_travel_model(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: None)
-    assert main(["site", "--k", "1", "--out", str(tmp_path / "x"), "-q"]) == 1
-    assert "没有可用的出行时间模型" in capsys.readouterr().err
+def test_siting_stage_is_skipped_with_a_note_without_facility_type(config, inputs, tmp_path):
+    from coverage.outputs.writer import RunFolder
 
-
-def test_svcov_run_includes_the_siting_stage(monkeypatch, tmp_path):
-    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: StraightLineTravel())
-    out = tmp_path / "run"
-    assert main(["run", "--out", str(out), "-q"]) == 0
-    sites = pd.read_csv(out / "tables" / "proposed_sites.csv", encoding="utf-8-sig")
-    assert len(sites) == 18
-    assert (out / "tables" / "siting_coverage.xlsx").is_file() and (out / "tables" / "siting_diagnostics.csv").is_file()
-    assert set(gpd.list_layers(out / "siting.gpkg")["name"]) == {"proposed_sites", "candidates"}
-
-
-def test_svcov_run_notes_a_skipped_siting_stage(monkeypatch, tmp_path):
-    monkeypatch.setattr(pipeline, "siting_travel_model", lambda inputs: None)
-    out = tmp_path / "run"
-    assert main(["run", "--out", str(out), "-q"]) == 0
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert any("选址: 未运行" in n for n in manifest["notes"])
-    assert not (out / "tables" / "proposed_sites.csv").exists()
-    assert np.isfinite(manifest["timings_s"]["siting"])
+    cfg = dataclasses.replace(config, siting=dataclasses.replace(config.siting, facility_type=None))
+    bare = dataclasses.replace(inputs, config=cfg)
+    with RunFolder(tmp_path / "run") as folder:
+        assert pipeline._siting_stage(folder, bare, StraightLineTravel()) == {}
+        assert any("选址: 未运行" in n for n in folder.notes)
+        assert not (folder.tmp / "tables").exists()

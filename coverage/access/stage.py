@@ -1,0 +1,181 @@
+"""The access stage of a run: road network → travel model → coverage tables, 2SFCA and service-area layers.
+
+:func:`run_access` computes everything from validated inputs and returns frames; the pipeline writes them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..config import RunConfig
+from ..data.facilities import open_in_year
+from ..network.build import RoadNetwork
+from ..network.sources import load_network
+from .engine import NetworkTravelModel, TravelModel, build_travel_model
+from .service_areas import facility_service_areas, service_areas
+from .summary import (TRAVEL_MODE_ZH, Service, capacity_table, coverage_table, nearest_by_service,
+                      services_from_config, two_step_fca)
+
+__all__ = ["AccessResult", "run_access", "load_run_network", "network_layers", "default_cache_dir"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AccessResult:
+    """Everything the access stage computed (frames in the run's metric CRS)."""
+
+    model: TravelModel
+    network: RoadNetwork | None
+    coverage: pd.DataFrame
+    nearest: pd.DataFrame
+    capacity: pd.DataFrame
+    cells: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    facility_areas: gpd.GeoDataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def load_run_network(config: RunConfig, boundaries: gpd.GeoDataFrame) -> RoadNetwork | None:
+    """The run's road network, or None for the straight-line fallback (``network.source: none``)."""
+    net = config.network
+    if net.source is None:
+        return None
+    return load_network(net.source, crs_metric=boundaries.crs, boundary=boundaries, place=net.place,
+                        cache_dir=default_cache_dir(config), snap_tolerance_m=net.snap_tolerance_m,
+                        split_crossings=net.split_crossings)
+
+
+def run_access(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+               demand: gpd.GeoDataFrame, *, network: RoadNetwork | None = None) -> AccessResult:
+    """Coverage, 2SFCA and service areas for every year, type and group of the run.
+
+    Parameters
+    ----------
+    config
+        The run configuration (travel settings, years, types and groups, thresholds).
+    boundaries, facilities, demand
+        Validated inputs (metric CRS).
+    network
+        The road network; None for the straight-line fallback.
+
+    Returns
+    -------
+    AccessResult
+    """
+    model = build_travel_model(boundaries.crs, config.travel, network)
+    services = services_from_config(config.facility_types, config.type_groups)
+    thresholds = config.travel.thresholds_min
+    fac_points = model.prepare(facilities, "facilities")
+    cell_points = model.prepare(demand, "demand")
+    nearest = nearest_by_service(model, facilities, demand, years=config.years, services=services)
+    jiezhen = boundaries[["jiezhen_code", "name"]]
+    coverage = coverage_table(nearest, demand, facilities, services=services, thresholds_min=thresholds,
+                              travel_mode=model.mode, district_name_zh=config.district_name_zh, jiezhen=jiezhen)
+    capacity, access_2sfca = _capacity(model, config, facilities, demand, services, fac_points, cell_points)
+    cells = _cell_layer(demand, nearest, access_2sfca, config.report_year, services, model)
+    areas = _service_area_layer(model, facilities, fac_points, config.years, services, thresholds)
+    facility_areas = facility_service_areas(model, facilities, thresholds,
+                                            columns=("facility_id", "name", "type", "type_name_zh", "opened_year",
+                                                     "closed_year", "jiezhen_code"))
+    facility_areas["travel_mode_zh"] = TRAVEL_MODE_ZH.get(model.mode, model.mode)
+    notes = _notes(model, network, capacity, facilities)
+    return AccessResult(model, network, coverage, nearest, capacity, cells, areas, facility_areas, notes)
+
+
+def _capacity(model, config, facilities, demand, services, fac_points, cell_points):
+    """2SFCA tables (report year and every year) for services with at least one known capacity."""
+    threshold = max(config.travel.thresholds_min)
+    frames, per_cell = [], {}
+    known = pd.to_numeric(facilities["capacity_places"], errors="coerce").notna().to_numpy()
+    for year in config.years:
+        is_open = open_in_year(facilities, year).to_numpy()
+        for service in services:
+            chosen = np.flatnonzero(is_open & facilities["type"].isin(service.types).to_numpy())
+            if not known[chosen].any():
+                continue
+            access, _ = two_step_fca(model, facilities.iloc[chosen], demand, threshold,
+                                     facility_points=fac_points.take(chosen), demand_points=cell_points)
+            frames.append(capacity_table(access, demand, facilities, year=year, service=service,
+                                         threshold_min=threshold, travel_mode=model.mode,
+                                         district_name_zh=config.district_name_zh))
+            if year == config.report_year:
+                per_cell[service.key] = access
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), per_cell
+
+
+def _cell_layer(demand, nearest, access_2sfca, year, services, model) -> gpd.GeoDataFrame:
+    """Demand cells with their walking time to each service (report year) and 2SFCA places per child."""
+    cells = demand[["cell_id", "jiezhen_code", "jiezhen_name", "pop_0_3", "pop_total", "is_estimate"]].copy()
+    this_year = nearest[nearest["year"] == year]
+    for service in services:
+        rows = this_year[this_year["service"] == service.key]
+        minutes = np.full(len(demand), np.inf)
+        minutes[rows["cell_pos"].to_numpy()] = rows["time_s"].to_numpy() / 60.0
+        cells[f"time_min_{service.key}"] = np.where(np.isfinite(minutes), minutes, np.nan)
+    for key, access in access_2sfca.items():
+        cells[f"places_per_child_{key}"] = access.to_numpy()
+    cells["year"] = year
+    cells["travel_mode"] = model.mode
+    return gpd.GeoDataFrame(cells, geometry=demand.geometry, crs=demand.crs)
+
+
+def _service_area_layer(model, facilities, fac_points, years, services, thresholds) -> gpd.GeoDataFrame:
+    """Service areas dissolved per year × service × threshold (each distinct set of facilities computed once)."""
+    rows, geoms, cache = [], [], {}
+    for year in years:
+        is_open = open_in_year(facilities, year).to_numpy()
+        for service in services:
+            chosen = np.flatnonzero(is_open & facilities["type"].isin(service.types).to_numpy())
+            key = tuple(chosen)
+            if key not in cache:
+                cache[key] = service_areas(model, fac_points.take(chosen), thresholds) if len(chosen) else \
+                    {t: shapely.Polygon() for t in thresholds}
+            for threshold in thresholds:
+                geom = cache[key][threshold]
+                rows.append({"year": year, "service": service.key, "service_name_zh": service.name_zh,
+                             "service_kind": service.kind, "threshold_min": threshold, "n_facilities": len(chosen),
+                             "area_km2": shapely.area(geom) / 1e6, "travel_mode": model.mode,
+                             "travel_mode_zh": TRAVEL_MODE_ZH.get(model.mode, model.mode)})
+                geoms.append(geom)
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=np.array(geoms, dtype=object), crs=model.crs)
+
+
+def _notes(model: TravelModel, network: RoadNetwork | None, capacity: pd.DataFrame, facilities) -> list[str]:
+    notes = [f"出行时间: {model.description_zh}"]
+    if network is not None:
+        notes.append(f"路网: {network.summary_zh()}")
+        notes += [f"路网处理: {n}" for n in network.notes]
+    unreachable = model.unreachable
+    if len(unreachable):
+        counts = unreachable["role"].value_counts()
+        notes.append("距道路超过吸附距离、按不可达处理的点位: " + ", ".join(f"{k} {v} 个" for k, v in counts.items())
+                     + " (见 unreachable_points 表)。")
+    if capacity.empty:
+        notes.append("托位可达性 (2SFCA) 未计算: 设施数据中没有托位数 (capacity_places)。提供含托位数的名册后即可计算。")
+    elif bool(capacity["is_lower_bound"].any()):
+        n = int(pd.to_numeric(facilities["capacity_places"], errors="coerce").isna().sum())
+        notes.append(f"托位可达性 (2SFCA) 为下限: {n} 个设施的托位数未知, 未计入。")
+    return notes
+
+
+def network_layers(network: RoadNetwork) -> dict[str, gpd.GeoDataFrame]:
+    """Layers for checking the network in QGIS: edges (with their connected piece) and the joins made."""
+    layers = {"network_edges": network.edges_frame()}
+    if network.joins is not None and len(network.joins):
+        joins = network.joins
+        layers["network_joins"] = gpd.GeoDataFrame(joins, geometry=gpd.points_from_xy(joins["x"], joins["y"]),
+                                                   crs=network.crs)
+    return layers
+
+
+def default_cache_dir(config: RunConfig) -> Path:
+    """Where downloaded networks are cached when the configuration does not say."""
+    return config.network.cache_dir or Path("data") / "network"
