@@ -578,3 +578,87 @@ def test_facilities_with_a_repeated_index_are_evaluated_record_by_record():
     status = evaluate(POINT_EACH + SPACING.replace("scope: jiezhen", "scope: district"), facs)
     assert one(status[status["rule_id"] == "point"], code="001")["value"] == 2
     assert one(status[status["rule_id"] == "spacing"])["value"] == 50
+
+
+# --- all_of (the "3个一" as one status) -----------------------------------------------------------------------
+
+THREE = """\
+- id: pub
+  label_zh: "3个一: 公办托幼一体园"
+  clause: 二(二)1
+  scope: jiezhen
+  measure: count
+  types: public_nursery_kindergarten
+  min: 1
+- id: priv
+  label_zh: "3个一: 普惠性民办托幼一体园"
+  clause: 二(二)1
+  scope: jiezhen
+  measure: count
+  types: private_inclusive_nursery_kindergarten
+  min: 1
+- id: point
+  label_zh: "3个一: 普惠性托育点"
+  clause: 二(二)1
+  scope: jiezhen
+  measure: count
+  types: inclusive_childcare_point
+  min: 1
+- id: all3
+  label_zh: "3个一 (三项均达标)"
+  clause: 二(二)1
+  scope: jiezhen
+  measure: all_of
+  rules: [pub, priv, point]
+"""
+
+
+def _all3(status: pd.DataFrame, code: str) -> pd.Series:
+    return one(status[status["rule_id"] == "all3"], code=code)
+
+
+def test_all_of_passes_only_when_every_part_passes():
+    # 甲街道 has all three types (complete register); 乙镇 has two of them: a proven shortfall
+    facs = facilities({"type": "public_nursery_kindergarten"}, {"type": "private_inclusive_nursery_kindergarten"},
+                      {"type": "inclusive_childcare_point"}, {"type": "public_nursery_kindergarten", "jz": "002"},
+                      {"type": "inclusive_childcare_point", "jz": "002"})
+    status = evaluate(THREE, facs)
+    jia, yi = _all3(status, "001"), _all3(status, "002")
+    assert (jia["status"], jia["value"], jia["target"], jia["value_zh"]) == ("达标", 3.0, 3.0, "3/3 项达标")
+    assert jia["gap_zh"] == ""
+    assert (yi["status"], yi["value"]) == ("未达标", 2.0)
+    assert yi["gap_zh"].startswith("普惠性民办托幼一体园: ")
+    assert "普惠性民办托幼一体园" in yi["gap_zh"] and "公办" not in yi["gap_zh"]
+
+
+def test_all_of_is_insufficient_when_a_part_is_and_none_fails():
+    # OSM-like incomplete source: the public kindergarten is found, the others cannot be shown missing
+    facs = facilities({"type": "public_nursery_kindergarten", "complete": False, "est": True},
+                      {"type": "inclusive_childcare_point", "complete": False, "jz": "002"})
+    status = evaluate(THREE, facs)
+    jia = _all3(status, "001")
+    assert jia["status"] == "数据不足" and jia["value"] == 1.0
+    assert jia["based_on_estimate"]
+    assert jia["missing_fields"]  # the parts' missing data are listed
+
+
+def test_all_of_validation_names_the_line(tmp_path):
+    from coverage.errors import RuleFileError
+    from coverage.rules.spec import load_rules
+
+    bad = THREE.replace("rules: [pub, priv, point]", "rules: [pub, nope]") + """\
+- id: nested
+  label_zh: 嵌套
+  clause: 二(二)1
+  scope: district
+  measure: all_of
+  rules: [all3]
+"""
+    path = tmp_path / "rules.yaml"
+    path.write_text("plan:\n  years: [2021]\nrules:\n" + textwrap.indent(bad, "  "), encoding="utf-8")
+    with pytest.raises(RuleFileError) as info:
+        load_rules(path, TYPES, GROUPS)
+    text = str(info.value)
+    assert "「nope」不是前面定义过的规则 id" in text
+    assert "「all3」本身是 all_of 规则" in text
+    assert {p.row for p in info.value.problems} == {25, 31}  # the lines where the two composite rules start

@@ -48,9 +48,10 @@ def rule(body: str) -> str:
 def test_songjiang_rule_file_loads_with_every_target_of_the_plan():
     rules = load_rules(SONGJIANG_RULES, TYPES, GROUPS, thresholds_min=(5, 10, 15))
     ids = [r.id for r in rules.rules]
-    assert len(ids) == len(set(ids)) == 14
+    assert len(ids) == len(set(ids)) == 15
     assert rules.plan_years == (2021, 2022, 2023)
-    assert {"sange_yi_public", "sange_yi_private", "sange_yi_point", "point_jiezhen_coverage", "new_points_per_year",
+    assert rules.rule("sange_yi").parts == ("sange_yi_public", "sange_yi_private", "sange_yi_point")
+    assert {"sange_yi_public", "sange_yi_private", "sange_yi_point", "sange_yi", "point_jiezhen_coverage", "new_points_per_year",
             "nursery_places_new", "new_public_kg_nursery", "nursery_kg_share", "guidance_stations",
             "child_friendly_new", "child_friendly_all_jiezhen", "early_development_bases",
             "demonstration_institutions", "circle_15min"} == set(ids)

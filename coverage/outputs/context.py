@@ -251,12 +251,15 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
 
 
 def layout_rule_id(rule_status: pd.DataFrame, info: RunInfo) -> str | None:
-    """The ``rule_id`` of the 「3个一」 rule: ``info.layout_rule_id`` if set, else the first rule whose
-    ``label_zh`` mentions 「3个一」; ``None`` if the table has no such rule."""
+    """The ``rule_id`` of the 「3个一」 rule: ``info.layout_rule_id`` if set, else the rule whose ``label_zh``
+    mentions 「3个一」, preferring a composite (``measure == "all_of"``: all three parts together) over its parts;
+    ``None`` if the table has no such rule."""
     if info.layout_rule_id is not None:
         return info.layout_rule_id if (rule_status["rule_id"] == info.layout_rule_id).any() else None
     labels = rule_status.drop_duplicates("rule_id")
     match = labels[labels["label_zh"].astype(str).str.contains("3个一|三个一", regex=True)]
+    if "measure" in match.columns and (match["measure"] == "all_of").any():
+        match = match[match["measure"] == "all_of"]
     return None if match.empty else str(match["rule_id"].iloc[0])
 
 

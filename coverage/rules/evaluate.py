@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..data.summary import DISTRICT_CODE
 from ..errors import ConfigError, MissingColumnError, Problem, single_problem
-from .measures import INSUFFICIENT, PASS, Context, judge, measure
+from .measures import FAIL, INSUFFICIENT, PASS, Context, judge, measure
 from .spec import Rule, RuleSet
 from .wording import gap_zh, target_zh, value_zh
 
@@ -87,9 +87,12 @@ def evaluate_rules(rules: RuleSet, facilities: pd.DataFrame, boundaries: pd.Data
     rows = []
     for year in years:
         ctx = Context(plain, year, rules.plan_start, units, coverage)
+        this_year: dict[str, list[dict]] = {}
         for rule in rules.rules:
             if year in rule.years:
-                rows.extend(_rule_rows(rule, ctx, rules, district_name_zh))
+                this_year[rule.id] = (_composite_rows(rule, this_year, rules) if rule.measure == "all_of"
+                                      else _rule_rows(rule, ctx, rules, district_name_zh))
+                rows.extend(this_year[rule.id])
     out = pd.DataFrame(rows, columns=RULE_STATUS_COLUMNS)
     out["year"] = out["year"].astype("int64")
     out["value"] = out["value"].astype("float64")
@@ -120,6 +123,32 @@ def _rule_rows(rule: Rule, ctx: Context, rules: RuleSet, district_name_zh: str) 
                              type_names_zh=rules.type_names_zh),
             "missing_fields": ", ".join(finding.missing) if status == INSUFFICIENT else "",
             "based_on_estimate": finding.estimate_if_pass if status == PASS else finding.estimate_if_not,
+        })
+    return rows
+
+
+def _composite_rows(rule: Rule, this_year: dict[str, list[dict]], rules: RuleSet) -> list[dict]:
+    """Rows of an ``all_of`` rule from its parts' rows of the same year: 达标 when all parts are, 未达标 when any
+    part is, otherwise 数据不足."""
+    scope = {SCOPE_ZH[s] for s in rule.scopes}
+    parts = [{(r["jiezhen_code"]): r for r in this_year[pid] if r["scope"] in scope} for pid in rule.parts]
+    labels = {pid: rules.rule(pid).label_zh.split(":")[-1].strip() for pid in rule.parts}
+    rows = []
+    for code, first in parts[0].items():
+        found = [(pid, part[code]) for pid, part in zip(rule.parts, parts) if code in part]
+        statuses = [r["status"] for _, r in found]
+        status = FAIL if FAIL in statuses else PASS if all(s == PASS for s in statuses) else INSUFFICIENT
+        n_pass = sum(s == PASS for s in statuses)
+        gaps = [f"{labels[pid]}: {r['gap_zh']}" for pid, r in found if r["status"] != PASS and r["gap_zh"]]
+        missing = sorted({f for _, r in found for f in str(r["missing_fields"]).split(", ") if f})
+        rows.append({
+            "rule_id": rule.id, "label_zh": rule.label_zh, "clause": rule.clause, "scope": first["scope"],
+            "year": first["year"], "jiezhen_code": code, "jiezhen_name": first["jiezhen_name"], "measure": "all_of",
+            "value": float(n_pass), "value_zh": f"{n_pass}/{len(found)} 项达标", "target": float(len(found)),
+            "target_zh": "全部达标: " + "、".join(labels[pid] for pid in rule.parts),
+            "status": status, "gap_zh": "; ".join(gaps),
+            "missing_fields": ", ".join(missing) if status == INSUFFICIENT else "",
+            "based_on_estimate": any(r["based_on_estimate"] for _, r in found),
         })
     return rows
 

@@ -22,6 +22,9 @@ Measures (see ``data/rules/README.md`` for the file format and examples):
 ``coverage``
     Share of 0-3-year-olds within ``threshold_min`` minutes of a service (type or group), read from the coverage
     table of the access stage.
+``all_of``
+    A composite: met when every rule listed in ``rules`` (defined earlier in the file, same scope) is met, e.g. the
+    "3个一" as one status per 街镇; not met when any part is not met; otherwise 数据不足.
 
 Example: ``data/rules/songjiang_2021_2023.yaml``.
 """
@@ -44,7 +47,7 @@ __all__ = ["Selection", "Rule", "RuleSet", "load_rules", "parse_rules", "MEASURE
            "NUMERIC_ATTRIBUTES", "ATTRIBUTE_LABELS_ZH", "DEFAULT_COVERAGE_MIN_SHARE"]
 
 #: Measures a rule may use.
-MEASURES = ("count", "sum", "share", "share_of_jiezhen", "spacing", "coverage")
+MEASURES = ("count", "sum", "share", "share_of_jiezhen", "spacing", "coverage", "all_of")
 
 #: Scopes: each 街镇, or the district as a whole. Chinese spellings are accepted too.
 SCOPES = ("jiezhen", "district")
@@ -75,9 +78,11 @@ _MEASURE_KEYS = {
     "share_of_jiezhen": {"types", "what_zh", "unit_zh", "where", "new_in", "per_jiezhen_min", "min"},
     "spacing": {"types", "what_zh", "unit_zh", "where", "min_m"},
     "coverage": {"service", "threshold_min", "min"},
+    "all_of": {"rules"},
 }
 _REQUIRED = {"count": ("types", "min"), "sum": ("types", "attribute", "min"), "share": ("types", "numerator", "min"),
-             "share_of_jiezhen": ("types",), "spacing": ("types", "min_m"), "coverage": ("service", "threshold_min")}
+             "share_of_jiezhen": ("types",), "spacing": ("types", "min_m"), "coverage": ("service", "threshold_min"),
+             "all_of": ("rules",)}
 _SHARE_MEASURES = ("share", "share_of_jiezhen", "coverage")
 _NEW_IN = ("year", "plan")
 
@@ -140,6 +145,8 @@ class Rule:
     service: str | None = None
     service_name_zh: str = ""
     threshold_min: int | None = None
+    #: ``all_of``: ids of the rules that must all be met.
+    parts: tuple[str, ...] = ()
 
     def min_for(self, year: int) -> float:
         """The target in ``year``."""
@@ -230,6 +237,7 @@ def parse_rules(raw: Mapping, path: str | Path, types: Sequence[FacilityType], g
             if rule is not None:
                 rules.append(rule)
     _check_unique_ids(rules, p)
+    _check_parts(rules, p)
     p.raise_if_errors(RuleFileError)
     return RuleSet(path=path, plan_name_zh=str(plan.get("name_zh", "")), plan_years=plan_years, rules=tuple(rules),
                    type_names_zh=MappingProxyType({t.key: t.name_zh for t in types}))
@@ -276,6 +284,13 @@ def _measure_fields(m: dict, measure: str, p: ProblemList, resolver: "_TypeResol
                     plan_years: tuple[int, ...], thresholds_min: Sequence[int] | None) -> dict:
     if measure == "coverage":
         return _coverage_fields(m, p, resolver, where, thresholds_min)
+    if measure == "all_of":
+        parts = m.get("rules")
+        if not (isinstance(parts, list) and parts and all(isinstance(x, str) for x in parts)):
+            p.add(f"{where}: rules 应是规则 id 的列表, 例如 [sange_yi_public, sange_yi_private]。",
+                  "rules must be a list of rule ids", row=line_of(m, "rules"), column="rules", value=parts)
+            return {"parts": ()}
+        return {"parts": tuple(parts)}
     out: dict = {"select": _selection(m, p, resolver, where, plan_years, allow_new=measure != "spacing")}
     if measure == "sum":
         attribute = m.get("attribute")
@@ -479,6 +494,25 @@ def _check_unique_ids(rules: list[Rule], p: ProblemList) -> None:
                   value=rule.id)
         else:
             seen[rule.id] = rule
+
+
+def _check_parts(rules: list[Rule], p: ProblemList) -> None:
+    """Every part of an ``all_of`` rule is an earlier, non-composite rule covering its scopes and years."""
+    earlier: dict[str, Rule] = {}
+    for rule in rules:
+        for part in rule.parts:
+            other = earlier.get(part)
+            if other is None:
+                p.add(f"规则「{rule.id}」: rules 中的「{part}」不是前面定义过的规则 id。",
+                      f"{rule.id}: {part!r} is not the id of an earlier rule", row=rule.line, column="rules", value=part)
+            elif other.measure == "all_of":
+                p.add(f"规则「{rule.id}」: 「{part}」本身是 all_of 规则, 不能嵌套。", f"{rule.id}: {part!r} is itself all_of",
+                      row=rule.line, column="rules", value=part)
+            elif not set(rule.scopes) <= set(other.scopes) or not set(rule.years) <= set(other.years):
+                p.add(f"规则「{rule.id}」: 「{part}」的范围或年份不包含本规则的范围和年份。",
+                      f"{rule.id}: {part!r} does not cover this rule's scopes and years", row=rule.line,
+                      column="rules", value=part)
+        earlier[rule.id] = rule
 
 
 class _TypeResolver:
