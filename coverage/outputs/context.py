@@ -92,6 +92,8 @@ class RunInfo:
         default_circle = "inclusive_childcare" if "inclusive_childcare" in groups else (
             config.type_groups[0].key if config.type_groups else config.facility_types[0].key)
         kwargs.setdefault("circle_service", default_circle)
+        # a phrase that sentences around it end: no final full stop of its own
+        travel_description_zh = travel_description_zh.strip().rstrip("。.")
         return cls(district_name_zh=config.district_name_zh, travel_description_zh=travel_description_zh,
                    travel_is_fallback=travel_is_fallback, population_is_estimate=population_is_estimate,
                    notes=tuple(notes), facility_types=config.facility_types, type_groups=config.type_groups,

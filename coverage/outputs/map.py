@@ -48,9 +48,10 @@ TIANDITU_URL = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUES
 UNCOVERED_COLOR = "#54278f"
 #: Hatch of the uncovered-children layer (diagonal lines: the 街镇 colour stays visible beneath, and it prints).
 HATCH_SVG = ('<svg width="0" height="0" style="position:absolute" aria-hidden="true"><defs>'
-             '<pattern id="svcov-hatch" patternUnits="userSpaceOnUse" width="6" height="6" '
-             'patternTransform="rotate(45)"><rect width="6" height="6" fill="white" fill-opacity="0"/>'
-             f'<line x1="0" y1="0" x2="0" y2="6" stroke="{UNCOVERED_COLOR}" stroke-width="2.2"/></pattern>'
+             '<pattern id="svcov-hatch" patternUnits="userSpaceOnUse" width="8" height="8" '
+             'patternTransform="rotate(45)"><rect width="8" height="8" fill="white" fill-opacity="0"/>'
+             f'<line x1="0" y1="0" x2="0" y2="8" stroke="{UNCOVERED_COLOR}" stroke-width="1.3" '
+             'stroke-opacity="0.75"/></pattern>'
              '</defs></svg>')
 #: Simplification tolerance of polygons drawn on the web map, metres (invisible at street zoom).
 SIMPLIFY_M = 8.0
