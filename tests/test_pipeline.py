@@ -57,3 +57,62 @@ def test_failed_run_leaves_previous_results(songjiang_config, songjiang_run_dir)
     assert len(info.value.errors) == 2  # both files reported in one go
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == before
     assert not list(out.parent.glob(".*partial"))
+
+
+def _read_table(path: Path, labels: dict) -> pd.DataFrame:
+    """A table written by the run, with its Chinese headers turned back into the column names."""
+    from coverage.outputs.tables import COLUMN_LABELS_ZH
+
+    back = {v: k for k, v in {**COLUMN_LABELS_ZH, **labels}.items()}
+    return pd.read_csv(path, encoding="utf-8-sig", dtype={"街镇代码": str}).rename(columns=back)
+
+
+def _coverage_table(out: Path) -> pd.DataFrame:
+    from coverage.access.summary import ACCESS_LABELS_ZH
+
+    return _read_table(out / "tables" / "coverage.csv", ACCESS_LABELS_ZH)
+
+
+def test_run_writes_every_product(songjiang_run_dir):
+    import re
+
+    out = songjiang_run_dir
+    for name in ("map.html", "report.html", "report.pdf", "report.docx", "report_2021.html", "report_2022.pdf",
+                 "layers.gpkg", "service_areas.gpkg", "siting.gpkg", "memos/index.html", "tables/coverage.xlsx",
+                 "tables/rule_status.xlsx", "tables/proposed_sites.xlsx", "tables/siting_coverage.csv"):
+        assert (out / name).is_file(), name
+    sites = pd.read_csv(out / "tables" / "proposed_sites.csv", encoding="utf-8-sig")
+    assert len(sites) == 18
+    assert len(list((out / "memos").glob("site_*.html"))) == len(list((out / "memos").glob("site_*.docx"))) == 18
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?://", page)  # offline: nothing from the web
+    assert "\\u4f30\\u7b97" in page and "OpenStreetMap" in page  # 「估算」 (texts are JSON strings in the page)
+
+
+def test_report_numbers_equal_the_coverage_table(songjiang_run_dir):
+    import io
+
+    out = songjiang_run_dir
+    cov = _coverage_table(out)
+    circle = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15) & (cov["year"] == 2023)]
+    circle = circle.assign(jiezhen_name=circle["jiezhen_name"].where(circle["jiezhen_code"] != "全区", "松江区"))
+    shown = pd.read_html(io.StringIO((out / "report.html").read_text(encoding="utf-8")))[0]
+    assert len(shown) == 18  # the district and its 17 街镇
+    merged = shown.merge(circle, left_on="街镇", right_on="jiezhen_name", validate="one_to_one")
+    assert len(merged) == 18
+    assert (merged["0-3 岁儿童 (人) (估算)"] == merged["pop_0_3"].round()).all()
+    assert (merged["15 分钟内可达 (人) (估算)"] == merged["pop_0_3_covered"].round()).all()
+    # the report shows one decimal of a percentage; the CSV keeps four decimals of the share
+    shown_share = merged["覆盖率"].str.rstrip("%").astype(float) / 100
+    assert ((shown_share - merged["share_0_3_covered"]).abs() <= 0.0005 + 1e-4).all()
+
+
+def test_siting_before_equals_the_coverage_table(songjiang_run_dir):
+    cov = _coverage_table(songjiang_run_dir)
+    district = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)
+                   & (cov["jiezhen_code"] == "全区")].set_index("year")["share_0_3_covered"]
+    from coverage.siting.proposals import SITING_LABELS_ZH
+
+    siting = _read_table(songjiang_run_dir / "tables" / "siting_coverage.csv", SITING_LABELS_ZH)
+    before = siting[siting["jiezhen_code"] == "全区"].set_index("year")["share_before"]
+    assert before.round(4).to_dict() == district.round(4).to_dict()

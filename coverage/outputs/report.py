@@ -170,7 +170,7 @@ def _layout_section(d: _Data) -> list:
     rows = rows.assign(_order=rows["status"].map(rank).fillna(3)).sort_values(["_order", "jiezhen_name"])
     first = rows.iloc[0] if len(rows) else None
     table = Table(("街镇", "状态", "现状", "差距 / 说明"),
-                  tuple((str(r["jiezhen_name"]), str(r["status"]), fmt_value(r["value"]),
+                  tuple((str(r["jiezhen_name"]), str(r["status"]), _value_text(r),
                          str(r["gap_zh"]) if pd.notna(r["gap_zh"]) and str(r["gap_zh"]) else "—")
                         for _, r in rows.iterrows()), key="layout", widths=(12, 8, 8, 40))
     blocks = [head, Para(
@@ -186,6 +186,14 @@ def _layout_section(d: _Data) -> list:
         blocks.append(Image(charts.status_counts_chart(frame, title="「3个一」各状态的街镇数"),
                             "图 5: 规划各年「3个一」达标、未达标、数据不足的街镇数。", width_cm=13))
     return blocks
+
+
+def _value_text(row: pd.Series) -> str:
+    """The measured value as the rule table words it (``value_zh``, e.g. 「1/3 项达标」), else the number."""
+    text = row.get("value_zh")
+    if text is not None and pd.notna(text) and str(text).strip():
+        return str(text)
+    return fmt_value(row["value"])
 
 
 def _rule_overall(statuses: pd.Series) -> str:
@@ -206,7 +214,7 @@ def _targets_section(d: _Data) -> list:
         f"只有全部街镇达标才算「达标」, 有街镇未达标即为「未达标」, 其余 (没有未达标但有数据不足) 为「数据不足」。")]
     rows = []
     for _, r in district.iterrows():
-        rows.append((str(r["clause"]), str(r["label_zh"]), str(r["target_zh"]), "全区", fmt_value(r["value"]),
+        rows.append((str(r["clause"]), str(r["label_zh"]), str(r["target_zh"]), "全区", _value_text(r),
                      str(r["status"]), str(r["gap_zh"]) if pd.notna(r["gap_zh"]) and str(r["gap_zh"]) else "—"))
     for rule_id, g in per_jz.groupby("rule_id", sort=False):
         counts = g["status"].value_counts()
