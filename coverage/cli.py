@@ -102,7 +102,7 @@ def _add_site(sub, common) -> None:
                                    "求解诊断和 siting.gpkg。默认写到 outputs/<run_name>-site。")
     p.add_argument("--model", choices=["mclp", "lscp", "p_median", "capacitated"],
                    help="mclp 最大覆盖 / lscp 最少点数 / p_median 最短时间 / capacitated 容量约束 (默认取配置)")
-    p.add_argument("--k", type=int, metavar="N", help="新增点数 (number of new sites); 默认按配置的 sites_per_year")
+    p.add_argument("--k", type=_positive_int, metavar="N", help="新增点数 (number of new sites); 默认按配置的 sites_per_year")
     p.add_argument("--year", type=int, metavar="YYYY", help="规划年份 (plan year); 不给则按配置的多年计划")
     p.add_argument("--method", choices=["mip", "heuristic", "auto"], help="mip 精确求解 / heuristic 启发式")
     p.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s", help="求解时间上限 (秒)")
@@ -134,6 +134,17 @@ def _cmd_site(args) -> int:
               f"  全区 {s['district_share_before']:.1%} → {s['district_share_after']:.1%}")
     print(f"完成 (done) in {time.perf_counter() - start:.1f} s: {result.out_dir}")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应是不小于 1 的整数 (must be a whole number ≥ 1): {text!r}")
+    return value
 
 
 def _setup_logging(args) -> None:

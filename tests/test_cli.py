@@ -56,3 +56,10 @@ def test_python_dash_m_coverage_is_svcov():
     result = subprocess.run([sys.executable, "-m", "coverage", "--version"], capture_output=True, text=True,
                             cwd=ROOT, check=False)
     assert result.returncode == 0 and result.stdout.startswith("svcov ")
+
+
+def test_site_k_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["site", "--k", "0"])
+    assert info.value.code == 2
+    assert "不小于 1 的整数" in capsys.readouterr().err
