@@ -45,6 +45,7 @@ def test_same_as_brute_force(case):
 def test_radius_search_when_candidates_cannot_prove_it(case, monkeypatch):
     net, pts = case
     monkeypatch.setattr(snap, "K_CANDIDATES", 2)
+    monkeypatch.setattr(snap, "GRID_MIN_POINTS", 10**9)  # the KD-tree path only
     calls = []
     original = SegmentIndex._requery
     monkeypatch.setattr(SegmentIndex, "_requery", lambda self, *a: calls.append(len(a[2])) or original(self, *a))
@@ -72,3 +73,35 @@ def test_offsets_run_from_the_u_end(case):
     ref = shapely.line_locate_point(net.edge_geometry[edge], pts)
     assert np.abs(offset - ref).max() < 1e-6
     assert (offset >= 0).all() and (offset <= net.edge_length_m[edge]).all()
+
+
+def test_certified_grid_answers_most_points_exactly(case, monkeypatch):
+    net, pts = case
+    index = SegmentIndex(net)
+    assert index.grid is not None and index.grid[7].mean() > 0.9  # nearly every cell certified
+    xy = shapely.get_coordinates(pts)
+    n = len(xy)
+    best = np.zeros(n, dtype=np.int64), np.full(n, np.inf), np.zeros(n)
+    left = index._grid_query(xy[:, 0], xy[:, 1], *best)
+    assert len(left) < 0.1 * n
+    _check(net, pts, index)  # grid + KD together equal the brute force
+
+
+def test_grid_falls_back_for_uncertified_cells_and_far_points(case, monkeypatch):
+    net, pts = case
+    monkeypatch.setattr(snap, "K_CELL", 3)  # few candidates per cell: many cells cannot be certified
+    index = SegmentIndex(net)
+    assert 0 < index.grid[7].mean() < 0.9
+    x0, y0, nx, ny = index.grid[:4]
+    far = shapely.points([x0 - 5_000, x0 + nx * snap.CELL_M + 800], [y0 + 100, y0 + ny * snap.CELL_M / 2])
+    _check(net, np.r_[pts, far], index)
+
+
+def test_small_queries_skip_the_grid(case, monkeypatch):
+    net, pts = case
+    index = SegmentIndex(net)
+    calls = []
+    monkeypatch.setattr(SegmentIndex, "_grid_query", lambda self, *a: calls.append(1) or np.arange(len(a[0])))
+    xy = shapely.get_coordinates(pts[:10])
+    index.query(xy[:, 0], xy[:, 1])
+    assert calls == []

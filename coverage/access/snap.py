@@ -32,6 +32,14 @@ log = logging.getLogger(__name__)
 PIECE_M = 40.0
 #: Candidate pieces examined per point before the certainty test.
 K_CANDIDATES = 8
+#: Side of the certified-candidate grid cells (m).
+CELL_M = 40.0
+#: Pieces examined per cell centre when building the grid (cells needing more are not certified).
+K_CELL = 40
+#: No grid for networks whose bounding box would need more cells than this (memory).
+MAX_GRID_CELLS = 4_000_000
+#: Queries with fewer points than this use the KD-tree directly (the grid pays off on large batches).
+GRID_MIN_POINTS = 2_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,6 +81,17 @@ class Snapped:
                        self.access_m[pos], self.ok[pos])
 
 
+def _argmin_segments(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Position of the (first) minimum of each segment ``values[start:start + length]`` (segments back to back,
+    lengths ≥ 1), in linear time."""
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.int64)
+    minima = np.minimum.reduceat(values, starts)
+    hits = np.flatnonzero(values == np.repeat(minima, lengths))
+    segment = np.searchsorted(starts, hits, side="right") - 1
+    return hits[np.r_[True, segment[1:] != segment[:-1]]]
+
+
 class SegmentIndex:
     """Nearest-point queries on a set of network edges.
 
@@ -92,6 +111,31 @@ class SegmentIndex:
         self.half_max = float(self.length.max() / 2.0) if len(self.length) else 0.0
         self.tree = cKDTree(np.c_[(self.ax + self.bx) / 2.0, (self.ay + self.by) / 2.0]) if len(self.ax) else None
         self.edge_length = network.edge_length_m
+        self.grid = self._certified_grid() if self.tree is not None else None
+
+    def _certified_grid(self):
+        """(x0, y0, nx, ny, start, count, candidates, certified) of the certified-candidate grid, or None."""
+        mid = self.tree.data
+        x0, y0 = mid[:, 0].min() - CELL_M, mid[:, 1].min() - CELL_M
+        nx = int(np.ceil((mid[:, 0].max() - x0) / CELL_M)) + 2
+        ny = int(np.ceil((mid[:, 1].max() - y0) / CELL_M)) + 2
+        if nx * ny > MAX_GRID_CELLS or len(mid) < K_CELL:
+            return None
+        two_h = CELL_M * np.sqrt(2.0)
+        counts, lists, certified = [], [], np.zeros(nx * ny, dtype=bool)
+        for first in range(0, nx * ny, 50_000):  # in chunks: bounded memory (~130 MB of temporaries)
+            cells = np.arange(first, min(first + 50_000, nx * ny))
+            cx, cy = x0 + (cells % nx + 0.5) * CELL_M, y0 + (cells // nx + 0.5) * CELL_M
+            dk, ik = self.tree.query(np.c_[cx, cy], k=K_CELL, workers=-1)
+            dist, _ = self._project(cx[:, None], cy[:, None], ik)
+            need = dist.min(axis=1) + two_h + 1e-9
+            ok = dk[:, -1] - self.half_max > need
+            keep = (dist <= need[:, None]) & ok[:, None]
+            certified[cells] = ok
+            counts.append(keep.sum(axis=1))
+            lists.append(ik[keep])
+        count = np.concatenate(counts)
+        return x0, y0, nx, ny, np.cumsum(count) - count, count, np.concatenate(lists).astype(np.int32), certified
 
     def _pieces(self, geoms: np.ndarray, edges: np.ndarray) -> None:
         coords, which = shapely.get_coordinates(geoms, return_index=True)
@@ -135,7 +179,9 @@ class SegmentIndex:
         if self.tree is None or n == 0:
             return np.full(n, -1, dtype=np.int64), np.zeros(n), np.full(n, np.inf)
         best_piece, best_dist, best_t = np.zeros(n, dtype=np.int64), np.full(n, np.inf), np.zeros(n)
-        todo = np.arange(n)
+        todo = self._grid_query(x, y, best_piece, best_dist, best_t) if n >= GRID_MIN_POINTS else np.arange(n)
+        if len(todo) == 0:
+            return self._result(best_piece, best_dist, best_t)
         for k in (K_CANDIDATES, 4 * K_CANDIDATES):
             k = min(k, len(self.ax))
             dk, ik = self.tree.query(np.c_[x[todo], y[todo]], k=k, workers=-1)
@@ -151,6 +197,25 @@ class SegmentIndex:
                 return self._result(best_piece, best_dist, best_t)
         self._requery(x, y, todo, best_piece, best_dist, best_t)
         return self._result(best_piece, best_dist, best_t)
+
+    def _grid_query(self, x: np.ndarray, y: np.ndarray, best_piece, best_dist, best_t) -> np.ndarray:
+        """Exact nearest piece for points in certified cells (in place); returns the other points' positions."""
+        if self.grid is None:
+            return np.arange(len(x))
+        x0, y0, nx, ny, start, count, candidates, certified = self.grid
+        ix, iy = np.floor((x - x0) / CELL_M), np.floor((y - y0) / CELL_M)
+        inside = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)
+        cell = np.where(inside, iy * nx + ix, 0).astype(np.int64)
+        done = inside & certified[cell]
+        pts = np.flatnonzero(done)
+        n_cand = count[cell[pts]]
+        owner = np.repeat(np.arange(len(pts)), n_cand)
+        k = np.repeat(start[cell[pts]], n_cand) + (np.arange(len(owner)) - np.repeat(np.cumsum(n_cand) - n_cand, n_cand))
+        piece = candidates[k]
+        dist, t = self._project(x[pts][owner], y[pts][owner], piece)
+        pick = _argmin_segments(dist, np.cumsum(n_cand) - n_cand, n_cand)
+        best_piece[pts], best_dist[pts], best_t[pts] = piece[pick], dist[pick], t[pick]
+        return np.flatnonzero(~done)
 
     def _result(self, piece: np.ndarray, dist: np.ndarray, t: np.ndarray):
         offset = np.minimum(self.offset0[piece] + t * self.length[piece], self.edge_length[self.edge[piece]])
