@@ -361,7 +361,8 @@ def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path 
     out_dir
         Where the tables go (default ``<outputs.dir>/<run_name>_check``).
     coverage
-        The coverage table, if computed.
+        The coverage table, if already computed; otherwise it is computed (travel model of the configuration)
+        when a rule needs it.
 
     Raises
     ------
@@ -379,10 +380,17 @@ def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path 
                              f"{', '.join(map(str, rules.years))})。", f"no rule covers {year}", column="years",
                              value=year)
     inputs = load_inputs(config)
+    notes = data_notes(inputs)
+    if coverage is None and any(r.measure == "coverage" for r in rules.rules):
+        from .access.stage import coverage_only, load_run_network
+
+        model, coverage = coverage_only(config, inputs.boundaries, inputs.facilities, inputs.demand,
+                                        network=load_run_network(config, inputs.boundaries))
+        notes.append(f"出行时间: {model.description_zh}")
     status = evaluate_rules(rules, inputs.facilities, inputs.boundaries, coverage=coverage,
                             district_name_zh=config.district_name_zh)
     target = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}_check"
-    written = write_rule_tables(status, rules, year, target, notes=data_notes(inputs))
+    written = write_rule_tables(status, rules, year, target, notes=notes)
     return CheckResult(rules, status, year, written, target)
 
 

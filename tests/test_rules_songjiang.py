@@ -145,3 +145,13 @@ def test_svcov_run_includes_the_rule_tables(songjiang_run_dir):
         assert (songjiang_run_dir / "tables" / f"{stem}.csv").is_file()
         assert (songjiang_run_dir / "tables" / f"{stem}.xlsx").is_file()
     assert "rules" in (songjiang_run_dir / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_svcov_check_computes_the_coverage_the_15_minute_rule_needs(tmp_path):
+    from coverage.pipeline import check
+
+    result = check(load_config(CONFIG), out_dir=tmp_path / "check")
+    circle = result.status[result.status["rule_id"] == "circle_15min"]
+    assert len(circle) == 3 * 18
+    assert not circle["gap_zh"].str.contains("未计算覆盖率").any()
+    assert circle["value"].notna().all()  # a share was measured for every 街镇, year and the district

@@ -23,7 +23,7 @@ from .service_areas import facility_service_areas, service_areas
 from .summary import (TRAVEL_MODE_ZH, Service, capacity_table, coverage_table, nearest_by_service,
                       services_from_config, two_step_fca)
 
-__all__ = ["AccessResult", "run_access", "load_run_network", "network_layers", "default_cache_dir"]
+__all__ = ["AccessResult", "run_access", "coverage_only", "load_run_network", "network_layers", "default_cache_dir"]
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,25 @@ def run_access(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
     facility_areas["travel_mode_zh"] = TRAVEL_MODE_ZH.get(model.mode, model.mode)
     notes = _notes(model, network, capacity, facilities)
     return AccessResult(model, network, coverage, nearest, capacity, cells, areas, facility_areas, notes)
+
+
+def coverage_only(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+                  demand: gpd.GeoDataFrame, *, network: RoadNetwork | None = None) -> tuple[TravelModel, pd.DataFrame]:
+    """Just the travel model and the coverage table (no service areas, no 2SFCA): what the rule check needs.
+
+    Returns
+    -------
+    (TravelModel, DataFrame)
+        The model and the coverage table of :func:`run_access`.
+    """
+    model = build_travel_model(boundaries.crs, config.travel, network)
+    services = services_from_config(config.facility_types, config.type_groups)
+    nearest = nearest_by_service(model, facilities, demand, years=config.years, services=services)
+    coverage = coverage_table(nearest, demand, facilities, services=services,
+                              thresholds_min=config.travel.thresholds_min, travel_mode=model.mode,
+                              district_name_zh=config.district_name_zh,
+                              jiezhen=boundaries[["jiezhen_code", "name"]])
+    return model, coverage
 
 
 def _capacity(model, config, facilities, demand, services, fac_points, cell_points):
