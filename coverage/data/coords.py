@@ -81,17 +81,23 @@ def wgs84_to_gcj02(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return lon + dlon, lat + dlat
 
 
+def _invert(forward, lon: np.ndarray, lat: np.ndarray, start: tuple[np.ndarray, np.ndarray], tol_deg: float,
+            max_iter: int) -> tuple[np.ndarray, np.ndarray]:
+    """Solve ``forward(x) == (lon, lat)`` by fixed-point iteration from ``start`` (the shifts are smooth and small)."""
+    xlon, xlat = start
+    for _ in range(max_iter):
+        flon, flat = forward(xlon, xlat)
+        elon, elat = flon - lon, flat - lat
+        xlon, xlat = xlon - elon, xlat - elat
+        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
+            break
+    return xlon, xlat
+
+
 def gcj02_to_wgs84(lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30) -> tuple[np.ndarray, np.ndarray]:
     """GCJ-02 → WGS-84 (degrees), inverted by fixed-point iteration to ``tol_deg``."""
     lon, lat = _arrays(lon, lat)
-    wlon, wlat = lon.copy(), lat.copy()
-    for _ in range(max_iter):
-        glon, glat = wgs84_to_gcj02(wlon, wlat)
-        elon, elat = glon - lon, glat - lat
-        wlon, wlat = wlon - elon, wlat - elat
-        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
-            break
-    return wlon, wlat
+    return _invert(wgs84_to_gcj02, lon, lat, (lon.copy(), lat.copy()), tol_deg, max_iter)
 
 
 def gcj02_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
@@ -113,14 +119,7 @@ def bd09_to_gcj02(lon, lat, *, tol_deg: float = 1e-10, max_iter: int = 30) -> tu
     """BD-09 → GCJ-02 (degrees): the published approximate inverse (error ~1e-6 degrees, 0.1 m), refined by
     fixed-point iteration until :func:`gcj02_to_bd09` gives the input back to ``tol_deg``."""
     lon, lat = _arrays(lon, lat)
-    glon, glat = _bd09_to_gcj02_approx(lon, lat)
-    for _ in range(max_iter):
-        blon, blat = gcj02_to_bd09(glon, glat)
-        elon, elat = blon - lon, blat - lat
-        glon, glat = glon - elon, glat - elat
-        if np.all(np.abs(elon) < tol_deg) and np.all(np.abs(elat) < tol_deg):
-            break
-    return glon, glat
+    return _invert(gcj02_to_bd09, lon, lat, _bd09_to_gcj02_approx(lon, lat), tol_deg, max_iter)
 
 
 def bd09_to_wgs84(lon, lat) -> tuple[np.ndarray, np.ndarray]:
