@@ -11,7 +11,6 @@ import dataclasses
 import json
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pytest
 

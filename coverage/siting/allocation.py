@@ -262,7 +262,7 @@ class CapacitatedCoverage(FromFrames, SitingModel):
         """Children served in each plan year for a choice of sites (a linear program with the sites fixed)."""
         b = MipBuilder(sense="max")
         o = self._build(b)
-        J, Y = self.n_candidates, self.plan.n_years
+        Y = self.plan.n_years
         fixed = np.concatenate([self.open_mask(open_year, y) for y in range(Y)]).astype(float)
         b.fix_cols(o, fixed)
         out = run_highs(b, relax=True)
