@@ -1,4 +1,4 @@
-"""Benchmark of the access engine (coverage.access): nearest-facility times, 15-minute catchments, service areas.
+"""Benchmark of the access engine (svcov.access): nearest-facility times, 15-minute catchments, service areas.
 
 Runs on (a) the real Jing'an OSM street network (tests/data) and (b) a synthetic street-like network of at least
 200,000 junctions, each with 500 facilities and 50,000 demand points, and prints, from one run:
@@ -39,12 +39,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from coverage.access.engine import NetworkTravelModel  # noqa: E402
-from coverage.access.reference import augmented_graph  # noqa: E402
-from coverage.access.service_areas import facility_service_areas, service_area  # noqa: E402
-from coverage.network.build import travel_time_csr  # noqa: E402
-from coverage.network.sources import load_network  # noqa: E402
-from coverage.network.synthetic import random_points, street_network  # noqa: E402
+from svcov.access.engine import NetworkTravelModel  # noqa: E402
+from svcov.access.reference import augmented_graph  # noqa: E402
+from svcov.access.service_areas import facility_service_areas, service_area  # noqa: E402
+from svcov.network.build import travel_time_csr  # noqa: E402
+from svcov.network.sources import load_network  # noqa: E402
+from svcov.network.synthetic import random_points, street_network  # noqa: E402
 
 CRS = "EPSG:32651"
 JINGAN = ROOT / "tests" / "data" / "shanghai_jingan_drive_osm.osm"

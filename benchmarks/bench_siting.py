@@ -38,7 +38,7 @@ from scipy.spatial.distance import cdist
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coverage.siting.models import MaximalCovering  # noqa: E402
+from svcov.siting.models import MaximalCovering  # noqa: E402
 
 WALK_MPS = 4.0 / 3.6
 CIRCUITY = 1.3
@@ -55,10 +55,10 @@ def xy(frame) -> np.ndarray:
 
 def songjiang():
     """Matrices of the bundled default, plus what the phased run needs."""
-    from coverage.config import default_config_path, load_config
-    from coverage.pipeline import load_inputs
-    from coverage.siting.candidates import build_candidates
-    from coverage.siting.stage import _rules, existing_facilities, siting_plan
+    from svcov.config import default_config_path, load_config
+    from svcov.pipeline import load_inputs
+    from svcov.siting.candidates import build_candidates
+    from svcov.siting.stage import _rules, existing_facilities, siting_plan
 
     config = load_config(default_config_path())
     inputs = load_inputs(config)

@@ -40,7 +40,7 @@ def missing() -> str | None:
 
 
 def _fontconfig(folder: Path) -> Path:
-    from coverage.outputs.charts import cjk_font_path
+    from svcov.outputs.charts import cjk_font_path
 
     conf = folder / "fonts.conf"
     conf.write_text(f"""<?xml version="1.0"?>

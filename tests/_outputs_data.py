@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from coverage.config import load_config
-from coverage.outputs.context import RunInfo
-from coverage.pipeline import data_notes, load_inputs
+from svcov.config import load_config
+from svcov.outputs.context import RunInfo
+from svcov.pipeline import data_notes, load_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "data" / "config" / "songjiang.yaml"

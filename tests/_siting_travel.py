@@ -1,9 +1,9 @@
-"""The real straight-line travel model (``coverage.access.engine.StraightLineTravelModel``), recording which methods
+"""The real straight-line travel model (``svcov.access.engine.StraightLineTravelModel``), recording which methods
 the siting code calls, so tests can check that model building goes through ``catchments``/``od_matrix_s``."""
 
 from __future__ import annotations
 
-from coverage.access.engine import StraightLineTravelModel
+from svcov.access.engine import StraightLineTravelModel
 
 
 class StraightLineTravel(StraightLineTravelModel):

@@ -13,21 +13,21 @@ SONGJIANG_CONFIG = ROOT / "data" / "config" / "songjiang.yaml"
 
 @pytest.fixture(scope="session")
 def songjiang_config():
-    from coverage.config import load_config
+    from svcov.config import load_config
 
     return load_config(SONGJIANG_CONFIG)
 
 
 @pytest.fixture(scope="session")
 def songjiang_boundaries(songjiang_config):
-    from coverage.data.boundaries import load_boundaries
+    from svcov.data.boundaries import load_boundaries
 
     return load_boundaries(songjiang_config.boundaries, crs_metric=songjiang_config.crs_metric)
 
 
 @pytest.fixture(scope="session")
 def songjiang_inputs(songjiang_config):
-    from coverage.pipeline import load_inputs
+    from svcov.pipeline import load_inputs
 
     return load_inputs(songjiang_config)
 
@@ -41,7 +41,7 @@ def facility_types(songjiang_config):
 def songjiang_run_dir(tmp_path_factory):
     """One full ``svcov run`` of the bundled job through the command line, shared by every test that reads its
     files (a run takes ~30 s: the suite makes it once)."""
-    from coverage.cli import main
+    from svcov.cli import main
 
     out = tmp_path_factory.mktemp("songjiang_run") / "songjiang"
     assert main(["run", "-q", "--out", str(out)]) == 0

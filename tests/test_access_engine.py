@@ -1,4 +1,4 @@
-"""coverage.access.engine: travel times worked out by hand on a small grid, the straight-line fallback, and
+"""svcov.access.engine: travel times worked out by hand on a small grid, the straight-line fallback, and
 agreement with networkx on the graph with every point inserted."""
 
 import geopandas as gpd
@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from coverage.access.engine import NetworkTravelModel, StraightLineTravelModel, build_travel_model
-from coverage.access.reference import augmented_graph, reference_nearest_s
-from coverage.config import TravelConfig
-from coverage.errors import InputError
-from coverage.network.build import network_from_arrays
-from coverage.network.synthetic import DEFAULT_ORIGIN, grid_network, random_points, street_network
+from svcov.access.engine import NetworkTravelModel, StraightLineTravelModel, build_travel_model
+from svcov.access.reference import augmented_graph, reference_nearest_s
+from svcov.config import TravelConfig
+from svcov.errors import InputError
+from svcov.network.build import network_from_arrays
+from svcov.network.synthetic import DEFAULT_ORIGIN, grid_network, random_points, street_network
 
 X0, Y0 = DEFAULT_ORIGIN
 CRS = "EPSG:32651"

@@ -1,4 +1,4 @@
-"""coverage.access.service_areas: polygons built from reachable road pieces; places inside are reached in time,
+"""svcov.access.service_areas: polygons built from reachable road pieces; places inside are reached in time,
 covered cells are inside, and places by an unreached road (across a river) are left out."""
 
 from pathlib import Path
@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 import shapely
 
-from coverage import settings
-from coverage.access.engine import NetworkTravelModel, StraightLineTravelModel
-from coverage.access.service_areas import edge_samples, facility_service_areas, service_area
-from coverage.network.build import network_from_arrays
-from coverage.network.sources import load_network
-from coverage.network.synthetic import random_points
+from svcov import settings
+from svcov.access.engine import NetworkTravelModel, StraightLineTravelModel
+from svcov.access.service_areas import edge_samples, facility_service_areas, service_area
+from svcov.network.build import network_from_arrays
+from svcov.network.sources import load_network
+from svcov.network.synthetic import random_points
 
 CRS = "EPSG:32651"
 X0, Y0 = 350_000.0, 3_460_000.0

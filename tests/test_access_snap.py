@@ -1,12 +1,12 @@
-"""coverage.access.snap: the KD-tree snapping equals a brute-force nearest-edge search."""
+"""svcov.access.snap: the KD-tree snapping equals a brute-force nearest-edge search."""
 
 import numpy as np
 import pytest
 import shapely
 
-import coverage.access.snap as snap
-from coverage.access.snap import SegmentIndex
-from coverage.network.synthetic import random_points, street_network
+import svcov.access.snap as snap
+from svcov.access.snap import SegmentIndex
+from svcov.network.synthetic import random_points, street_network
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from coverage.cli import main
+from svcov.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 OSM = ROOT / "tests" / "data" / "shanghai_jingan_drive_osm.osm"
@@ -84,7 +84,7 @@ outputs: {{dir: out}}
 
 def _line_layer(tmp_path: Path) -> Path:
     """The Jing'an streets as a Shapefile in CGCS2000 / 3-degree Gauss-Kruger, as a bureau might keep them."""
-    from coverage.network.sources import load_network
+    from svcov.network.sources import load_network
 
     path = tmp_path / "roads.shp"
     edges = load_network(OSM, crs_metric="EPSG:32651").edges_frame()[["highway", "name", "geometry"]]

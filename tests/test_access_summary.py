@@ -1,4 +1,4 @@
-"""coverage.access.summary: coverage per 街镇 × service × threshold and 2SFCA, against numbers worked out by hand.
+"""svcov.access.summary: coverage per 街镇 × service × threshold and 2SFCA, against numbers worked out by hand.
 
 Four cells on a line (x in metres) and two facilities; straight-line model at 1 m/s with circuity 1, so times in
 seconds equal the distances:
@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage.access.engine import StraightLineTravelModel
-from coverage.access.summary import (DISTRICT_CODE, Service, capacity_table, coverage_table, nearest_by_service,
+from svcov.access.engine import StraightLineTravelModel
+from svcov.access.summary import (DISTRICT_CODE, Service, capacity_table, coverage_table, nearest_by_service,
                                      services_from_config, two_step_fca)
-from coverage.config import FacilityType, TypeGroup
+from svcov.config import FacilityType, TypeGroup
 
 CRS = "EPSG:32651"
 X0, Y0 = 350_000.0, 3_460_000.0

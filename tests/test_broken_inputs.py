@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from coverage.cli import main
+from svcov.cli import main
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 SONGJIANG_CONFIG = Path(__file__).resolve().parents[1] / "data" / "config" / "songjiang.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from coverage.cli import main
+from svcov.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +53,7 @@ def test_validate_good_register(capsys):
 
 
 def test_python_dash_m_coverage_is_svcov():
-    result = subprocess.run([sys.executable, "-m", "coverage", "--version"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "svcov", "--version"], capture_output=True, text=True,
                             cwd=ROOT, check=False)
     assert result.returncode == 0 and result.stdout.startswith("svcov ")
 

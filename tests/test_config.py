@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from coverage.config import load_config, load_facility_types
-from coverage.errors import ConfigError
+from svcov.config import load_config, load_facility_types
+from svcov.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from coverage.data import coords
+from svcov.data import coords
 
 # (lon, lat) pairs published with github wandergis/coordtransform (test/app.js) for input (116.404, 39.915)
 WANDERGIS_IN = (116.404, 39.915)

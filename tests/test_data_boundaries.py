@@ -8,9 +8,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from coverage.config import BoundarySource
-from coverage.data.boundaries import assign_jiezhen, load_boundaries
-from coverage.errors import InputError
+from svcov.config import BoundarySource
+from svcov.data.boundaries import assign_jiezhen, load_boundaries
+from svcov.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 

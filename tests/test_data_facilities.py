@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage.config import FacilitySource, NameRule
-from coverage.data.coords import wgs84_to_gcj02
-from coverage.data.facilities import FACILITY_COLUMNS, load_facilities, open_in_year
-from coverage.errors import InputError, NoCrsError
+from svcov.config import FacilitySource, NameRule
+from svcov.data.coords import wgs84_to_gcj02
+from svcov.data.facilities import FACILITY_COLUMNS, load_facilities, open_in_year
+from svcov.errors import InputError, NoCrsError
 
 GOOD = Path(__file__).parent / "data" / "good"
 BROKEN = Path(__file__).parent / "data" / "broken"

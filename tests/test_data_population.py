@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, box
 
-from coverage.config import PopulationEstimate
-from coverage.data.population import (DEMAND_COLUMNS, cell_squares, estimate_population_surface, grid_points,
+from svcov.config import PopulationEstimate
+from svcov.data.population import (DEMAND_COLUMNS, cell_squares, estimate_population_surface, grid_points,
                                       load_population_points, load_population_raster, load_population_vector)
-from coverage.errors import InputError
+from svcov.errors import InputError
 
 GOOD = Path(__file__).parent / "data" / "good"
 BROKEN = Path(__file__).parent / "data" / "broken"

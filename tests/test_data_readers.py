@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from coverage.data.readers import read_table, read_vector
-from coverage.data.validation import (normalise_header, parse_bools, parse_numbers, parse_years, resolve_columns)
-from coverage.errors import InputError, ProblemList
+from svcov.data.readers import read_table, read_vector
+from svcov.data.validation import (normalise_header, parse_bools, parse_numbers, parse_years, resolve_columns)
+from svcov.errors import InputError, ProblemList
 
 
 def test_blank_rows_keep_spreadsheet_row_numbers(tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coverage.data.summary import DISTRICT_CODE, jiezhen_data_summary, summary_labels
+from svcov.data.summary import DISTRICT_CODE, jiezhen_data_summary, summary_labels
 
 
 def test_summary_on_songjiang(songjiang_inputs):

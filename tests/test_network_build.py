@@ -1,4 +1,4 @@
-"""coverage.network.build: arrays, orientation, components, CSR times, networkx/osmnx graphs."""
+"""svcov.network.build: arrays, orientation, components, CSR times, networkx/osmnx graphs."""
 
 import networkx as nx
 import numpy as np
@@ -6,8 +6,8 @@ import pyproj
 import pytest
 import shapely
 
-from coverage.errors import NetworkError
-from coverage.network.build import network_from_arrays, network_from_graph, speed_mps, travel_time_csr
+from svcov.errors import NetworkError
+from svcov.network.build import network_from_arrays, network_from_graph, speed_mps, travel_time_csr
 
 CRS = "EPSG:32651"
 

@@ -1,12 +1,12 @@
-"""coverage.network.lines: noding road centre-line layers, with every join reported."""
+"""svcov.network.lines: noding road centre-line layers, with every join reported."""
 
 import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
 
-from coverage.errors import NetworkError
-from coverage.network.lines import JOIN_COLUMNS, network_from_lines
+from svcov.errors import NetworkError
+from svcov.network.lines import JOIN_COLUMNS, network_from_lines
 
 CRS = "EPSG:32651"
 X0, Y0 = 350_000.0, 3_460_000.0

@@ -1,4 +1,4 @@
-"""coverage.network.sources: every network format, the walk rule, and the cached osmnx download (no internet:
+"""svcov.network.sources: every network format, the walk rule, and the cached osmnx download (no internet:
 osmnx is replaced at its call boundary)."""
 
 import bz2
@@ -12,10 +12,10 @@ import osmnx
 import pytest
 import shapely
 
-from coverage.access.engine import NetworkTravelModel
-from coverage.errors import NetworkError
-from coverage.network.sources import is_walkable, load_network
-from coverage.network.synthetic import random_points
+from svcov.access.engine import NetworkTravelModel
+from svcov.errors import NetworkError
+from svcov.network.sources import is_walkable, load_network
+from svcov.network.synthetic import random_points
 
 DATA = Path(__file__).parent / "data"
 OSM = DATA / "shanghai_jingan_drive_osm.osm"

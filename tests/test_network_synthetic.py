@@ -1,9 +1,9 @@
-"""coverage.network.synthetic: hand-checkable grids and the street-like benchmark network."""
+"""svcov.network.synthetic: hand-checkable grids and the street-like benchmark network."""
 
 import numpy as np
 import pytest
 
-from coverage.network.synthetic import DEFAULT_ORIGIN, grid_network, random_points, street_network
+from svcov.network.synthetic import DEFAULT_ORIGIN, grid_network, random_points, street_network
 
 
 def test_grid_layout():

@@ -1,4 +1,4 @@
-"""Tests of coverage.outputs.charts: CJK font without missing glyphs, grey-print styling, the static maps."""
+"""Tests of svcov.outputs.charts: CJK font without missing glyphs, grey-print styling, the static maps."""
 
 import io
 import warnings
@@ -11,8 +11,8 @@ import shapely
 from matplotlib.figure import Figure
 from PIL import Image
 
-from coverage.outputs import charts
-from coverage.outputs.context import SITE_COLOR, STATUS_COLORS, type_styles
+from svcov.outputs import charts
+from svcov.outputs.context import SITE_COLOR, STATUS_COLORS, type_styles
 
 import _outputs_data as data
 

@@ -1,4 +1,4 @@
-"""Tests of coverage.outputs.context: number formats, styles, RunInfo, contract checks, the 「3个一」 rule."""
+"""Tests of svcov.outputs.context: number formats, styles, RunInfo, contract checks, the 「3个一」 rule."""
 
 import math
 
@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from coverage.config import FacilityType, TypeGroup
-from coverage.errors import MissingColumnError
-from coverage.outputs.context import (SHAPES, STATUS_COLORS, STATUS_HATCHES, STATUSES, RunInfo, est, fmt_int,
+from svcov.config import FacilityType, TypeGroup
+from svcov.errors import MissingColumnError
+from svcov.outputs.context import (SHAPES, STATUS_COLORS, STATUS_HATCHES, STATUSES, RunInfo, est, fmt_int,
                                       fmt_min, fmt_pp, fmt_share, fmt_value, layout_rule_id, layout_status,
                                       require_columns, service_color, service_name, split_items, type_styles)
 

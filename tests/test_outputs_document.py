@@ -1,4 +1,4 @@
-"""Tests of coverage.outputs.document: the same document as HTML (escaped), Word (Chinese fonts) and PDF."""
+"""Tests of svcov.outputs.document: the same document as HTML (escaped), Word (Chinese fonts) and PDF."""
 
 import re
 import shutil
@@ -8,8 +8,8 @@ import zipfile
 import docx
 import pytest
 
-from coverage.outputs.charts import trend_chart
-from coverage.outputs.document import (DOCX_BODY_FONT, Bullets, Document, Heading, Image, Links, Para, Table,
+from svcov.outputs.charts import trend_chart
+from svcov.outputs.document import (DOCX_BODY_FONT, Bullets, Document, Heading, Image, Links, Para, Table,
                                        render_html, write_document)
 
 XSS = "<script>alert(1)</script>"

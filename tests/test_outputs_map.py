@@ -1,4 +1,4 @@
-"""Tests of coverage.outputs.map: the page is offline and escaped; in headless Chromium with no network it loads
+"""Tests of svcov.outputs.map: the page is offline and escaped; in headless Chromium with no network it loads
 without errors, draws the layers (checked on the screenshot), switches years and shows names as text.
 
 The browser tests need Debian chromium + chromium-driver; without them they skip and say so. Set
@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coverage.errors import ConfigError, MissingColumnError, OutputError
-from coverage.outputs import map as map_module
-from coverage.outputs.context import SITE_COLOR, STATUS_COLORS
-from coverage.outputs.map import build_map, write_map
-from coverage.outputs.webassets import external_assets
+from svcov.errors import ConfigError, MissingColumnError, OutputError
+from svcov.outputs import map as map_module
+from svcov.outputs.context import SITE_COLOR, STATUS_COLORS
+from svcov.outputs.map import build_map, write_map
+from svcov.outputs.webassets import external_assets
 
 import _browser
 import _outputs_data as data

@@ -1,11 +1,11 @@
-"""Tests of coverage.outputs.memo: one memo per proposed site, numbers from the site table, escaped names."""
+"""Tests of svcov.outputs.memo: one memo per proposed site, numbers from the site table, escaped names."""
 
 import docx
 import pytest
 
-from coverage.errors import MissingColumnError
-from coverage.outputs.memo import SITE_COLUMNS, build_memo, memo_stem, write_memos
-from coverage.outputs.document import Bullets, Image, Para, Table, render_html
+from svcov.errors import MissingColumnError
+from svcov.outputs.memo import SITE_COLUMNS, build_memo, memo_stem, write_memos
+from svcov.outputs.document import Bullets, Image, Para, Table, render_html
 
 import _outputs_data as data
 

@@ -1,4 +1,4 @@
-"""Tests of coverage.outputs.report: the numbers in the report are the numbers of the tables it is handed."""
+"""Tests of svcov.outputs.report: the numbers in the report are the numbers of the tables it is handed."""
 
 import shutil
 import subprocess
@@ -8,9 +8,9 @@ import docx
 import numpy as np
 import pytest
 
-from coverage.errors import MissingColumnError
-from coverage.outputs.report import build_report, write_report
-from coverage.outputs.document import Para, Table
+from svcov.errors import MissingColumnError
+from svcov.outputs.report import build_report, write_report
+from svcov.outputs.document import Para, Table
 
 import _outputs_data as data
 

@@ -6,7 +6,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from coverage.outputs.tables import label_columns, write_layers, write_table
+from svcov.outputs.tables import label_columns, write_layers, write_table
 
 
 def _frame():

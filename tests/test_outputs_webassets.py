@@ -1,10 +1,10 @@
-"""Tests of coverage.outputs.webassets: Leaflet inlined, nothing fetched from the web."""
+"""Tests of svcov.outputs.webassets: Leaflet inlined, nothing fetched from the web."""
 
 import hashlib
 
 import folium
 
-from coverage.outputs.webassets import ASSET_DIR, LEAFLET_VERSION, OfflineMap, external_assets, leaflet_css, leaflet_js
+from svcov.outputs.webassets import ASSET_DIR, LEAFLET_VERSION, OfflineMap, external_assets, leaflet_css, leaflet_js
 
 
 def test_shipped_leaflet_is_the_published_file():

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from coverage.config import FacilitySource
-from coverage.errors import ValidationFailed
-from coverage.pipeline import data_notes, run
+from svcov.config import FacilitySource
+from svcov.errors import ValidationFailed
+from svcov.pipeline import data_notes, run
 
 BROKEN = Path(__file__).parent / "data" / "broken"
 
@@ -61,14 +61,14 @@ def test_failed_run_leaves_previous_results(songjiang_config, songjiang_run_dir)
 
 def _read_table(path: Path, labels: dict) -> pd.DataFrame:
     """A table written by the run, with its Chinese headers turned back into the column names."""
-    from coverage.outputs.tables import COLUMN_LABELS_ZH
+    from svcov.outputs.tables import COLUMN_LABELS_ZH
 
     back = {v: k for k, v in {**COLUMN_LABELS_ZH, **labels}.items()}
     return pd.read_csv(path, encoding="utf-8-sig", dtype={"街镇代码": str}).rename(columns=back)
 
 
 def _coverage_table(out: Path) -> pd.DataFrame:
-    from coverage.access.summary import ACCESS_LABELS_ZH
+    from svcov.access.summary import ACCESS_LABELS_ZH
 
     return _read_table(out / "tables" / "coverage.csv", ACCESS_LABELS_ZH)
 
@@ -111,7 +111,7 @@ def test_siting_before_equals_the_coverage_table(songjiang_run_dir):
     cov = _coverage_table(songjiang_run_dir)
     district = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)
                    & (cov["jiezhen_code"] == "全区")].set_index("year")["share_0_3_covered"]
-    from coverage.siting.proposals import SITING_LABELS_ZH
+    from svcov.siting.proposals import SITING_LABELS_ZH
 
     siting = _read_table(songjiang_run_dir / "tables" / "siting_coverage.csv", SITING_LABELS_ZH)
     before = siting[siting["jiezhen_code"] == "全区"].set_index("year")["share_before"]

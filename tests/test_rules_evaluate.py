@@ -1,4 +1,4 @@
-"""Tests of coverage.rules.evaluate (with its measures and wording) on hand-made facilities whose answers are
+"""Tests of svcov.rules.evaluate (with its measures and wording) on hand-made facilities whose answers are
 worked out by hand: pass, fail, missing data, incomplete registers, estimates and edge years, for every measure."""
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import pytest
 import yaml
 from shapely.geometry import Point, box
 
-from coverage.config import load_facility_types
-from coverage.data.facilities import FACILITY_COLUMNS
-from coverage.errors import ConfigError, MissingColumnError
-from coverage.rules.evaluate import RULE_STATUS_COLUMNS, evaluate_rules
-from coverage.rules.spec import parse_rules
+from svcov.config import load_facility_types
+from svcov.data.facilities import FACILITY_COLUMNS
+from svcov.errors import ConfigError, MissingColumnError
+from svcov.rules.evaluate import RULE_STATUS_COLUMNS, evaluate_rules
+from svcov.rules.spec import parse_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPES, GROUPS = load_facility_types(ROOT / "data" / "config" / "facility_types_childcare.yaml")
@@ -643,8 +643,8 @@ def test_all_of_is_insufficient_when_a_part_is_and_none_fails():
 
 
 def test_all_of_validation_names_the_line(tmp_path):
-    from coverage.errors import RuleFileError
-    from coverage.rules.spec import load_rules
+    from svcov.errors import RuleFileError
+    from svcov.rules.spec import load_rules
 
     bad = THREE.replace("rules: [pub, priv, point]", "rules: [pub, nope]") + """\
 - id: nested

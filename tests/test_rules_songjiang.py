@@ -14,10 +14,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from coverage.cli import main
-from coverage.config import load_config
-from coverage.pipeline import check_rules, load_inputs, load_run_rules
-from coverage.rules.spec import ATTRIBUTE_LABELS_ZH
+from svcov.cli import main
+from svcov.config import load_config
+from svcov.pipeline import check_rules, load_inputs, load_run_rules
+from svcov.rules.spec import ATTRIBUTE_LABELS_ZH
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "data" / "config" / "songjiang.yaml"
@@ -33,8 +33,8 @@ def songjiang():
 
 @pytest.fixture
 def restore_logging():
-    """``svcov`` installs its own handler on the ``coverage`` logger; put the logger back afterwards."""
-    logger = logging.getLogger("coverage")
+    """``svcov`` installs its own handler on the ``svcov`` logger; put the logger back afterwards."""
+    logger = logging.getLogger("svcov")
     saved = (logger.handlers[:], logger.level, logger.propagate)
     yield
     logger.handlers[:], logger.level, logger.propagate = saved
@@ -148,7 +148,7 @@ def test_svcov_run_includes_the_rule_tables(songjiang_run_dir):
 
 
 def test_svcov_check_computes_the_coverage_the_15_minute_rule_needs(tmp_path):
-    from coverage.pipeline import check
+    from svcov.pipeline import check
 
     result = check(load_config(CONFIG), out_dir=tmp_path / "check")
     circle = result.status[result.status["rule_id"] == "circle_15min"]

@@ -1,4 +1,4 @@
-"""Tests of coverage.rules.spec: the rule file is parsed, and every kind of mistake is reported with its line."""
+"""Tests of svcov.rules.spec: the rule file is parsed, and every kind of mistake is reported with its line."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from coverage.config import load_facility_types
-from coverage.errors import RuleFileError
-from coverage.rules.spec import DEFAULT_COVERAGE_MIN_SHARE, load_rules
+from svcov.config import load_facility_types
+from svcov.errors import RuleFileError
+from svcov.rules.spec import DEFAULT_COVERAGE_MIN_SHARE, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "rules"

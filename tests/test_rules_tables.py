@@ -1,4 +1,4 @@
-"""Tests of coverage.rules.tables: the 街镇 × rule pivot, the per-rule summary, the printed text and the notes."""
+"""Tests of svcov.rules.tables: the 街镇 × rule pivot, the per-rule summary, the printed text and the notes."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from coverage.config import load_facility_types
-from coverage.rules.evaluate import RULE_STATUS_COLUMNS
-from coverage.rules.spec import load_rules
-from coverage.rules.tables import rule_notes, rule_pivot, rule_progress, rule_summary, status_text
+from svcov.config import load_facility_types
+from svcov.rules.evaluate import RULE_STATUS_COLUMNS
+from svcov.rules.spec import load_rules
+from svcov.rules.tables import rule_notes, rule_pivot, rule_progress, rule_summary, status_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

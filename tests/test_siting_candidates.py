@@ -1,4 +1,4 @@
-"""Candidate sites (coverage.siting.candidates).
+"""Candidate sites (svcov.siting.candidates).
 
 Two square 街镇 side by side in EPSG:32651 (UTM 51N, Shanghai): A = [340000, 341000] × [3430000, 3431000] and
 B = [341000, 342000] × [3430000, 3431000]. A 500 m grid has its centres at 250 and 750 m into every square.
@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from coverage.config import FacilityType
-from coverage.data.coords import wgs84_to_gcj02
-from coverage.errors import ConfigError, InputError
-from coverage.siting.candidates import (CANDIDATE_COLUMNS, CandidateSpec, build_candidates, cluster_candidates,
+from svcov.config import FacilityType
+from svcov.data.coords import wgs84_to_gcj02
+from svcov.errors import ConfigError, InputError
+from svcov.siting.candidates import (CANDIDATE_COLUMNS, CandidateSpec, build_candidates, cluster_candidates,
                                         thin_by_spacing)
 
 CRS = "EPSG:32651"

@@ -1,4 +1,4 @@
-"""The ``siting:`` section of the run configuration (coverage.config.SitingConfig): keys, defaults, and every
+"""The ``siting:`` section of the run configuration (svcov.config.SitingConfig): keys, defaults, and every
 validation branch with the line it names."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from coverage.config import default_config_path, load_config
-from coverage.errors import ConfigError
+from svcov.config import default_config_path, load_config
+from svcov.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +77,7 @@ def test_all_keys(tmp_path):
     ("  sites_per_year: {2021: -1}", "siting.sites_per_year 应是"),
     ("  sites_per_year: {2021: [7, 5]}", "siting.sites_per_year 应是"),
     ("  k: 2.5", "siting.k 应是非负整数"),
-    ("  candidates: [{kind: parcels}]", "候选点来源 kind 应是 file, pois, grid, clusters 之一"),
+    ("  candidates: [{kind: parcels}]", "候选点来源 kind 应是 file, pois, clusters, grid 之一"),
     ("  candidates: [{kind: pois}]", "siting.candidates \\(pois\\) 缺少必填的键「path」"),
     ("  candidates: [{kind: file, path: nowhere.csv}]", "文件不存在"),
     ("  candidates: [{kind: grid, spacing_m: 0}]", "spacing_m 应是数字"),

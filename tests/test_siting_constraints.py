@@ -1,12 +1,12 @@
-"""Rule inputs derived from facilities and from the rule status table (coverage.siting.constraints)."""
+"""Rule inputs derived from facilities and from the rule status table (svcov.siting.constraints)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from coverage.errors import MissingColumnError
-from coverage.siting.constraints import rules_from_facilities, rules_from_status
+from svcov.errors import MissingColumnError
+from svcov.siting.constraints import rules_from_facilities, rules_from_status
 
 BOUNDARIES = pd.DataFrame({"jiezhen_code": ["A", "B", "C"], "name": ["岳阳街道", "新桥镇", "叶榭镇"]})
 

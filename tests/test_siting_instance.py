@@ -1,4 +1,4 @@
-"""Plans, rule inputs, sparse time matrices and the merging of demand rows (coverage.siting.instance)."""
+"""Plans, rule inputs, sparse time matrices and the merging of demand rows (svcov.siting.instance)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from coverage.errors import ConfigError
-from coverage.siting.instance import UNLIMITED, Plan, SiteRules, group_rows, select_rows, sparse_within
+from svcov.errors import ConfigError
+from svcov.siting.instance import UNLIMITED, Plan, SiteRules, group_rows, select_rows, sparse_within
 
 
 def test_single_plans():

@@ -1,4 +1,4 @@
-"""Location models on hand-computed instances (coverage.siting.models and coverage.siting.allocation).
+"""Location models on hand-computed instances (svcov.siting.models and svcov.siting.allocation).
 
 The line instance: demand at x = 0, 10, 20, 30 with weights 10, 20, 30, 40 (total 100); candidates at x = 0, 15,
 30; one existing facility at x = 10; times = |Δx| seconds; threshold 6 s. So candidate 0 covers demand 0,
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from coverage.errors import ConfigError, InfeasibleError, MissingColumnError
-from coverage.siting.allocation import CapacitatedCoverage, PMedian
-from coverage.siting.instance import Plan, SiteRules
-from coverage.siting.models import MODELS, MaximalCovering, SetCovering
+from svcov.errors import ConfigError, InfeasibleError, MissingColumnError
+from svcov.siting.allocation import CapacitatedCoverage, PMedian
+from svcov.siting.instance import Plan, SiteRules
+from svcov.siting.models import MODELS, MaximalCovering, SetCovering
 from _siting_travel import StraightLineTravel
 
 DX = np.array([0.0, 10.0, 20.0, 30.0])

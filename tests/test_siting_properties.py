@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from coverage.errors import InfeasibleError
-from coverage.siting.allocation import CapacitatedCoverage, PMedian
-from coverage.siting.instance import Plan, SiteRules
-from coverage.siting.models import MaximalCovering, SetCovering
+from svcov.errors import InfeasibleError
+from svcov.siting.allocation import CapacitatedCoverage, PMedian
+from svcov.siting.instance import Plan, SiteRules
+from svcov.siting.models import MaximalCovering, SetCovering
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ZONES = "abc"

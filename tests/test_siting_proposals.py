@@ -1,4 +1,4 @@
-"""The proposed-sites frame, coverage before/after and diagnostics (coverage.siting.proposals).
+"""The proposed-sites frame, coverage before/after and diagnostics (svcov.siting.proposals).
 
 Demand at x = 0, 1000, 2000, 3000 m (0-3: 10, 20, 30, 40; 街镇 A, A, B, B); candidates at x = 0 (A), 1500 (B),
 3000 (B); an existing kindergarten at x = 1000. Walking at 1 m/s with a 10-minute (600 m) threshold: candidate 0
@@ -12,9 +12,9 @@ import geopandas as gpd
 import numpy as np
 import pytest
 
-from coverage.siting.instance import Plan, SiteRules
-from coverage.siting.models import MaximalCovering
-from coverage.siting.proposals import (PROPOSED_SITE_COLUMNS, SITING_LABELS_ZH, coverage_change, diagnostics_table,
+from svcov.siting.instance import Plan, SiteRules
+from svcov.siting.models import MaximalCovering
+from svcov.siting.proposals import (PROPOSED_SITE_COLUMNS, SITING_LABELS_ZH, coverage_change, diagnostics_table,
                                        proposed_sites)
 from _siting_travel import StraightLineTravel
 

@@ -1,14 +1,14 @@
-"""HiGHS from arrays, the LP bound, and the greedy + swap heuristic (coverage.siting.solve)."""
+"""HiGHS from arrays, the LP bound, and the greedy + swap heuristic (svcov.siting.solve)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from coverage.errors import InfeasibleError
-from coverage.siting.instance import Plan, SiteRules
-from coverage.siting.models import MaximalCovering, SetCovering
-from coverage.siting.solve import HighsOutcome, MipBuilder, greedy_cover, greedy_swap, relative_gap, run_highs
+from svcov.errors import InfeasibleError
+from svcov.siting.instance import Plan, SiteRules
+from svcov.siting.models import MaximalCovering, SetCovering
+from svcov.siting.solve import HighsOutcome, MipBuilder, greedy_cover, greedy_swap, relative_gap, run_highs
 
 
 def knapsack() -> MipBuilder:
@@ -54,7 +54,7 @@ def test_relative_gap():
 
 
 def test_no_feasible_solution_in_time_is_an_error(monkeypatch):
-    import coverage.siting.base as base
+    import svcov.siting.base as base
 
     def timed_out(b, **kw):
         return HighsOutcome(None, "time_limit", np.nan, np.inf, np.inf, 0.0, b.n_rows, b.n_cols, b.n_nonzeros)
@@ -66,7 +66,7 @@ def test_no_feasible_solution_in_time_is_an_error(monkeypatch):
 
 
 def test_time_limited_solution_reports_its_gap(monkeypatch):
-    import coverage.siting.base as base
+    import svcov.siting.base as base
 
     real = base.run_highs
 

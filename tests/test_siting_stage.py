@@ -1,4 +1,4 @@
-"""The siting stage on the bundled Songjiang data (coverage.siting.stage), its pipeline step and ``svcov site``.
+"""The siting stage on the bundled Songjiang data (svcov.siting.stage), its pipeline step and ``svcov site``.
 
 The bundled data have no register of 普惠性托育点, so every one of the 17 街镇 lacks one: the phased plan
 (6 + 6 + 6 sites in 2021-2023) must give each 街镇 a site, and the reasons must say this is an estimate.
@@ -14,12 +14,12 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-import coverage.pipeline as pipeline
-from coverage.cli import main
-from coverage.config import default_config_path, load_config
-from coverage.errors import ConfigError, InfeasibleError
-from coverage.siting.models import MaximalCovering
-from coverage.siting.stage import existing_facilities, run_siting, siting_plan
+import svcov.pipeline as pipeline
+from svcov.cli import main
+from svcov.config import default_config_path, load_config
+from svcov.errors import ConfigError, InfeasibleError
+from svcov.siting.models import MaximalCovering
+from svcov.siting.stage import existing_facilities, run_siting, siting_plan
 from _siting_travel import StraightLineTravel
 
 
@@ -158,7 +158,7 @@ def test_svcov_site_with_the_users_candidate_file(monkeypatch, tmp_path):
 
 
 def test_siting_stage_is_skipped_with_a_note_without_facility_type(config, inputs, tmp_path):
-    from coverage.outputs.writer import RunFolder
+    from svcov.files import RunFolder
 
     cfg = dataclasses.replace(config, siting=dataclasses.replace(config.siting, facility_type=None))
     bare = dataclasses.replace(inputs, config=cfg)

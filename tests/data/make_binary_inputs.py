@@ -13,7 +13,7 @@ import rasterio
 from rasterio.transform import from_origin
 from shapely.geometry import box
 
-from coverage.data.coords import wgs84_to_gcj02
+from svcov.data.coords import wgs84_to_gcj02
 
 HERE = Path(__file__).parent
 GOOD, BROKEN = HERE / "good", HERE / "broken"

@@ -1,7 +1,0 @@
-"""``python -m coverage``: the same as the ``svcov`` command."""
-
-import sys
-
-from .cli import main
-
-sys.exit(main())

@@ -1,9 +1,0 @@
-"""Access stage: walking times, coverage and service areas.
-
-- :mod:`~coverage.access.engine`: ``TravelModel`` (network or straight-line fallback): nearest, catchments, OD matrix
-- :mod:`~coverage.access.snap`: exact nearest-point-on-nearest-edge snapping
-- :mod:`~coverage.access.service_areas`: 5/10/15-minute polygons from the reachable parts of the roads
-- :mod:`~coverage.access.summary`: coverage per 街镇 × service × threshold, 2SFCA places per child
-- :mod:`~coverage.access.stage`: the access step of ``svcov run``
-- :mod:`~coverage.access.reference`: the networkx reference the engine is checked against
-"""

@@ -1,7 +1,0 @@
-"""Network stage: road networks from every source a bureau has, as arrays.
-
-- :mod:`~coverage.network.sources`: ``load_network`` (osmnx download + cache, OSM XML/PBF, GraphML, line layers)
-- :mod:`~coverage.network.lines`: noding road centre-line layers, every join reported
-- :mod:`~coverage.network.build`: ``RoadNetwork`` (junctions, edges, connected pieces) and the CSR travel times
-- :mod:`~coverage.network.synthetic`: hand-checkable grids and street-like networks for tests and benchmarks
-"""

@@ -1,0 +1,313 @@
+"""Coverage and capacity tables per 街镇: who is within 5/10/15 minutes of each kind of service, and how many places
+per child the facilities within reach offer (two-step floating catchment, 2SFCA).
+
+A *service* is a facility type or a group of types (e.g. ``inclusive_childcare``: every 普惠性 type, the plan's
+15-minute circle). The time to the nearest facility of a group is the least of the times to its types, so each
+type is routed once per year and groups cost nothing extra.
+
+Tables follow the coverage-table contract of ``docs/DEVELOPING.md``: one row per year × 街镇 × service ×
+threshold, plus a district row with ``jiezhen_code == "全区"``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..data.facilities import open_in_year
+from ..vocabulary import DISTRICT_CODE, TRAVEL_MODE_ZH
+from .engine import TravelModel
+
+__all__ = ["Service", "services_from_config", "nearest_by_service", "coverage_table", "two_step_fca",
+           "capacity_table", "ACCESS_LABELS_ZH", "DISTRICT_CODE", "COVERAGE_COLUMNS"]
+
+log = logging.getLogger(__name__)
+
+
+COVERAGE_COLUMNS = ["year", "jiezhen_code", "jiezhen_name", "service", "service_name_zh", "service_kind",
+                    "threshold_min", "pop_0_3", "pop_0_3_covered", "share_0_3_covered", "pop_total",
+                    "pop_total_covered", "share_total_covered", "mean_time_min", "median_time_min", "p95_time_min",
+                    "pop_0_3_no_access", "n_facilities", "population_is_estimate", "travel_mode", "travel_mode_zh"]
+
+#: Chinese headers of the access tables (``write_table(labels=...)``).
+ACCESS_LABELS_ZH = {
+    "year": "年份",
+    "service": "服务代码",
+    "service_name_zh": "服务类型",
+    "service_kind": "类型或类型组",
+    "threshold_min": "步行时间阈值(分钟)",
+    "pop_0_3_covered": "覆盖的0-3岁人口",
+    "share_0_3_covered": "0-3岁人口覆盖率",
+    "pop_total_covered": "覆盖的常住人口",
+    "share_total_covered": "常住人口覆盖率",
+    "mean_time_min": "到最近设施平均步行时间(分钟)",
+    "median_time_min": "到最近设施步行时间中位数(分钟)",
+    "p95_time_min": "到最近设施步行时间95%分位(分钟)",
+    "pop_0_3_no_access": "无可达设施的0-3岁人口",
+    "population_is_estimate": "人口为估算",
+    "travel_mode": "出行时间计算方式",
+    "travel_mode_zh": "出行时间说明",
+    "places": "托位数(已知)",
+    "places_per_child_2sfca": "可达托位/0-3岁儿童(2SFCA)",
+    "places_per_100_children_2sfca": "每百名0-3岁儿童可达托位(2SFCA)",
+    "n_capacity_unknown": "托位数未知的设施数",
+    "is_lower_bound": "为下限(有设施托位数未知)",
+    "time_s": "步行时间(秒)",
+    "time_min": "步行时间(分钟)",
+    "nearest_facility_id": "最近设施编号",
+    "role": "点位类别",
+    "id": "点位编号",
+    "distance_m": "距最近道路(米)",
+}
+
+
+
+@dataclass(frozen=True)
+class Service:
+    """A facility type or a group of types that coverage is computed for."""
+
+    key: str
+    name_zh: str
+    types: tuple[str, ...]
+    kind: str  # "type" or "group"
+
+
+def services_from_config(facility_types: Sequence, type_groups: Sequence = ()) -> list[Service]:
+    """Every type, then every group (from :class:`svcov.config.RunConfig`)."""
+    out = [Service(t.key, t.name_zh, (t.key,), "type") for t in facility_types]
+    out += [Service(g.key, g.name_zh, tuple(g.types), "group") for g in type_groups]
+    return out
+
+
+def nearest_by_service(model: TravelModel, facilities: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, *,
+                       years: Sequence[int], services: Sequence[Service]) -> pd.DataFrame:
+    """Time from every demand cell to the nearest open facility of every service, per year.
+
+    Parameters
+    ----------
+    model
+        The travel model.
+    facilities
+        Facility frame (``facility_id``, ``type``, ``opened_year``, ``closed_year``; metric CRS).
+    demand
+        Demand cells (metric CRS).
+    years, services
+        Which years and services.
+
+    Returns
+    -------
+    DataFrame
+        ``year``, ``service``, ``cell_pos`` (position in ``demand``), ``time_s`` (inf if none reachable),
+        ``nearest_facility_id`` (None if none).
+    """
+    fac_points = model.prepare(facilities, "facilities")
+    cell_points = model.prepare(demand, "demand")
+    ids = facilities["facility_id"].astype(str).to_numpy()
+    cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+    parts = []
+    for year in years:
+        is_open = open_in_year(facilities, year).to_numpy()
+        per_type = {}
+        for t in {t for s in services for t in s.types}:
+            pos = np.flatnonzero(is_open & (facilities["type"].to_numpy() == t))
+            key = tuple(pos)
+            if key not in cache:
+                result = model.nearest(fac_points.take(pos), cell_points)
+                src = result["source_pos"].to_numpy()
+                fac = pos[np.maximum(src, 0)] if len(pos) else np.zeros(len(src), dtype=np.int64)
+                cache[key] = (result["time_s"].to_numpy(), np.where(src >= 0, fac, -1))
+            per_type[t] = cache[key]
+        for service in services:
+            times = np.vstack([per_type[t][0] for t in service.types])
+            which = np.vstack([per_type[t][1] for t in service.types])
+            best = times.argmin(axis=0)
+            cols = np.arange(times.shape[1])
+            time_s, fac = times[best, cols], which[best, cols]
+            parts.append(pd.DataFrame({"year": year, "service": service.key, "cell_pos": cols, "time_s": time_s,
+                                       "nearest_facility_id": np.where(fac >= 0, ids[np.maximum(fac, 0)], None)
+                                       if len(ids) else None}))
+    log.info("access: nearest times for %d services × %d years (%d distinct facility sets routed)", len(services),
+             len(years), len(cache))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """Lower weighted quantile: the smallest value with at least ``q`` of the weight at or below it."""
+    if len(values) == 0 or weights.sum() <= 0:
+        return float("nan")
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, q * cum[-1] - 1e-9 * cum[-1])])
+
+
+def _unit_rows(time_s: np.ndarray, pop03: np.ndarray, pop: np.ndarray, thresholds_min: Sequence[int]) -> list[dict]:
+    reach = np.isfinite(time_s)
+    w = pop03[reach]
+    minutes = time_s[reach] / 60.0
+    stats = {"pop_0_3": pop03.sum(), "pop_total": pop.sum() if np.isfinite(pop).all() else float("nan"),
+             "mean_time_min": float((minutes * w).sum() / w.sum()) if w.sum() > 0 else float("nan"),
+             "median_time_min": _weighted_quantile(minutes, w, 0.5),
+             "p95_time_min": _weighted_quantile(minutes, w, 0.95),
+             "pop_0_3_no_access": pop03[~reach].sum()}
+    rows = []
+    for threshold in thresholds_min:
+        covered = time_s <= threshold * 60.0
+        c03, ctot = pop03[covered].sum(), pop[covered].sum()
+        rows.append({**stats, "threshold_min": threshold, "pop_0_3_covered": c03, "pop_total_covered": ctot,
+                     "share_0_3_covered": c03 / stats["pop_0_3"] if stats["pop_0_3"] > 0 else float("nan"),
+                     "share_total_covered": ctot / stats["pop_total"] if stats["pop_total"] > 0 else float("nan")})
+    return rows
+
+
+def coverage_table(nearest: pd.DataFrame, demand: pd.DataFrame, facilities: pd.DataFrame, *,
+                   services: Sequence[Service], thresholds_min: Sequence[int], travel_mode: str,
+                   district_name_zh: str = DISTRICT_CODE, jiezhen: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Coverage per year × 街镇 × service × threshold, with a district row (``jiezhen_code == "全区"``).
+
+    Parameters
+    ----------
+    nearest
+        From :func:`nearest_by_service`.
+    demand
+        Demand cells (``jiezhen_code``, ``jiezhen_name``, ``pop_0_3``, ``pop_total``, ``is_estimate``).
+    facilities
+        Facility frame (for ``n_facilities``: open facilities of the service in the 街镇).
+    services, thresholds_min
+        As computed.
+    travel_mode
+        ``model.mode``.
+    district_name_zh
+        Name shown on the district row.
+    jiezhen
+        Optional frame of all 街镇 (``jiezhen_code``, ``name``) so that 街镇 without demand cells still get rows.
+
+    Returns
+    -------
+    DataFrame
+        :data:`COVERAGE_COLUMNS`: shares are 0-1; times are child-weighted minutes to the nearest facility over the
+        children who can reach one (``pop_0_3_no_access`` counts the others: off the road network, or no facility of
+        the service reachable); ``population_is_estimate`` is True if any cell's population is estimated.
+    """
+    codes = demand["jiezhen_code"].astype(str).to_numpy()
+    names = dict(zip(codes, demand["jiezhen_name"].astype(str)))
+    units = list(dict.fromkeys(codes))
+    if jiezhen is not None:
+        names = {**dict(zip(jiezhen["jiezhen_code"].astype(str), jiezhen["name"].astype(str))), **names}
+        units = list(dict.fromkeys(list(jiezhen["jiezhen_code"].astype(str)) + units))
+    pop03 = demand["pop_0_3"].to_numpy(dtype=float)
+    pop = demand["pop_total"].to_numpy(dtype=float)
+    is_estimate = bool(demand["is_estimate"].astype(bool).any())
+    by_service = {s.key: s for s in services}
+    rows = []
+    for (year, key), grp in nearest.groupby(["year", "service"], sort=False):
+        time_s = np.full(len(demand), np.inf)
+        time_s[grp["cell_pos"].to_numpy()] = grp["time_s"].to_numpy()
+        service = by_service[key]
+        counts = _facility_counts(facilities, year, service)
+        for code in units + [DISTRICT_CODE]:
+            mask = np.ones(len(codes), dtype=bool) if code == DISTRICT_CODE else codes == code
+            for row in _unit_rows(time_s[mask], pop03[mask], pop[mask], thresholds_min):
+                rows.append({"year": year, "jiezhen_code": code,
+                             "jiezhen_name": district_name_zh if code == DISTRICT_CODE else names.get(code, code),
+                             "service": key, "service_name_zh": service.name_zh, "service_kind": service.kind,
+                             "n_facilities": int(counts.sum()) if code == DISTRICT_CODE else int(counts.get(code, 0)),
+                             **row})
+    table = pd.DataFrame(rows)
+    table["population_is_estimate"] = is_estimate
+    table["travel_mode"] = travel_mode
+    table["travel_mode_zh"] = TRAVEL_MODE_ZH.get(travel_mode, travel_mode)
+    return table.reindex(columns=COVERAGE_COLUMNS)
+
+
+def _facility_counts(facilities: pd.DataFrame, year: int, service: Service) -> pd.Series:
+    chosen = facilities[open_in_year(facilities, year) & facilities["type"].isin(service.types)]
+    return chosen["jiezhen_code"].astype(str).value_counts()
+
+
+def two_step_fca(model: TravelModel, facilities: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, threshold_min: float,
+                 *, capacity_column: str = "capacity_places", weight_column: str = "pop_0_3",
+                 facility_points=None, demand_points=None) -> tuple[pd.Series, pd.Series]:
+    """Places per child within reach, by the two-step floating catchment method (2SFCA, Luo & Wang 2003).
+
+    Step 1: each facility's ratio R = its places / children within ``threshold_min`` of it. Step 2: each cell's
+    accessibility A = the sum of R over the facilities within ``threshold_min`` of it (places per child).
+    Facilities with unknown capacity are left out (so A is then a lower bound); a facility with no children in
+    reach has no ratio (NaN) and adds nothing.
+
+    Parameters
+    ----------
+    model
+        The travel model.
+    facilities, demand
+        Frames (metric CRS) with ``capacity_column`` and ``weight_column``.
+    threshold_min
+        Catchment size (minutes).
+    facility_points, demand_points
+        Optional ``model.prepare`` results for the same frames (saves snapping again).
+
+    Returns
+    -------
+    (Series, Series)
+        ``A`` per cell (index = ``demand.index``, places per child) and ``R`` per facility
+        (index = ``facilities.index``).
+    """
+    capacity = pd.to_numeric(facilities[capacity_column], errors="coerce").to_numpy(dtype=float)
+    known = np.flatnonzero(np.isfinite(capacity))
+    if facility_points is None:
+        facility_points = model.prepare(facilities, "facilities")
+    if demand_points is None:
+        demand_points = model.prepare(demand, "demand")
+    pairs = model.catchments(facility_points.take(known), demand_points, threshold_min * 60.0)
+    weight = demand[weight_column].to_numpy(dtype=float)
+    src, tgt = pairs["source_pos"].to_numpy(), pairs["target_pos"].to_numpy()
+    children = np.bincount(src, weights=weight[tgt], minlength=len(known))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_known = np.where(children > 0, capacity[known] / children, np.nan)
+    ratio = np.full(len(facilities), np.nan)
+    ratio[known] = ratio_known
+    contrib = ratio_known[src]
+    ok = np.isfinite(contrib)
+    access = np.bincount(tgt[ok], weights=contrib[ok], minlength=len(demand))
+    return pd.Series(access, index=demand.index, name="places_per_child_2sfca"), \
+        pd.Series(ratio, index=facilities.index, name="places_per_child_at_facility")
+
+
+def capacity_table(access: pd.Series, demand: pd.DataFrame, facilities: pd.DataFrame, *, year: int,
+                   service: Service, threshold_min: float, travel_mode: str,
+                   district_name_zh: str = DISTRICT_CODE) -> pd.DataFrame:
+    """2SFCA per 街镇 and for the district: child-weighted mean of the cells' places per child.
+
+    Returns
+    -------
+    DataFrame
+        ``year``, ``jiezhen_code``, ``jiezhen_name``, ``service``, ``service_name_zh``, ``threshold_min``,
+        ``pop_0_3``, ``places`` (known places of the service's open facilities in the unit),
+        ``places_per_child_2sfca``, ``places_per_100_children_2sfca``, ``n_facilities``, ``n_capacity_unknown``,
+        ``is_lower_bound``, ``travel_mode``; values NaN where no capacity is known.
+    """
+    chosen = facilities[open_in_year(facilities, year) & facilities["type"].isin(service.types)]
+    cap = pd.to_numeric(chosen["capacity_places"], errors="coerce")
+    all_unknown = len(chosen) == 0 or cap.isna().all()
+    codes = demand["jiezhen_code"].astype(str)
+    rows = []
+    for code in list(dict.fromkeys(codes)) + [DISTRICT_CODE]:
+        mask = np.ones(len(demand), dtype=bool) if code == DISTRICT_CODE else (codes == code).to_numpy()
+        here = np.ones(len(chosen), dtype=bool) if code == DISTRICT_CODE else \
+            (chosen["jiezhen_code"].astype(str) == code).to_numpy()
+        w = demand["pop_0_3"].to_numpy(dtype=float)[mask]
+        a = access.to_numpy()[mask]
+        value = float((a * w).sum() / w.sum()) if w.sum() > 0 and not all_unknown else float("nan")
+        rows.append({"year": year, "jiezhen_code": code,
+                     "jiezhen_name": district_name_zh if code == DISTRICT_CODE else
+                     str(demand["jiezhen_name"].to_numpy()[mask][0]),
+                     "service": service.key, "service_name_zh": service.name_zh, "threshold_min": threshold_min,
+                     "pop_0_3": w.sum(), "places": float(cap[here].sum()) if not all_unknown else float("nan"),
+                     "places_per_child_2sfca": value, "places_per_100_children_2sfca": value * 100,
+                     "n_facilities": int(here.sum()), "n_capacity_unknown": int(cap[here].isna().sum()),
+                     "is_lower_bound": bool(cap.isna().any()), "travel_mode": travel_mode})
+    return pd.DataFrame(rows)

@@ -1,0 +1,278 @@
+"""The ``svcov`` command line: parse arguments, set up logging and progress, call the pipeline, turn errors into
+messages. Nothing imports this module.
+
+Exit status: 0 success, 1 a problem with the inputs or settings (the message says what to fix), 2 wrong
+arguments or an internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .config import load_config, default_config_path
+from .errors import InputError, SvcovError, ValidationFailed
+from .vocabulary import SITING_METHODS, SITING_MODELS
+
+log = logging.getLogger("svcov.cli")
+
+DESCRIPTION = """svcov: 15 分钟社区服务圈覆盖分析、布局规则检查与选址 (15-minute service coverage, layout rules, siting).
+
+常用 (common):
+  svcov validate                      检查默认配置的全部输入 (check every input of the default config)
+  svcov validate --facilities 名册.xlsx --coords gcj02
+                                      检查一个设施名册 (check one register; coordinates from Amap)
+  svcov check --year 2023             逐街镇检查规划布局规则 (check the plan's layout rules per 街镇)
+  svcov run                           运行全部分析, 写到 outputs/ (run everything, write to outputs/)
+  svcov site --model mclp --k 7 --year 2022
+                                      只做选址: 2022 年新增 7 个点 (siting only: 7 new sites in 2022)
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="svcov", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"svcov {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="命令 (command)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", "-c", type=Path, default=None,
+                        help="运行配置 YAML (run configuration); 默认 data/config/songjiang.yaml")
+    common.add_argument("-v", "--verbose", action="store_true", help="显示调试信息 (debug logging)")
+    common.add_argument("-q", "--quiet", action="store_true", help="只显示警告和错误 (warnings and errors only)")
+    _add_validate(sub, common)
+    _add_check(sub, common)
+    _add_run(sub, common)
+    _add_site(sub, common)
+    return parser
+
+
+def _add_validate(sub, common) -> None:
+    p = sub.add_parser("validate", parents=[common], help="检查输入数据, 不写任何文件 (check inputs; writes nothing)",
+                       description="检查输入文件, 一次列出每个文件的全部问题 (行、列、值、如何修改)。有错误时退出码为 1。")
+    p.add_argument("--facilities", nargs="+", type=Path, metavar="FILE",
+                   help="只检查这些设施文件 (CSV/XLSX/GeoJSON/GPKG/SHP)")
+    p.add_argument("--coords", metavar="SYS", help="--facilities 的坐标系: wgs84、gcj02 (高德/腾讯)、bd09 (百度)")
+    p.add_argument("--boundaries", type=Path, metavar="FILE", help="只检查这个街镇边界文件")
+    p.set_defaults(func=_cmd_validate)
+
+
+def _add_run(sub, common) -> None:
+    p = sub.add_parser("run", parents=[common], help="运行全部分析并写出结果 (run and write outputs)",
+                       description="读取配置中的全部输入, 运行分析, 把结果写入运行文件夹 (默认 outputs/<run_name>)。"
+                                   "失败时不会留下写了一半的文件。")
+    p.add_argument("--out", type=Path, metavar="DIR", help="运行文件夹 (默认 outputs/<run_name>)")
+    p.add_argument("--network", type=Path, metavar="FILE",
+                   help="路网文件, 替代配置中的 network.source: OSM XML (.osm/.osm.bz2)、PBF (.osm.pbf)、osmnx GraphML "
+                        "(.graphml) 或道路中心线 (.shp/.gpkg/.geojson) (road network file)")
+    p.set_defaults(func=_cmd_run)
+
+
+def _add_check(sub, common) -> None:
+    p = sub.add_parser("check", parents=[common], help="检查规划布局规则 (check the plan's layout rules)",
+                       description="逐街镇、逐年检查规则文件中的布局目标 (如托育「3个一」), 打印中文结果表, 并写出 "
+                                   "CSV 和 XLSX (rule_status: 各年全部结果; rule_pivot_<年份>: 街镇×规则; rule_summary: "
+                                   "各规则达标街镇数)。")
+    p.add_argument("--year", type=int, metavar="YEAR", help="显示哪一年 (默认配置的 report_year)")
+    p.add_argument("--rules", type=Path, metavar="FILE", help="规则文件 (默认配置中的 rules)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="输出文件夹 (默认 outputs/<run_name>_check)")
+    p.set_defaults(func=_cmd_check)
+
+
+def _cmd_check(args) -> int:
+    from .pipeline import check
+    from .rules.tables import status_text
+
+    config = _config(args)
+    result = check(config, year=args.year, rules_path=args.rules, out_dir=args.out)
+    title = (f"{config.district_name_zh} {result.year} 年布局规则检查"
+             + (f" ({result.rules.plan_name_zh})" if result.rules.plan_name_zh else ""))
+    print(status_text(result.status, result.year, title=title))
+    print(f"\n已写出 (written) {result.out_dir}:")
+    for path in result.written:
+        print(f"  {path.name}")
+    return 0
+
+
+def _add_site(sub, common) -> None:
+    p = sub.add_parser("site", parents=[common], help="只做选址, 写出建议点位 (siting only: propose new sites)",
+                       description="按配置的 siting 设置 (可用下列参数覆盖) 求解选址模型, 写出建议点位表、覆盖率变化、"
+                                   "求解诊断和 siting.gpkg。默认写到 outputs/<run_name>-site。")
+    p.add_argument("--model", choices=SITING_MODELS,
+                   help="mclp 最大覆盖 / lscp 最少点数 / p_median 最短时间 / capacitated 容量约束 (默认取配置)")
+    p.add_argument("--k", type=_positive_int, metavar="N", help="新增点数 (number of new sites); 默认按配置的 sites_per_year")
+    p.add_argument("--year", type=int, metavar="YYYY", help="规划年份 (plan year); 不给则按配置的多年计划")
+    p.add_argument("--method", choices=SITING_METHODS, help="mip 精确求解 / heuristic 启发式")
+    p.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s", help="求解时间上限 (秒)")
+    p.add_argument("--candidates", type=Path, metavar="FILE",
+                   help="候选点文件 (CSV/XLSX/GeoJSON...: 街镇提供的空置用房等), 加入配置的候选点")
+    p.add_argument("--coords", metavar="SYS", help="--candidates 的坐标系: wgs84、gcj02 (高德)、bd09 (百度)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="输出文件夹 (默认 outputs/<run_name>-site)")
+    p.set_defaults(func=_cmd_site)
+
+
+def _cmd_site(args) -> int:
+    from .pipeline import site
+
+    config = _config(args)
+    start = time.perf_counter()
+    overrides = {k: getattr(args, k) for k in ("model", "k", "year", "method", "time_limit_s")
+                 if getattr(args, k) is not None}
+    result = site(config, out_dir=args.out, candidates_file=args.candidates, coords=args.coords,
+                  progress=lambda m: print(f"[{time.perf_counter() - start:.0f} s] {m}", file=sys.stderr, flush=True),
+                  **overrides)
+    _print_warnings(result.inputs.warnings)
+    sites, diag = result.tables.get("proposed_sites"), result.tables.get("siting_diagnostics")
+    if diag is not None and len(diag):
+        d = diag.iloc[0]
+        print(f"{d['model_name_zh']}: {d['status']}, 目标值 {d['objective']:,.1f} ({d['objective_label_zh']}), "
+              f"界 {d['best_bound']:,.1f}, 差距 {d['gap']:.4%}, 用时 {d['time_s']:.1f} 秒")
+    for _, s in (sites.iterrows() if sites is not None else []):
+        print(f"  {s['site_id']}  {s['jiezhen_name']}  {s['candidate_name']}  新增覆盖 {s['pop_0_3_newly_covered']:,.0f} 人"
+              f"  全区 {s['district_share_before']:.1%} → {s['district_share_after']:.1%}")
+    print(f"完成 (done) in {time.perf_counter() - start:.1f} s: {result.out_dir}")
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number ≥ 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应是不小于 1 的整数 (must be a whole number ≥ 1): {text!r}")
+    return value
+
+
+def _setup_logging(args) -> None:
+    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s" if args.verbose
+                                           else "%(message)s"))
+    root = logging.getLogger("svcov")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _config(args):
+    path = args.config or default_config_path()
+    log.debug("config: %s", path)
+    return load_config(path)
+
+
+def _print_warnings(problems, limit: int = 20) -> None:
+    warnings = [p for p in problems if p.severity != "error"]
+    if not warnings:
+        return
+    by_file: dict[str, list] = {}
+    for w in warnings:
+        by_file.setdefault(w.file, []).append(w)
+    for file, items in by_file.items():
+        print(f"文件 {file} 有 {len(items)} 个警告 (warnings):", file=sys.stderr)
+        for w in items[:limit]:
+            print(w.format(), file=sys.stderr)
+        if len(items) > limit:
+            print(f"  ... 另有 {len(items) - limit} 个警告 ({len(items) - limit} more)", file=sys.stderr)
+
+
+def _cmd_validate(args) -> int:
+    from .data.boundaries import load_boundaries
+    from .data.facilities import load_facilities
+    from .pipeline import load_inputs
+
+    config = _config(args)
+    if args.boundaries and not args.facilities:
+        b = load_boundaries(args.boundaries, crs_metric=config.crs_metric)
+        print(f"通过 (OK): {args.boundaries}: {len(b)} 个街镇, 面积合计 {b['area_km2'].sum():.1f} 平方公里")
+        return 0
+    if args.facilities:
+        boundaries = load_boundaries(args.boundaries or config.boundaries, crs_metric=config.crs_metric)
+        errors = []
+        for path in args.facilities:
+            try:
+                frame = load_facilities(path, config.facility_types, boundaries, coord_system=args.coords)
+            except InputError as exc:
+                errors.append(exc)
+                continue
+            _print_warnings(frame.attrs.get("problems", []))
+            counts = frame["type_name_zh"].value_counts()
+            print(f"通过 (OK): {path}: {len(frame)} 条记录 ("
+                  + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
+        if errors:
+            raise ValidationFailed(errors)
+        return 0
+    from .pipeline import load_run_rules
+
+    rules = load_run_rules(config)
+    inputs = load_inputs(config)
+    _print_warnings(inputs.warnings)
+    if rules is not None:
+        print(f"通过 (OK): {rules.path}: {len(rules.rules)} 条布局规则")
+    print(f"通过 (OK): {config.path}: {len(inputs.boundaries)} 个街镇, {len(inputs.facilities)} 个设施, "
+          f"{len(inputs.demand)} 个人口网格/点 (0-3 岁 {inputs.demand['pop_0_3'].sum():,.0f} 人"
+          f"{', 估算' if inputs.population_is_estimate else ''})")
+    return 0
+
+
+def _with_network(config, path: Path | None):
+    """The configuration with ``network.source`` replaced by ``--network FILE``."""
+    if path is None:
+        return config
+    import dataclasses
+
+    from .errors import ConfigError, Problem
+
+    if not path.is_file():
+        raise ConfigError(str(path), [Problem(str(path), "找不到 --network 指定的路网文件。",
+                                              "the --network file was not found")])
+    return dataclasses.replace(config, network=dataclasses.replace(config.network, source=path.resolve()))
+
+
+def _cmd_run(args) -> int:
+    from .pipeline import run
+
+    config = _with_network(_config(args), args.network)
+    start = time.perf_counter()
+    steps = [0]
+
+    def progress(message: str) -> None:
+        steps[0] += 1
+        print(f"[{steps[0]}] {message} ... ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+
+    result = run(config, out_dir=args.out, progress=progress)
+    _print_warnings(result.inputs.warnings)
+    print(f"完成 (done) in {time.perf_counter() - start:.1f} s: {result.out_dir}")
+    for path in sorted(result.out_dir.rglob("*")):
+        if path.is_file():
+            print(f"  {path.relative_to(result.out_dir).as_posix()}  ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``svcov`` and ``python -m svcov``; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    _setup_logging(args)
+    try:
+        return args.func(args)
+    except SvcovError as exc:
+        print(f"错误 (error): {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断 (interrupted); 没有写出不完整的文件。", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `svcov check | head`: the reader went away; not an error of ours
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

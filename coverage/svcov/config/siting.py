@@ -1,0 +1,215 @@
+"""Section ``siting``: the site-selection step (model, plan years, candidates, zone rules, solver)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from ..errors import ProblemList
+from ..vocabulary import CANDIDATE_KINDS, SITING_METHODS, SITING_MODELS
+from ..yamlio import check_keys, line_of
+from .fields import boolean, existing_path, number, resolve_path
+
+__all__ = ["SitingConfig", "parse_siting"]
+
+
+@dataclass(frozen=True)
+class SitingConfig:
+    """Settings of the site-selection step (see :mod:`svcov.siting`); keys of the ``siting:`` section.
+
+    Attributes
+    ----------
+    facility_type
+        Type of the new sites (e.g. ``inclusive_childcare_point``).
+    count_existing
+        Type or group whose existing facilities count as covering (default: the first group of ``facility_type``,
+        e.g. ``inclusive_childcare``, the 15-minute circle).
+    model
+        ``mclp`` (maximal covering), ``lscp`` (fewest sites for ``target_share``), ``p_median`` (least total
+        child-weighted time) or ``capacitated`` (coverage up to each facility's places).
+    threshold_min
+        Walking minutes within which a child counts as covered.
+    sites_per_year
+        ``{year: k}`` or ``{year: [k_min, k_max]}``: the phased plan (each year builds on the earlier ones).
+    k
+        New sites of a one-round plan when ``sites_per_year`` is empty.
+    candidates
+        Candidate sources, each ``{kind: file|pois|grid|clusters, ...}`` (see :mod:`svcov.siting.candidates`).
+    min_spacing_m, min_distance_to_existing_m
+        Minimum distance between candidates (so between new sites), and from new sites to existing facilities.
+    exclusions
+        Polygon files where no site may go.
+    require_in_each_jiezhen
+        Every 街镇 without a facility of ``facility_type`` gets at least one new site by ``rule_deadline_year``
+        (default the last of ``years``); ``rule_label_zh`` says the rule in words (e.g. the plan's "3个一").
+    rule_ids
+        Rules of the rule file whose 未达标/数据不足 街镇 must get a site (used when the rule table is available).
+    max_per_jiezhen
+        Most new sites in one 街镇 over the plan (``None``: no limit).
+    target_share
+        ``lscp``: share (0-1) of all children to cover.
+    max_time_min
+        ``p_median``: times above this count as this (default twice ``threshold_min``).
+    capacity_places_new, capacity_places_unknown
+        ``capacitated``: places of a new site, and of existing facilities whose register gives none.
+    method, time_limit_s, mip_rel_gap
+        ``mip`` (exact), ``heuristic`` or ``auto``; solver time limit; relative gap counted as optimal.
+    compounds
+        ``{path, fclass}``: residential compounds named in the memos (default: the population estimate's).
+    n_alternatives
+        Alternatives listed per proposed site.
+    """
+
+    facility_type: str | None = None
+    model: str = "mclp"
+    threshold_min: int = 15
+    sites_per_year: Mapping[int, Any] = field(default_factory=lambda: MappingProxyType({}))
+    candidates: tuple[Mapping[str, Any], ...] = ()
+    min_spacing_m: float = 0.0
+    time_limit_s: float = 60.0
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    count_existing: str | None = None
+    k: int | None = None
+    min_distance_to_existing_m: float = 0.0
+    exclusions: tuple[Path, ...] = ()
+    require_in_each_jiezhen: bool = True
+    rule_label_zh: str | None = None
+    rule_deadline_year: int | None = None
+    rule_ids: tuple[str, ...] = ()
+    max_per_jiezhen: int | None = None
+    target_share: float = 1.0
+    max_time_min: float | None = None
+    capacity_places_new: float | None = None
+    capacity_places_unknown: float | None = None
+    method: str = "mip"
+    mip_rel_gap: float = 1e-4
+    compounds: Mapping[str, Any] | None = None
+    n_alternatives: int = 3
+
+
+def parse_siting(m: dict, base: Path, p: ProblemList, known: set[str]) -> SitingConfig:
+    allowed = {f.name for f in dataclasses.fields(SitingConfig)}
+    check_keys(m, allowed, "siting", p)
+    ftype = m.get("facility_type")
+    for key in ("facility_type", "count_existing"):
+        if m.get(key) is not None and str(m[key]) not in known:
+            p.add(f"siting.{key}「{m[key]}」不是已声明的类型或组。", f"siting.{key} {m[key]!r} is not a declared type or group",
+                  row=line_of(m, key), column=key, value=m[key])
+    model = str(m.get("model", "mclp"))
+    if model not in SITING_MODELS:
+        p.add(f"siting.model 应是 {', '.join(SITING_MODELS)} 之一。", f"siting.model must be one of {SITING_MODELS}",
+              row=line_of(m, "model"), column="model", value=model)
+    method = str(m.get("method", "mip"))
+    if method not in SITING_METHODS:
+        p.add("siting.method 应是 mip (精确求解)、heuristic (启发式) 或 auto。", "siting.method must be mip, heuristic or auto",
+              row=line_of(m, "method"), column="method", value=method)
+    opt_num = (lambda key, **kw: None if m.get(key) is None else number(m, key, 0.0, p, "siting", **kw))
+    opt_int = (lambda key: None if m.get(key) is None else _count(m, key, p))
+    return SitingConfig(
+        facility_type=None if ftype is None else str(ftype),
+        model=model,
+        threshold_min=int(number(m, "threshold_min", 15, p, "siting", hi=120)),
+        sites_per_year=_sites_per_year(m, p),
+        candidates=tuple(_candidate_sources(m, base, p)),
+        min_spacing_m=number(m, "min_spacing_m", 0.0, p, "siting", lo_open=False),
+        time_limit_s=number(m, "time_limit_s", 60.0, p, "siting"),
+        options=MappingProxyType(dict(m.get("options") or {})),
+        count_existing=None if m.get("count_existing") is None else str(m["count_existing"]),
+        k=opt_int("k"),
+        min_distance_to_existing_m=number(m, "min_distance_to_existing_m", 0.0, p, "siting", lo_open=False),
+        exclusions=_exclusions(m, base, p),
+        require_in_each_jiezhen=boolean(m, "require_in_each_jiezhen", True, p, "siting"),
+        rule_label_zh=None if m.get("rule_label_zh") is None else str(m["rule_label_zh"]),
+        rule_deadline_year=opt_int("rule_deadline_year"),
+        rule_ids=tuple(str(r) for r in (m.get("rule_ids") or [])),
+        max_per_jiezhen=opt_int("max_per_jiezhen"),
+        target_share=number(m, "target_share", 1.0, p, "siting", hi=1.0),
+        max_time_min=opt_num("max_time_min"),
+        capacity_places_new=opt_num("capacity_places_new"),
+        capacity_places_unknown=opt_num("capacity_places_unknown", lo_open=False),
+        method=method,
+        mip_rel_gap=number(m, "mip_rel_gap", 1e-4, p, "siting", lo=0.0, hi=1.0, lo_open=False),
+        compounds=_siting_compounds(m, base, p),
+        n_alternatives=int(_count(m, "n_alternatives", p) if "n_alternatives" in m else 3),
+    )
+
+
+def _exclusions(m: dict, base: Path, p: ProblemList) -> tuple[Path, ...]:
+    out = []
+    for item in m.get("exclusions") or []:
+        path = resolve_path(item, base)
+        if not path.exists():
+            p.add(f"siting.exclusions: 文件不存在 {path}。请检查路径 (相对路径以配置文件所在目录为准)。",
+                  f"siting.exclusions: file not found {path}", row=line_of(m, "exclusions"), column="exclusions",
+                  value=str(item))
+        out.append(path)
+    return tuple(out)
+
+
+def _count(m: dict, key: str, p: ProblemList) -> int | None:
+    value = m.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        p.add(f"siting.{key} 应是非负整数。", f"siting.{key} must be a whole number >= 0", row=line_of(m, key),
+              column=key, value=value)
+        return None
+    return value
+
+
+def _sites_per_year(m: dict, p: ProblemList) -> Mapping[int, Any]:
+    per_year = m.get("sites_per_year") or {}
+    out = {}
+    ok = isinstance(per_year, dict)
+    for year, v in (per_year.items() if ok else []):
+        pair = isinstance(v, list) and len(v) == 2 and all(isinstance(x, int) and not isinstance(x, bool) for x in v)
+        if isinstance(year, int) and ((isinstance(v, int) and not isinstance(v, bool) and v >= 0)
+                                      or (pair and 0 <= v[0] <= v[1])):
+            out[int(year)] = int(v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+        else:
+            ok = False
+    if not ok:
+        p.add("siting.sites_per_year 应是 {年份: 个数} 或 {年份: [下限, 上限]}, 例如 {2021: 6} 或 {2021: [5, 7]}。",
+              "siting.sites_per_year must map year to a count or [min, max]", row=line_of(m, "sites_per_year"),
+              column="sites_per_year", value=per_year)
+    return MappingProxyType(out)
+
+
+def _candidate_sources(m: dict, base: Path, p: ProblemList) -> list[Mapping[str, Any]]:
+    out = []
+    for c in m.get("candidates") or []:
+        if not isinstance(c, dict):
+            p.add("siting.candidates 的每一项应是映射, 例如 {kind: grid, spacing_m: 1000}。",
+                  "each siting.candidates entry must be a mapping", row=line_of(m, "candidates"), value=c)
+            continue
+        kind = str(c.get("kind", ""))
+        if kind not in CANDIDATE_KINDS:
+            p.add(f"候选点来源 kind 应是 {', '.join(CANDIDATE_KINDS)} 之一。", f"candidate kind must be one of "
+                  f"{', '.join(CANDIDATE_KINDS)}", row=line_of(c, "kind"), column="kind", value=c.get("kind"))
+            continue
+        spec = CANDIDATE_KINDS[kind]
+        check_keys(c, spec.keys, f"siting.candidates ({kind})", p, required=spec.required)
+        entry = dict(c)
+        if "path" in c:
+            entry["path"] = existing_path(c, "path", base, p, f"siting.candidates ({kind})")
+        if "spacing_m" in spec.defaults:
+            number(c, "spacing_m", float(spec.defaults["spacing_m"]), p, f"siting.candidates ({kind})")
+        n_clusters = c.get("n_clusters", spec.defaults.get("n_clusters", 1))
+        if not (isinstance(n_clusters, int) and not isinstance(n_clusters, bool) and n_clusters > 0):
+            p.add("clusters 的 n_clusters 应是正整数。", "n_clusters must be a positive whole number",
+                  row=line_of(c, "n_clusters"), column="n_clusters", value=c.get("n_clusters"))
+        out.append(MappingProxyType(entry))
+    return out
+
+
+def _siting_compounds(m: dict, base: Path, p: ProblemList) -> Mapping[str, Any] | None:
+    c = m.get("compounds")
+    if c is None:
+        return None
+    if not isinstance(c, dict):
+        p.add("siting.compounds 应是 {path: 文件, fclass: residential}。", "siting.compounds must be {path, fclass}",
+              row=line_of(m, "compounds"), column="compounds", value=c)
+        return None
+    check_keys(c, {"path", "fclass", "fclass_column", "name_column"}, "siting.compounds", p, required=("path",))
+    return MappingProxyType({**c, "path": existing_path(c, "path", base, p, "siting.compounds")})

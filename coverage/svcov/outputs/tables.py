@@ -1,0 +1,172 @@
+"""Tables for Excel users: CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it correctly) and XLSX with
+Chinese headers, plus GeoPackage layers for QGIS/ArcGIS. Renders the frames it is handed; computes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import geopandas as gpd
+import pandas as pd
+
+from .. import settings
+from ..files import atomic_path
+
+__all__ = ["COLUMN_LABELS_ZH", "label_columns", "write_table", "write_layers"]
+
+log = logging.getLogger(__name__)
+
+#: Chinese headers of the columns that tables share; modules add their own through ``labels=``.
+COLUMN_LABELS_ZH: dict[str, str] = {
+    "jiezhen_code": "街镇代码",
+    "jiezhen_name": "街镇",
+    "name": "名称",
+    "area_km2": "面积(平方公里)",
+    "facility_id": "编号",
+    "type": "类型代码",
+    "type_name_zh": "类型",
+    "type_source": "类型来源",
+    "type_is_estimate": "类型为估算",
+    "capacity_places": "托位数",
+    "opened_year": "开办年份",
+    "closed_year": "关闭年份",
+    "has_nursery_class": "开设托班",
+    "is_demonstration": "示范性机构",
+    "address": "地址",
+    "source_label": "数据来源",
+    "source_file": "来源文件",
+    "source_row": "来源行号",
+    "complete_register": "来源为完整名册",
+    "lon_wgs84": "经度(WGS-84)",
+    "lat_wgs84": "纬度(WGS-84)",
+    "cell_id": "网格编号",
+    "pop_0_3": "0-3岁人口",
+    "pop_total": "常住人口",
+    "is_estimate": "是否估算",
+    "cell_size_m": "网格边长(米)",
+    "n_facilities": "设施总数",
+}
+
+
+def label_columns(frame: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Rename columns to Chinese headers (``labels`` first, then :data:`COLUMN_LABELS_ZH`); others unchanged."""
+    merged = {**COLUMN_LABELS_ZH, **(labels or {})}
+    return frame.rename(columns={c: merged.get(c, c) for c in frame.columns})
+
+
+def _excel_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.BooleanDtype) or out[column].dtype == bool:
+            out[column] = out[column].map({True: "是", False: "否"}).astype(object)
+        elif isinstance(out[column].dtype, (pd.StringDtype, pd.Int64Dtype)) or out[column].dtype == object:
+            out[column] = out[column].astype(object).where(out[column].notna(), None)
+    return out
+
+
+def write_table(frame: pd.DataFrame, stem: str | Path, *, labels: Mapping[str, str] | None = None,
+                sheet_name: str = "表", notes: Sequence[str] = (), formats: Sequence[str] = ("csv", "xlsx"),
+                float_digits: int | None = None) -> list[Path]:
+    """Write ``frame`` as ``stem.csv`` and/or ``stem.xlsx`` with Chinese headers.
+
+    Parameters
+    ----------
+    frame
+        The table (geometry columns are dropped).
+    stem
+        Output path without suffix.
+    labels
+        Extra column → Chinese header mappings.
+    sheet_name
+        Name of the XLSX sheet (≤ 31 characters).
+    notes
+        Lines written to a second sheet 「说明」 (sources, estimates, caveats).
+    float_digits
+        Round floats to this many digits (``None`` keeps them).
+
+    Returns
+    -------
+    list of Path
+        Files written.
+    """
+    stem = Path(stem)
+    table = pd.DataFrame(frame.drop(columns=[c for c in frame.columns if c == "geometry"], errors="ignore"))
+    if float_digits is not None:
+        table = table.round(float_digits)
+    table = _excel_safe(label_columns(table, labels))
+    written = []
+    if "csv" in formats:
+        target = stem.with_suffix(".csv")
+        with atomic_path(target) as tmp:
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        written.append(target)
+    if "xlsx" in formats:
+        target = stem.with_suffix(".xlsx")
+        with atomic_path(target) as tmp:
+            _write_xlsx(table, tmp, sheet_name[:31], notes)
+        written.append(target)
+    log.info("wrote %s (%d rows)", ", ".join(p.name for p in written), len(table))
+    return written
+
+
+def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str, notes: Sequence[str]) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        table.to_excel(writer, sheet_name=sheet_name, index=False)
+        sheet = writer.sheets[sheet_name]
+        sheet.freeze_panes = "B2" if len(table.columns) > 1 else "A2"
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+        for i, column in enumerate(table.columns, start=1):
+            values = [str(column)] + [str(v) for v in table[column].head(200)]
+            width = max(_display_width(v) for v in values)
+            sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = min(max(width + 2, 8), 60)
+        if notes:
+            note_sheet = writer.book.create_sheet("说明")
+            note_sheet.column_dimensions["A"].width = 120
+            for r, line in enumerate(notes, start=1):
+                note_sheet.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame], *, to_wgs84: bool = False) -> Path:
+    """Write several layers into one GeoPackage, atomically (all layers or none).
+
+    Parameters
+    ----------
+    path
+        The ``.gpkg`` file.
+    layers
+        Layer name → GeoDataFrame (empty frames are skipped).
+    to_wgs84
+        Reproject to EPSG:4326 (otherwise each layer keeps its metric CRS; QGIS reprojects on the fly).
+    """
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        tmp.unlink()
+        for name, frame in layers.items():
+            if frame is None or len(frame) == 0:
+                continue
+            out = frame.to_crs(settings.wgs84) if to_wgs84 else frame
+            out = gpd.GeoDataFrame(_gpkg_safe(out), geometry=out.geometry.name, crs=out.crs)
+            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    log.info("wrote %s (%d layers)", path, sum(1 for f in layers.values() if f is not None and len(f)))
+    return path
+
+
+def _gpkg_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        dtype = out[column].dtype
+        if isinstance(dtype, pd.BooleanDtype):
+            out[column] = out[column].astype("Int8")
+        elif isinstance(dtype, pd.StringDtype):
+            out[column] = out[column].astype(object)
+    return out

@@ -1,0 +1,63 @@
+"""Defaults, as plain typed module variables (read at call time, like ``osmnx.settings``).
+
+A run's YAML configuration overrides these; every number here says where it comes from.
+"""
+
+from __future__ import annotations
+
+# --- travel -------------------------------------------------------------------------------------------------
+#: Walking speed. 4.0 km/h makes a 15-minute walk 1,000 m, the upper end of the 800-1,000 m walking distance
+#: that GB 50180-2018 《城市居住区规划设计标准》 (table 3.0.4) gives for the 15-minute life circle
+#: (十五分钟生活圈居住区); 10 and 5 minutes likewise give ~670 m and ~330 m against the standard's 500 m and 300 m.
+#: Carers with prams or toddlers walk slower: 3.2 km/h (800 m in 15 minutes) is the standard's lower end.
+walk_speed_kph: float = 4.0
+
+#: Straight-line fallback when no road network is loaded: network distance ≈ straight-line distance × this
+#: factor. Studies of street networks find average circuity of about 1.1-1.3 (Giacomin & Levinson 2015,
+#: "Road network circuity in metropolitan areas", Environment and Planning B 42(6); Boeing 2019, "Urban
+#: spatial order", Applied Network Science 4). 1.3 is the conservative end: the fallback should not claim
+#: coverage that a real walk would not give. Measured on the real Jing'an OSM network in tests/data
+#: (benchmarks/bench_service_areas.py; junction pairs 300-1,500 m apart): median 1.34, mean 1.52 (p10-p90
+#: 1.07-2.04). That extract is a *drive* network without footways or compound paths, cut at its bounding box, so
+#: it overstates walking detours; a walk network is usually nearer the median. Raise the factor (e.g. 1.5) where
+#: rivers, rail lines or gated compounds force long detours.
+circuity_factor: float = 1.3
+
+#: Points (facilities, population cells) farther than this from any road are reported as unreachable.
+snap_max_m: float = 500.0
+
+#: Thresholds of the service areas, in minutes (the 5/10/15-minute life circles of GB 50180-2018).
+thresholds_min: tuple[int, ...] = (5, 10, 15)
+
+# --- road network and service areas (svcov.network, svcov.access) ------------------------------------------
+#: Road centre-line layers: line ends closer than this are joined into one junction, and a line end this close to
+#: another line is joined to it (a T-junction drawn a little short or long). Every join is reported.
+line_snap_tolerance_m: float = 2.0
+
+#: Points snap only onto pieces of the network with at least this many junctions (or the largest piece), so a
+#: short fragment left at the edge of an extract does not capture the points around it. Smaller pieces stay in the
+#: network and are listed in the network report.
+snap_min_component_nodes: int = 50
+
+#: Spacing of the sample points along roads from which service-area polygons are built; polygons are accurate to
+#: about this distance.
+service_area_sample_m: float = 10.0
+
+# --- data -----------------------------------------------------------------------------------------------------
+#: Records this close to the boundary but outside every 街镇 are assigned to the nearest one (with a warning);
+#: farther ones are errors. OSM boundaries here are simplified by about 60 m.
+boundary_tolerance_m: float = 200.0
+
+#: Size of the estimated population grid cells.
+population_cell_size_m: float = 250.0
+
+#: Earliest and latest plausible year for opened_year / closed_year.
+min_year: int = 1949
+max_year: int = 2100
+
+#: Encodings tried, in order, when reading a CSV: UTF-8 with or without BOM, then GB18030 (a superset of GBK,
+#: what Excel writes on Chinese Windows).
+csv_encodings: tuple[str, ...] = ("utf-8-sig", "gb18030")
+
+#: Geographic CRS of everything read or written for web maps.
+wgs84: str = "EPSG:4326"

@@ -1,0 +1,236 @@
+"""The siting stage of a run: configuration + loaded inputs + a travel model → candidates, rule inputs, the solved
+model, and the proposed-sites, coverage and diagnostics tables (used by ``svcov run`` and ``svcov site``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from ..config import RunConfig
+from ..data.readers import read_vector
+from ..errors import ConfigError, Problem
+from .candidates import build_candidates
+from .constraints import rules_from_facilities, rules_from_status
+from .instance import Plan, SiteRules
+from ..vocabulary import DISTRICT_CODE, MODEL_NAMES_ZH
+from .models import MODELS
+from .proposals import coverage_change, diagnostics_table, proposed_sites
+
+__all__ = ["SitingOutcome", "run_siting", "siting_plan", "existing_facilities", "MODEL_NAMES_ZH"]
+
+log = logging.getLogger(__name__)
+
+
+
+@dataclass
+class SitingOutcome:
+    """What the siting stage produced (frames in the run's metric CRS)."""
+
+    proposals: gpd.GeoDataFrame
+    coverage: pd.DataFrame
+    diagnostics: pd.DataFrame
+    candidates: gpd.GeoDataFrame
+    model: object
+    rules: SiteRules
+    notes: list[str] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def _fail(message_zh: str, message_en: str, value=None) -> ConfigError:
+    return ConfigError("siting", [Problem("siting", message_zh, message_en, value=value)])
+
+
+def siting_plan(config: RunConfig, *, model: str, k: int | None = None, year: int | None = None) -> Plan:
+    """The plan of a run: ``k`` sites in ``year`` (default the first plan year) if ``k`` is given; the configured
+    count of ``year`` if only the year is; else the configured ``sites_per_year`` (or ``k``). For ``lscp`` the
+    counts are maximums (the model finds the fewest).
+
+    Raises
+    ------
+    ConfigError
+        If no count is configured for the year asked, or none at all.
+    """
+    s = config.siting
+    first = config.years[0] if config.years else None
+    if k is not None:
+        per_year = {year if year is not None else first: k}
+    elif year is not None:
+        if year not in s.sites_per_year:
+            raise _fail(f"siting.sites_per_year 中没有 {year} 年; 请用 --k 给出新增点数。",
+                        f"no sites_per_year entry for {year}; give --k", value=year)
+        per_year = {year: s.sites_per_year[year]}
+    elif s.sites_per_year:
+        per_year = dict(s.sites_per_year)
+    elif s.k is not None:
+        per_year = {first: s.k}
+    elif model == "lscp":
+        return Plan.single(None, year=first)
+    else:
+        raise _fail("请在 siting 中给出 sites_per_year 或 k (新增点数)。", "give siting.sites_per_year or siting.k")
+    bounds = {y: (v, v) if isinstance(v, int) else tuple(v) for y, v in per_year.items()}
+    if model == "lscp":
+        bounds = {y: (0, hi) for y, (_, hi) in bounds.items()}
+    years = tuple(sorted(bounds, key=lambda y: (y is None, y)))
+    return Plan(years, tuple(bounds[y][0] for y in years), tuple(bounds[y][1] for y in years))
+
+
+def existing_facilities(config: RunConfig, facilities: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
+    """Facilities that count as covering (``siting.count_existing``, default the new type's first group)."""
+    s = config.siting
+    key = s.count_existing
+    if key is None:
+        ftype = config.type_by_key().get(s.facility_type)
+        key = ftype.groups[0] if ftype and ftype.groups else s.facility_type
+    types = config.group_types(key)
+    return facilities[facilities["type"].isin(types)].reset_index(drop=True), key
+
+
+def _rules(config: RunConfig, boundaries, facilities, rule_status, type_name_zh: str) -> SiteRules:
+    s = config.siting
+    deadline = s.rule_deadline_year or (config.years[-1] if config.years else None)
+    if not s.require_in_each_jiezhen and not s.rule_ids:
+        return SiteRules(default_max_sites=s.max_per_jiezhen, type_name_zh=type_name_zh,
+                         zone_names=dict(zip(boundaries["jiezhen_code"], boundaries["name"])))
+    if rule_status is not None and s.rule_ids:
+        return rules_from_status(rule_status, rule_ids=s.rule_ids, type_name_zh=type_name_zh, year=deadline,
+                                 deadline_year=deadline, max_per_zone=s.max_per_jiezhen,
+                                 zone_names=dict(zip(boundaries["jiezhen_code"], boundaries["name"])))
+    return rules_from_facilities(boundaries, facilities, type_key=s.facility_type, type_name_zh=type_name_zh,
+                                 year=deadline, deadline_year=deadline, rule_label_zh=s.rule_label_zh,
+                                 max_per_zone=s.max_per_jiezhen)
+
+
+def _compounds(config: RunConfig, crs) -> gpd.GeoDataFrame | None:
+    c = config.siting.compounds
+    est = config.population.estimate
+    if c is None and est is not None and est.compounds is not None:
+        c = {"path": est.compounds, "filter": dict(est.compounds_filter)}
+    if c is None:
+        return None
+    frame = read_vector(c["path"])
+    filt = dict(c.get("filter") or {})
+    if c.get("fclass"):
+        filt[c.get("fclass_column", "fclass")] = c["fclass"]
+    for column, value in filt.items():
+        if column in frame.columns:
+            values = value if isinstance(value, (list, tuple)) else [value]
+            frame = frame[frame[column].astype(str).isin([str(v) for v in values])]
+    name = c.get("name_column", "name")
+    frame = frame.assign(name=frame[name].astype(str) if name in frame.columns else "")
+    return gpd.GeoDataFrame(frame[["name"]], geometry=frame.geometry.representative_point().to_crs(crs).to_numpy(),
+                            crs=crs).reset_index(drop=True)
+
+
+def _model_kwargs(config: RunConfig, model: str, existing: gpd.GeoDataFrame, candidates) -> dict:
+    s = config.siting
+    if model == "lscp":
+        return {"target_share": s.target_share}
+    if model == "p_median":
+        return {"max_time_s": (s.max_time_min or 2 * s.threshold_min) * 60.0}
+    if model == "capacitated":
+        if s.capacity_places_new is None:
+            raise _fail("容量约束模型需要 siting.capacity_places_new (新增点的托位数)。",
+                        "the capacitated model needs siting.capacity_places_new")
+        new = candidates["capacity_places"].astype("Float64").fillna(s.capacity_places_new).to_numpy(dtype=float)
+        old = existing["capacity_places"].astype("Float64")
+        if s.capacity_places_unknown is not None:
+            old = old.fillna(s.capacity_places_unknown)
+        return {"capacity_new": new, "existing_capacity": old.to_numpy(dtype=float, na_value=np.nan)}
+    return {}
+
+
+def run_siting(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
+               demand: gpd.GeoDataFrame, travel, *, rule_status: pd.DataFrame | None = None,
+               model: str | None = None, k: int | None = None, year: int | None = None, method: str | None = None,
+               time_limit_s: float | None = None, extra_candidates: tuple = ()) -> SitingOutcome:
+    """Propose new sites as configured in ``config.siting``.
+
+    Parameters
+    ----------
+    config
+        The run configuration.
+    boundaries, facilities, demand
+        The loaded inputs (metric CRS).
+    travel
+        The run's travel model (``catchments``, ``od_matrix_s``, ``mode``, ``description_zh``).
+    rule_status
+        The rule status table, if the rules stage ran (used with ``siting.rule_ids``).
+    model, k, year, method, time_limit_s
+        Override the configuration (e.g. ``svcov site --model mclp --k 7 --year 2022``).
+    extra_candidates
+        More candidate sources (mappings as in ``siting.candidates``), e.g. a file given on the command line.
+
+    Returns
+    -------
+    SitingOutcome
+
+    Raises
+    ------
+    ConfigError
+        If ``siting`` lacks what the model needs.
+    InfeasibleError
+        With the numbers that explain it.
+    """
+    s = config.siting
+    name = model or s.model
+    if s.facility_type is None:
+        raise _fail("请在 siting.facility_type 中指定新增设施的类型。", "set siting.facility_type")
+    if name not in MODELS:
+        raise _fail(f"未知模型「{name}」; 可用: {', '.join(MODELS)}。", f"unknown model {name!r}", value=name)
+    type_name = config.type_by_key()[s.facility_type].name_zh if s.facility_type in config.type_by_key() \
+        else s.facility_type
+    plan = siting_plan(config, model=name, k=k, year=year)
+    existing, counted = existing_facilities(config, facilities)
+    rules = _rules(config, boundaries, facilities, rule_status, type_name)
+    candidates = build_candidates(boundaries, tuple(s.candidates) + tuple(extra_candidates), type_key=s.facility_type,
+                                  facility_types=config.facility_types, demand=demand, existing=existing,
+                                  exclusions=s.exclusions, min_spacing_m=s.min_spacing_m,
+                                  min_distance_to_existing_m=s.min_distance_to_existing_m)
+    warnings, counts = candidates.attrs.pop("problems", []), candidates.attrs.pop("counts", {})
+    candidates.attrs.clear()
+    cls = MODELS[name]
+    solved = cls.from_geodataframe(demand, candidates, travel=travel, threshold_min=s.threshold_min,
+                                   existing=existing, plan=plan, rules=rules,
+                                   **_model_kwargs(config, name, existing, candidates))
+    solved.solve(method=method or s.method, time_limit_s=time_limit_s or s.time_limit_s, mip_rel_gap=s.mip_rel_gap)
+    proposals = proposed_sites(solved, candidates, demand, type_key=s.facility_type, type_name_zh=type_name,
+                               existing=existing, compounds=_compounds(config, boundaries.crs), travel=travel,
+                               n_alternatives=s.n_alternatives)
+    coverage = coverage_change(solved, demand)
+    diagnostics = diagnostics_table(solved, model_name_zh=MODEL_NAMES_ZH[name],
+                                    travel_mode=getattr(travel, "mode", ""), n_existing=len(existing),
+                                    count_existing=counted, n_candidates_given=counts.get("given", len(candidates)))
+    notes = _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage)
+    return SitingOutcome(proposals, coverage, diagnostics, candidates, solved, rules, notes, warnings)
+
+
+def _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage) -> list[str]:
+    r, s = solved.result_, config.siting
+    n_est = int(existing["type_is_estimate"].fillna(False).astype(bool).sum()) if len(existing) else 0
+    district = coverage[coverage["jiezhen_code"] == DISTRICT_CODE]
+    change = "; ".join(f"{'' if pd.isna(row.year) else f'{row.year} 年'} {row.share_before:.1%} → {row.share_after:.1%}"
+                       for row in district.itertuples())
+    by_source = ", ".join(f"{k[5:]} {v}" for k, v in counts.items() if k.startswith("kept_") and v)
+    notes = [
+        f"选址: {MODEL_NAMES_ZH[solved.name]}, 新增{type_name} {int((solved.open_year_ >= 0).sum())} 个 "
+        f"(计划年份 {solved.plan.label()}), 步行 {s.threshold_min} 分钟覆盖; 求解 {r.method} / {r.status}, 目标值 "
+        f"{r.objective:,.1f} ({r.objective_label_zh}), 界 {r.best_bound:,.1f}, 相对差距 {r.gap:.4%}, 用时 {r.time_s:.1f} 秒。",
+        f"选址: 0-3 岁儿童 {s.threshold_min} 分钟覆盖率 (现有设施 → 加上新增点): {change}。",
+        f"选址: 现有设施按「{counted}」计入 ({len(existing)} 个"
+        + (f", 其中 {n_est} 个类型为按名称推断的估算" if n_est else "") + ")。",
+        f"选址: 候选点 {len(candidates)} 个 ({by_source}); 边界外 {counts.get('outside_boundary', 0)} 个、排除区内 "
+        f"{counts.get('in_exclusion_area', 0)} 个、距现有设施过近 {counts.get('near_existing', 0)} 个、间距小于 "
+        f"{s.min_spacing_m:.0f} 米 {counts.get('closer_than_spacing', 0)} 个已去掉。",
+    ]
+    if rules.min_sites:
+        reason = next(iter(rules.reasons_zh.values()), "")
+        notes.append(f"选址规则: {len(rules.min_sites)} 个街镇须各新增至少 1 个{type_name} "
+                     f"({'截至 ' + str(rules.deadline_year) + ' 年' if rules.deadline_year else ''}): {reason}。")
+    if travel is not None and getattr(travel, "description_zh", None):
+        notes.append(f"选址: 出行时间 — {travel.description_zh}")
+    return notes

@@ -1,0 +1,110 @@
+"""Words several stages share, defined once: every module imports them from here instead of spelling the string.
+
+Nothing here imports another svcov module, so any layer may import it. What a word *means* to a stage (how a
+status is judged, how a model is solved) stays in that stage; this module only fixes the spelling.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Mapping
+
+__all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", "STATUSES", "SCOPES", "SCOPE_ZH",
+           "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "CANDIDATE_KINDS", "CandidateKind",
+           "CANDIDATE_SOURCE_NAMES_ZH", "COORD_SYSTEMS", "normalise_coord_system", "TRAVEL_MODES",
+           "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "FACILITY_ATTRIBUTES", "BOOL_ATTRIBUTES",
+           "NUMERIC_ATTRIBUTES", "ATTRIBUTE_LABELS_ZH", "BASEMAPS", "POPULATION_KINDS"]
+
+# --- units of the tables ---------------------------------------------------------------------------------------
+#: ``jiezhen_code`` of the district rows of the coverage, rule and siting tables.
+DISTRICT_CODE = "全区"
+#: ``jiezhen_name`` of a district row when no district name is given.
+DISTRICT_NAME_ZH = "全区"
+
+# --- rule statuses ---------------------------------------------------------------------------------------------
+PASS, FAIL, INSUFFICIENT = "达标", "未达标", "数据不足"
+#: The three statuses of the rule table, best first (the order of legends and counts).
+STATUSES = (PASS, FAIL, INSUFFICIENT)
+
+#: Scopes of a rule: each 街镇, or the district as a whole; and how each reads in the rule table.
+SCOPES = ("jiezhen", "district")
+SCOPE_ZH: Mapping[str, str] = MappingProxyType({"jiezhen": "街镇", "district": "全区"})
+
+# --- site selection --------------------------------------------------------------------------------------------
+#: Location models of :mod:`svcov.siting`, with their names in documents.
+MODEL_NAMES_ZH: Mapping[str, str] = MappingProxyType({
+    "mclp": "最大覆盖模型 (MCLP)",
+    "lscp": "集合覆盖模型 (LSCP)",
+    "p_median": "p-中位模型 (p-median)",
+    "capacitated": "容量约束覆盖模型",
+})
+SITING_MODELS = tuple(MODEL_NAMES_ZH)
+#: How a siting model is solved: exactly, by the greedy + swap heuristic, or exactly unless too large.
+SITING_METHODS = ("mip", "heuristic", "auto")
+
+
+class CandidateKind:
+    """One kind of candidate source: the keys its config entry may have, those it must have, and its defaults."""
+
+    def __init__(self, name_zh: str, keys: frozenset[str], required: tuple[str, ...] = (),
+                 defaults: Mapping[str, object] | None = None):
+        self.name_zh = name_zh
+        self.keys = keys
+        self.required = required
+        self.defaults = MappingProxyType(dict(defaults or {}))
+
+
+#: Kinds of candidate source, in order of preference when two candidates are too close.
+CANDIDATE_KINDS: Mapping[str, CandidateKind] = MappingProxyType({
+    "file": CandidateKind("候选点文件", frozenset({"kind", "path", "label_zh", "coord_system", "columns", "sheet"}),
+                          ("path",)),
+    "pois": CandidateKind("兴趣点 (POI)", frozenset({"kind", "path", "label_zh", "fclass", "fclass_column",
+                                                   "name_column"}), ("path",),
+                          {"fclass_column": "fclass", "name_column": "name"}),
+    "clusters": CandidateKind("需求聚类中心", frozenset({"kind", "n_clusters", "label_zh", "seed"}),
+                              defaults={"n_clusters": 50, "seed": 0}),
+    "grid": CandidateKind("规则网格点", frozenset({"kind", "spacing_m", "label_zh"}), defaults={"spacing_m": 1000.0}),
+})
+CANDIDATE_SOURCE_NAMES_ZH: Mapping[str, str] = MappingProxyType({k: v.name_zh for k, v in CANDIDATE_KINDS.items()})
+
+# --- coordinates and travel ------------------------------------------------------------------------------------
+#: Accepted names of each coordinate system (lower case), as users write them in configs and files.
+COORD_SYSTEMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "wgs84": ("wgs84", "wgs-84", "wgs 84", "epsg:4326", "4326", "gps", "osm"),
+    "gcj02": ("gcj02", "gcj-02", "gcj", "amap", "gaode", "高德", "tencent", "腾讯", "火星坐标", "国测局"),
+    "bd09": ("bd09", "bd-09", "bd09ll", "baidu", "百度"),
+})
+
+
+def normalise_coord_system(name: object) -> str | None:
+    """Return ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` for any accepted spelling, else ``None``."""
+    key = str(name).strip().lower()
+    for canonical, aliases in COORD_SYSTEMS.items():
+        if key in aliases:
+            return canonical
+    return None
+
+
+#: ``travel_mode`` of the tables: along the road network, or the labelled straight-line estimate.
+NETWORK, STRAIGHT_LINE = "network", "straight_line"
+TRAVEL_MODES = (NETWORK, STRAIGHT_LINE)
+TRAVEL_MODE_ZH: Mapping[str, str] = MappingProxyType({NETWORK: "沿路网步行时间",
+                                                      STRAIGHT_LINE: "直线距离估算 (未加载路网)"})
+
+# --- facilities and population ---------------------------------------------------------------------------------
+#: Facility attributes every type may carry (beyond id, name, type, coordinates).
+FACILITY_ATTRIBUTES = ("capacity_places", "opened_year", "closed_year", "has_nursery_class", "is_demonstration")
+#: Attributes a rule may filter on (yes/no) and sum (numbers).
+BOOL_ATTRIBUTES = ("has_nursery_class", "is_demonstration")
+NUMERIC_ATTRIBUTES = ("capacity_places",)
+#: How the attributes are named in Chinese registers and messages.
+ATTRIBUTE_LABELS_ZH: Mapping[str, str] = MappingProxyType({
+    "capacity_places": "托位数", "opened_year": "开办年份", "closed_year": "关闭年份",
+    "has_nursery_class": "开设托班", "is_demonstration": "示范性机构"})
+
+#: Kinds of population source.
+POPULATION_KINDS = ("estimate", "raster", "vector", "points")
+
+# --- outputs ---------------------------------------------------------------------------------------------------
+#: Background maps of map.html.
+BASEMAPS = ("none", "osm", "tianditu")
