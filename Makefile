@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.svcov-installed
 PIP_FLAGS ?= --disable-pip-version-check --no-input
 
-.PHONY: run test install bench lock clean-outputs
+.PHONY: run test lint coverage install bench lock clean-outputs
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,17 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/svcov run
 
-## run the test suite (no internet needed)
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+## lint (ruff), then the test suite with line and branch coverage of svcov (no internet needed)
+test: $(STAMP) lint
+	$(BIN)/python -m pytest -q --cov --cov-report=term
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## the same, and an HTML coverage report in htmlcov/ (git-ignored)
+coverage: $(STAMP)
+	$(BIN)/python -m pytest -q --cov --cov-report=term --cov-report=html
+	@echo "coverage report: htmlcov/index.html"
 
 ## performance benchmarks (installs the optional baselines: spopt, pulp, pandana, igraph)
 bench: $(STAMP)

@@ -19,7 +19,7 @@ proven optimal (gap ≤ 0.01 %) on the synthetic instance in under 60 s.
 
 Usage::
 
-    python benchmarks/bench_siting.py                # both instances, with spopt (the synthetic spopt run takes ~10 min)
+    python benchmarks/bench_siting.py                # both instances, with spopt (synthetic spopt run: ~10 min)
     python benchmarks/bench_siting.py --skip-spopt   # svcov only
     python benchmarks/bench_siting.py --only songjiang
 """
@@ -117,8 +117,8 @@ def run_spopt(inst):
 
 def report(inst, with_spopt: bool) -> None:
     n, J = inst["cost"].shape
-    print(f"[{inst['name']}] {n:,} demand × {J:,} candidates (+{inst['exist'].shape[1]} existing fixed), k = {inst['k']}, "
-          f"15 min at 4 km/h, straight-line × {CIRCUITY}", flush=True)
+    print(f"[{inst['name']}] {n:,} demand × {J:,} candidates (+{inst['exist'].shape[1]} existing fixed), "
+          f"k = {inst['k']}, 15 min at 4 km/h, straight-line × {CIRCUITY}", flush=True)
     model, total = run_svcov(inst)
     r = model.result_
     print(f"  svcov MCLP (HiGHS): {total:.2f} s end to end (model building: threshold, reduction, merging, arrays "
@@ -147,8 +147,8 @@ def report_phased(inst, phased) -> None:
                                              candidate_zones=phased["zones"]).solve(time_limit_s=60)
     r = model.result_
     zones = len(set(model.selected_["zone"]))
-    print(f"  svcov default plan ({'+'.join(map(str, phased['plan'].min_new))} sites in {phased['plan'].label()}, every "
-          f"街镇 without a 普惠性托育点 gets one: {len(phased['rules'].min_sites)} 街镇): "
+    print(f"  svcov default plan ({'+'.join(map(str, phased['plan'].min_new))} sites in {phased['plan'].label()}, "
+          f"every 街镇 without a 普惠性托育点 gets one: {len(phased['rules'].min_sites)} 街镇): "
           f"{time.perf_counter() - start:.2f} s, objective {r.objective:,.1f}, gap {r.gap:.4%}, status {r.status}; "
           f"sites in {zones} 街镇; coverage by year "
           + ", ".join(f"{v / inst['weights'].sum():.1%}" for v in model.coverage_by_year(model.open_year_)), flush=True)

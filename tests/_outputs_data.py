@@ -90,7 +90,8 @@ def coverage_table(boundaries, demand, years=YEARS) -> pd.DataFrame:
                 block.append({**block[0], "jiezhen_code": "全区", "jiezhen_name": "全区", "pop_0_3": p,
                               "pop_0_3_covered": c, "share_0_3_covered": c / p, "pop_total": t,
                               "pop_total_covered": tc, "share_total_covered": tc / t, "mean_time_min": 17.25,
-                              "median_time_min": 15.5, "p95_time_min": 41.0, "n_facilities": int(district["n_facilities"].sum())})
+                              "median_time_min": 15.5, "p95_time_min": 41.0,
+                              "n_facilities": int(district["n_facilities"].sum())})
                 rows += block
     return pd.DataFrame(rows)
 

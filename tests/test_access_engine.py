@@ -105,7 +105,8 @@ def test_same_edge_both_ways_and_a_loop():
     assert result["source_pos"].tolist() == [0, 1]
     assert model.od_matrix_s(src, tgt) == pytest.approx(np.array([[34.0, 76.0], [47.0, 9.0]]))
     # a loop street from junction 1 round a 50 m square and back (200 m): a point part-way walks the shorter side
-    loop = shapely.LineString([(X0 + 100, Y0), (X0 + 150, Y0), (X0 + 150, Y0 + 50), (X0 + 100, Y0 + 50), (X0 + 100, Y0)])
+    loop = shapely.LineString([(X0 + 100, Y0), (X0 + 150, Y0), (X0 + 150, Y0 + 50), (X0 + 100, Y0 + 50),
+                               (X0 + 100, Y0)])
     net = network_from_arrays(net.node_x, net.node_y, [0, 1], [1, 1], crs=CRS,
                               edge_geometry=[net.edge_geometry[0], loop])
     model = NetworkTravelModel(net, walk_speed_kph=ONE_MPS, min_component_nodes=1)

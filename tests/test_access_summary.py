@@ -15,8 +15,15 @@ import pandas as pd
 import pytest
 
 from svcov.access.engine import StraightLineTravelModel
-from svcov.access.summary import (DISTRICT_CODE, Service, capacity_table, coverage_table, nearest_by_service,
-                                     services_from_config, two_step_fca)
+from svcov.access.summary import (
+    DISTRICT_CODE,
+    Service,
+    capacity_table,
+    coverage_table,
+    nearest_by_service,
+    services_from_config,
+    two_step_fca,
+)
 from svcov.config import FacilityType, TypeGroup
 
 CRS = "EPSG:32651"

@@ -11,8 +11,15 @@ import pytest
 from shapely.geometry import Point, box
 
 from svcov.config import PopulationEstimate
-from svcov.data.population import (DEMAND_COLUMNS, cell_squares, estimate_population_surface, grid_points,
-                                      load_population_points, load_population_raster, load_population_vector)
+from svcov.data.population import (
+    DEMAND_COLUMNS,
+    cell_squares,
+    estimate_population_surface,
+    grid_points,
+    load_population_points,
+    load_population_raster,
+    load_population_vector,
+)
 from svcov.errors import InputError
 
 GOOD = Path(__file__).parent / "data" / "good"

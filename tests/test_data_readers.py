@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from svcov.data.readers import read_table, read_vector
-from svcov.data.validation import (normalise_header, parse_bools, parse_numbers, parse_years, resolve_columns)
+from svcov.data.validation import normalise_header, parse_bools, parse_numbers, parse_years, resolve_columns
 from svcov.errors import InputError, ProblemList
 
 

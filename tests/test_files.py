@@ -13,10 +13,9 @@ from svcov.files import RunFolder, atomic_path, atomic_write_text, sha256_file
 def test_atomic_write_replaces_only_on_success(tmp_path):
     target = tmp_path / "a.txt"
     atomic_write_text(target, "first")
-    with pytest.raises(RuntimeError):
-        with atomic_path(target) as tmp:
-            tmp.write_text("half", encoding="utf-8")
-            raise RuntimeError("crash while writing")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("crash while writing")
     assert target.read_text(encoding="utf-8") == "first"
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]  # no temporary left behind
 
@@ -30,9 +29,8 @@ def test_temporary_name_keeps_the_suffix(tmp_path):
 def test_unwritable_parent_is_an_output_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
-    with pytest.raises(OutputError, match="无法创建输出文件夹"):
-        with atomic_path(blocker / "sub" / "a.txt"):
-            pass
+    with pytest.raises(OutputError, match="无法创建输出文件夹"), atomic_path(blocker / "sub" / "a.txt"):
+        pass
 
 
 def test_run_folder_commit_and_failure(tmp_path):
@@ -46,10 +44,9 @@ def test_run_folder_commit_and_failure(tmp_path):
     assert manifest["inputs"]["config"][0]["sha256"] == sha256_file(__file__)
     assert manifest["outputs"] == [{"path": "tables/x.csv", "bytes": 4, "sha256": sha256_file(final / "tables/x.csv")}]
     assert manifest["versions"]["geopandas"] != "not installed"
-    with pytest.raises(RuntimeError):
-        with RunFolder(final) as folder:
-            atomic_write_text(folder.path("tables/y.csv"), "partial")
-            raise RuntimeError("stage failed")
+    with pytest.raises(RuntimeError), RunFolder(final) as folder:
+        atomic_write_text(folder.path("tables/y.csv"), "partial")
+        raise RuntimeError("stage failed")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no .partial folder left
     assert sorted(p.name for p in (final / "tables").iterdir()) == ["x.csv"]  # previous run untouched
 

@@ -3,6 +3,7 @@
 import io
 import warnings
 
+import _outputs_data as data
 import matplotlib
 import numpy as np
 import pandas as pd
@@ -13,8 +14,6 @@ from PIL import Image
 
 from svcov.outputs import charts
 from svcov.outputs.context import SITE_COLOR, STATUS_COLORS, type_styles
-
-import _outputs_data as data
 
 
 def _image(png: bytes) -> np.ndarray:

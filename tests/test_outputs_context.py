@@ -2,17 +2,33 @@
 
 import math
 
+import _outputs_data as data
 import numpy as np
 import pandas as pd
 import pytest
 
 from svcov.config import FacilityType, TypeGroup
 from svcov.errors import MissingColumnError
-from svcov.outputs.context import (SHAPES, STATUS_COLORS, STATUS_HATCHES, STATUSES, RunInfo, est, fmt_int,
-                                      fmt_min, fmt_pp, fmt_share, fmt_value, layout_rule_id, layout_status,
-                                      require_columns, service_color, service_name, split_items, type_styles)
-
-import _outputs_data as data
+from svcov.outputs.context import (
+    SHAPES,
+    STATUS_COLORS,
+    STATUS_HATCHES,
+    STATUSES,
+    RunInfo,
+    est,
+    fmt_int,
+    fmt_min,
+    fmt_pp,
+    fmt_share,
+    fmt_value,
+    layout_rule_id,
+    layout_status,
+    require_columns,
+    service_color,
+    service_name,
+    split_items,
+    type_styles,
+)
 
 
 def test_fmt_int_rounds_and_groups_thousands():

@@ -9,8 +9,18 @@ import docx
 import pytest
 
 from svcov.outputs.charts import trend_chart
-from svcov.outputs.document import (DOCX_BODY_FONT, Bullets, Document, Heading, Image, Links, Para, Table,
-                                       render_html, write_document)
+from svcov.outputs.document import (
+    DOCX_BODY_FONT,
+    Bullets,
+    Document,
+    Heading,
+    Image,
+    Links,
+    Para,
+    Table,
+    render_html,
+    write_document,
+)
 
 XSS = "<script>alert(1)</script>"
 

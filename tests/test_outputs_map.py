@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+import _browser
+import _outputs_data as data
 import numpy as np
 import pytest
 
@@ -18,9 +20,6 @@ from svcov.outputs import map as map_module
 from svcov.outputs.context import SITE_COLOR, STATUS_COLORS
 from svcov.outputs.map import build_map, write_map
 from svcov.outputs.webassets import external_assets
-
-import _browser
-import _outputs_data as data
 
 
 def js(text: str) -> str:
@@ -220,7 +219,8 @@ def test_screenshot_shows_layers_and_the_year_switch_recolours(loaded, frames):
         shot = _screenshot(loaded, f"map_{year}_status_only")
         for i in far:
             x, y = loaded.execute_script(f"var p = {MAP}.latLngToContainerPoint([arguments[0], arguments[1]]);"
-                                         "return [Math.round(p.x), Math.round(p.y)];", lonlat.iloc[i].y, lonlat.iloc[i].x)
+                                         "return [Math.round(p.x), Math.round(p.y)];", lonlat.iloc[i].y,
+                                         lonlat.iloc[i].x)
             status = data.STATUS_CYCLE[(i + year) % 3]
             window = shot[y - 4:y + 5, x - 4:x + 5]
             assert _near(window, _blend(STATUS_COLORS[status], 0.45), 8).sum() >= 40, (boundaries["name"].iloc[i], year)
@@ -265,7 +265,7 @@ def test_script_names_show_as_text_and_never_run(loaded):
     assert loaded.execute_script("return document.querySelectorAll("
                                  "'.leaflet-popup-content script, .leaflet-popup-content img').length") == 0
     with pytest.raises(NoAlertPresentException):
-        loaded.switch_to.alert.text
+        _ = loaded.switch_to.alert.text
     assert _open_popup_containing(loaded, "site_S2023-2.html") is not None
     link = loaded.find_element("css selector", ".leaflet-popup-content a")
     assert link.get_attribute("href").endswith("/memos/site_S2023-2.html")

@@ -1,13 +1,12 @@
 """Tests of svcov.outputs.memo: one memo per proposed site, numbers from the site table, escaped names."""
 
+import _outputs_data as data
 import docx
 import pytest
 
 from svcov.errors import MissingColumnError
-from svcov.outputs.memo import SITE_COLUMNS, build_memo, memo_stem, write_memos
 from svcov.outputs.document import Bullets, Image, Para, Table, render_html
-
-import _outputs_data as data
+from svcov.outputs.memo import SITE_COLUMNS, build_memo, memo_stem, write_memos
 
 
 @pytest.fixture(scope="module")

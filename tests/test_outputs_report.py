@@ -4,15 +4,14 @@ import shutil
 import subprocess
 from html.parser import HTMLParser
 
+import _outputs_data as data
 import docx
 import numpy as np
 import pytest
 
 from svcov.errors import MissingColumnError
-from svcov.outputs.report import build_report, write_report
 from svcov.outputs.document import Para, Table
-
-import _outputs_data as data
+from svcov.outputs.report import build_report, write_report
 
 
 class _Tables(HTMLParser):

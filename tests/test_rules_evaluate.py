@@ -35,7 +35,8 @@ def facilities(*rows: dict) -> gpd.GeoDataFrame:
     for i, r in enumerate(rows):
         complete = r.get("complete", True)
         records.append({
-            "facility_id": f"f{i}", "name": r.get("name", f"设施{i}"), "type": r["type"], "type_name_zh": NAMES[r["type"]],
+            "facility_id": f"f{i}", "name": r.get("name", f"设施{i}"), "type": r["type"],
+            "type_name_zh": NAMES[r["type"]],
             "type_source": "名称推断" if r.get("est") else "登记类型", "type_is_estimate": r.get("est", False),
             "capacity_places": r.get("cap"), "opened_year": r.get("opened"), "closed_year": r.get("closed"),
             "has_nursery_class": r.get("nursery"), "is_demonstration": r.get("demo"), "address": None,

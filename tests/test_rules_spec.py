@@ -51,8 +51,9 @@ def test_songjiang_rule_file_loads_with_every_target_of_the_plan():
     assert len(ids) == len(set(ids)) == 15
     assert rules.plan_years == (2021, 2022, 2023)
     assert rules.rule("sange_yi").parts == ("sange_yi_public", "sange_yi_private", "sange_yi_point")
-    assert {"sange_yi_public", "sange_yi_private", "sange_yi_point", "sange_yi", "point_jiezhen_coverage", "new_points_per_year",
-            "nursery_places_new", "new_public_kg_nursery", "nursery_kg_share", "guidance_stations",
+    assert {"sange_yi_public", "sange_yi_private", "sange_yi_point", "sange_yi", "point_jiezhen_coverage",
+            "new_points_per_year", "nursery_places_new", "new_public_kg_nursery", "nursery_kg_share",
+            "guidance_stations",
             "child_friendly_new", "child_friendly_all_jiezhen", "early_development_bases",
             "demonstration_institutions", "circle_15min"} == set(ids)
     assert all(r.clause and r.source_zh and r.label_zh for r in rules.rules)
@@ -430,8 +431,9 @@ def test_bad_scope(tmp_path, scope, measure, extra, match):
     ("spacing", "new_in: year\nmin_m: 300", "未知的键「new_in」"),
 ])
 def test_bad_new_in(tmp_path, measure, extra, match):
-    text = HEAD + f"  - id: r\n    label_zh: x\n    clause: 一\n    scope: district\n    measure: {measure}\n" \
-        f"    types: kindergarten\n" + textwrap.indent(extra, "    ") + ("\n    min: 1\n" if measure == "count" else "\n")
+    text = (HEAD + f"  - id: r\n    label_zh: x\n    clause: 一\n    scope: district\n    measure: {measure}\n"
+            f"    types: kindergarten\n" + textwrap.indent(extra, "    ")
+            + ("\n    min: 1\n" if measure == "count" else "\n"))
     found = problems(tmp_path, text)
     assert len(found) == 1 and match in found[0].message_zh and found[0].column == "new_in"
 

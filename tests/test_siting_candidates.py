@@ -15,8 +15,13 @@ import shapely
 from svcov.config import FacilityType
 from svcov.data.coords import wgs84_to_gcj02
 from svcov.errors import ConfigError, InputError
-from svcov.siting.candidates import (CANDIDATE_COLUMNS, CandidateSpec, build_candidates, cluster_candidates,
-                                        thin_by_spacing)
+from svcov.siting.candidates import (
+    CANDIDATE_COLUMNS,
+    CandidateSpec,
+    build_candidates,
+    cluster_candidates,
+    thin_by_spacing,
+)
 
 CRS = "EPSG:32651"
 X0, Y0 = 340000.0, 3430000.0

@@ -11,12 +11,12 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from _siting_travel import StraightLineTravel
 
 from svcov.errors import ConfigError, InfeasibleError, MissingColumnError
 from svcov.siting.allocation import CapacitatedCoverage, PMedian
 from svcov.siting.instance import Plan, SiteRules
 from svcov.siting.models import MODELS, MaximalCovering, SetCovering
-from _siting_travel import StraightLineTravel
 
 DX = np.array([0.0, 10.0, 20.0, 30.0])
 W = np.array([10.0, 20.0, 30.0, 40.0])

@@ -11,12 +11,17 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
+from _siting_travel import StraightLineTravel
 
 from svcov.siting.instance import Plan, SiteRules
 from svcov.siting.models import MaximalCovering
-from svcov.siting.proposals import (PROPOSED_SITE_COLUMNS, SITING_LABELS_ZH, coverage_change, diagnostics_table,
-                                       proposed_sites)
-from _siting_travel import StraightLineTravel
+from svcov.siting.proposals import (
+    PROPOSED_SITE_COLUMNS,
+    SITING_LABELS_ZH,
+    coverage_change,
+    diagnostics_table,
+    proposed_sites,
+)
 
 CRS = "EPSG:32651"
 X0, Y0 = 340000.0, 3430000.0

@@ -13,6 +13,7 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+from _siting_travel import StraightLineTravel
 
 import svcov.pipeline as pipeline
 from svcov.cli import main
@@ -20,7 +21,6 @@ from svcov.config import default_config_path, load_config
 from svcov.errors import ConfigError, InfeasibleError
 from svcov.siting.models import MaximalCovering
 from svcov.siting.stage import existing_facilities, run_siting, siting_plan
-from _siting_travel import StraightLineTravel
 
 
 @pytest.fixture(scope="module")

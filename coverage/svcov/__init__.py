@@ -2,7 +2,8 @@
 
 The import name, the distribution and the command are all ``svcov``; the source root of the project is the
 top-level folder ``coverage/`` (src layout, no ``__init__.py`` there), so ``import coverage`` stays coverage.py's.
-The pipeline's stages are subpackages: :mod:`svcov.data` (boundaries, facilities, population, validation, coordinate systems),
+The pipeline's stages are subpackages: :mod:`svcov.data` (boundaries, facilities, population, validation,
+coordinate systems),
 :mod:`svcov.network`, :mod:`svcov.access`, :mod:`svcov.rules`, :mod:`svcov.siting` and
 :mod:`svcov.outputs`; :mod:`svcov.pipeline` runs them and :mod:`svcov.cli` is the ``svcov`` command.
 """

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .config import load_config, default_config_path
+from .config import default_config_path, load_config
 from .errors import InputError, SvcovError, ValidationFailed
 from .vocabulary import SITING_METHODS, SITING_MODELS
 

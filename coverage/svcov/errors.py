@@ -186,7 +186,9 @@ class ValidationFailed(SvcovError, ValueError):
     def __init__(self, errors: list[InputError]):
         self.errors = list(errors)
         n = sum(len([p for p in e.problems if p.severity == "error"]) for e in self.errors)
-        head = f"输入数据有 {n} 个错误, 涉及 {len(self.errors)} 个文件; 没有写出任何结果 ({n} error(s) in {len(self.errors)} file(s); nothing was written):"
+        files = len(self.errors)
+        head = (f"输入数据有 {n} 个错误, 涉及 {files} 个文件; 没有写出任何结果 "
+                f"({n} error(s) in {files} file(s); nothing was written):")
         super().__init__("\n\n".join([head] + [str(e) for e in self.errors]))
 
 

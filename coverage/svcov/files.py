@@ -17,10 +17,10 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Iterator
 
 from .errors import OutputError
 
@@ -134,7 +134,7 @@ class RunFolder:
         except OSError as exc:
             raise OutputError(f"无法创建输出文件夹 {self.final.parent} (cannot create the output folder): {exc}") from exc
 
-    def __enter__(self) -> "RunFolder":
+    def __enter__(self) -> RunFolder:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import geopandas as gpd
 import pandas as pd
@@ -21,12 +21,18 @@ from .data.facilities import combine_facilities, load_facilities
 from .data.population import cell_squares, load_population
 from .data.summary import jiezhen_data_summary, summary_labels
 from .errors import ConfigError, InputError, Problem, ValidationFailed, single_problem
-from .outputs.tables import write_layers, write_table
 from .files import RunFolder
+from .outputs.tables import write_layers, write_table
 from .rules.evaluate import evaluate_rules
 from .rules.spec import RuleSet, load_rules
-from .rules.tables import (RULE_STATUS_LABELS_ZH, RULE_SUMMARY_LABELS_ZH, rule_notes, rule_pivot, rule_progress,
-                           rule_summary)
+from .rules.tables import (
+    RULE_STATUS_LABELS_ZH,
+    RULE_SUMMARY_LABELS_ZH,
+    rule_notes,
+    rule_pivot,
+    rule_progress,
+    rule_summary,
+)
 
 __all__ = ["LoadedInputs", "RunResult", "CheckResult", "load_inputs", "run", "data_notes", "load_run_rules",
            "check_rules", "write_rule_tables", "check", "site", "siting_travel_model"]
@@ -280,7 +286,8 @@ def _write_data_outputs(folder: RunFolder, inputs: LoadedInputs) -> pd.DataFrame
     write_table(shown, folder.path("tables/data_summary"), labels=labels, sheet_name="街镇数据汇总", notes=notes)
     write_table(inputs.facilities, folder.path("tables/facilities"), sheet_name="设施", notes=notes)
     if inputs.warnings:
-        write_table(pd.DataFrame([dataclasses.asdict(w) for w in inputs.warnings]), folder.path("tables/input_warnings"),
+        warnings = pd.DataFrame([dataclasses.asdict(w) for w in inputs.warnings])
+        write_table(warnings, folder.path("tables/input_warnings"),
                     labels={"file": "文件", "message_zh": "问题", "message_en": "problem", "row": "行",
                             "column": "列", "value": "值", "severity": "级别"}, sheet_name="输入数据警告")
     cells = inputs.demand.set_geometry(cell_squares(inputs.demand))
@@ -459,7 +466,8 @@ def site(config: RunConfig, *, out_dir: str | Path | None = None, progress: Prog
     say = progress or (lambda message: None)
     final = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}-site"
     if candidates_file is not None:
-        overrides["extra_candidates"] = ({"kind": "file", "path": Path(candidates_file), "label_zh": Path(candidates_file).name,
+        overrides["extra_candidates"] = ({"kind": "file", "path": Path(candidates_file),
+                                          "label_zh": Path(candidates_file).name,
                                           "coord_system": coords or "wgs84"},)
     with RunFolder(final) as folder:
         _record_inputs(folder, config)

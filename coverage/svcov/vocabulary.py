@@ -6,8 +6,8 @@ status is judged, how a model is solved) stays in that stage; this module only f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", "STATUSES", "SCOPES", "SCOPE_ZH",
            "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "CANDIDATE_KINDS", "CandidateKind",

@@ -94,7 +94,8 @@ def line_of(mapping: object, key: object | None = None) -> int | None:
     return getattr(mapping, "line", None)
 
 
-def check_keys(mapping: dict, allowed: set[str] | dict, where: str, problems, *, required: tuple[str, ...] = ()) -> None:
+def check_keys(mapping: dict, allowed: set[str] | dict, where: str, problems, *,
+               required: tuple[str, ...] = ()) -> None:
     """Report unknown and missing keys of a config mapping, with a 'did you mean' hint.
 
     Parameters
@@ -116,7 +117,8 @@ def check_keys(mapping: dict, allowed: set[str] | dict, where: str, problems, *,
         if key not in allowed:
             close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
             hint_zh = f"是不是「{close[0]}」?" if close else f"可用的键: {', '.join(sorted(map(str, allowed)))}。"
-            hint_en = f"did you mean {close[0]!r}?" if close else f"allowed keys: {', '.join(sorted(map(str, allowed)))}"
+            keys = ", ".join(sorted(map(str, allowed)))
+            hint_en = f"did you mean {close[0]!r}?" if close else f"allowed keys: {keys}"
             problems.add(f"{where} 中有未知的键「{key}」。{hint_zh}", f"unknown key {key!r} in {where}; {hint_en}",
                          row=line_of(mapping, key), column=str(key))
     for key in required:

@@ -2,7 +2,8 @@
 
 Used once to make ``tests/data/shanghai_jingan_drive_osm.osm.pbf`` from ``shanghai_jingan_drive_osm.osm``:
 
-    python tests/data/make_osm_pbf.py tests/data/shanghai_jingan_drive_osm.osm tests/data/shanghai_jingan_drive_osm.osm.pbf
+    python tests/data/make_osm_pbf.py tests/data/shanghai_jingan_drive_osm.osm \
+        tests/data/shanghai_jingan_drive_osm.osm.pbf
 
 It writes the format of https://wiki.openstreetmap.org/wiki/PBF_Format: an ``OSMHeader`` blob and one ``OSMData``
 blob (zlib) holding a DenseNodes group and a Ways group; coordinates at the default granularity of 100 nanodegrees

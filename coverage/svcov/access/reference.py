@@ -7,7 +7,7 @@ The fast engine (:class:`svcov.access.engine.NetworkTravelModel`) must give the 
 
 from __future__ import annotations
 
-from typing import Hashable, Mapping
+from collections.abc import Hashable, Mapping
 
 import networkx as nx
 import numpy as np

@@ -22,8 +22,8 @@ threshold × walking speed / circuity factor, which is exact for that model.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import geopandas as gpd
 import numpy as np

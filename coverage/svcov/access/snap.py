@@ -74,7 +74,7 @@ class Snapped:
     def __len__(self) -> int:
         return len(self.edge)
 
-    def take(self, positions: Any) -> "Snapped":
+    def take(self, positions: Any) -> Snapped:
         """The points at ``positions`` (integer positions or a boolean mask), in that order."""
         pos = np.flatnonzero(positions) if np.asarray(positions).dtype == bool else np.asarray(positions, dtype=int)
         return Snapped(self.index[pos], self.x[pos], self.y[pos], self.edge[pos], self.offset_m[pos],
@@ -210,7 +210,8 @@ class SegmentIndex:
         pts = np.flatnonzero(done)
         n_cand = count[cell[pts]]
         owner = np.repeat(np.arange(len(pts)), n_cand)
-        k = np.repeat(start[cell[pts]], n_cand) + (np.arange(len(owner)) - np.repeat(np.cumsum(n_cand) - n_cand, n_cand))
+        offsets = np.arange(len(owner)) - np.repeat(np.cumsum(n_cand) - n_cand, n_cand)
+        k = np.repeat(start[cell[pts]], n_cand) + offsets
         piece = candidates[k]
         dist, t = self._project(x[pts][owner], y[pts][owner], piece)
         pick = _argmin_segments(dist, np.cumsum(n_cand) - n_cand, n_cand)

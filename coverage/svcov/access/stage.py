@@ -20,8 +20,14 @@ from ..network.build import RoadNetwork
 from ..network.sources import load_network
 from .engine import TravelModel, build_travel_model
 from .service_areas import facility_service_areas, service_areas
-from .summary import (TRAVEL_MODE_ZH, capacity_table, coverage_table, nearest_by_service,
-                      services_from_config, two_step_fca)
+from .summary import (
+    TRAVEL_MODE_ZH,
+    capacity_table,
+    coverage_table,
+    nearest_by_service,
+    services_from_config,
+    two_step_fca,
+)
 
 __all__ = ["AccessResult", "run_access", "coverage_only", "load_run_network", "network_layers", "default_cache_dir"]
 

@@ -12,8 +12,8 @@ threshold, plus a district row with ``jiezhen_code == "全区"``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import geopandas as gpd
 import numpy as np

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 from .. import settings
 from ..errors import ProblemList
@@ -63,7 +63,8 @@ def parse_population(m: dict, base: Path, p: ProblemList) -> PopulationSource:
     if kind == "estimate":
         e = m.get("estimate") if isinstance(m.get("estimate"), dict) else LineDict()
         check_keys(e, {"total_pop", "total_0_3", "source_zh", "compounds", "compound_share", "kernel_sigma_m",
-                       "cell_size_m", "compounds_filter"}, "population.estimate", p, required=("total_pop", "total_0_3"))
+                       "cell_size_m", "compounds_filter"}, "population.estimate", p,
+                   required=("total_pop", "total_0_3"))
         estimate = PopulationEstimate(
             total_pop=number(e, "total_pop", 0.0, p, "population.estimate"),
             total_0_3=number(e, "total_0_3", 0.0, p, "population.estimate"),

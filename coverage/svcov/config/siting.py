@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import ProblemList
 from ..vocabulary import CANDIDATE_KINDS, SITING_METHODS, SITING_MODELS

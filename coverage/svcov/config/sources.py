@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 from ..errors import ProblemList
 from ..vocabulary import normalise_coord_system
@@ -59,8 +59,9 @@ def parse_boundaries(m: dict, base: Path, p: ProblemList) -> BoundarySource:
         p.add("boundaries.filter 应是映射, 例如 {district: 闵行}。", "boundaries.filter must be a mapping",
               row=line_of(m, "filter"), column="filter", value=filt)
         filt = {}
+    code_column = m.get("code_column", "code")
     return BoundarySource(path=path or Path(), label_zh=str(m.get("label_zh", "街镇边界")),
-                          code_column=None if m.get("code_column", "code") is None else str(m.get("code_column", "code")),
+                          code_column=None if code_column is None else str(code_column),
                           name_column=str(m.get("name_column", "name")),
                           filter=MappingProxyType({str(k): str(v) for k, v in filt.items()}))
 

@@ -14,29 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..vocabulary import COORD_SYSTEMS, normalise_coord_system
+
 __all__ = ["COORD_SYSTEMS", "to_wgs84", "wgs84_to_gcj02", "gcj02_to_wgs84", "gcj02_to_bd09",
            "bd09_to_gcj02", "bd09_to_wgs84", "wgs84_to_bd09", "normalise_coord_system"]
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis (m), as in the GCJ-02 formula
 _EE = 0.00669342162296594323  # first eccentricity squared
 _X_PI = np.pi * 3000.0 / 180.0
-
-#: Accepted names of each coordinate system (lower case), as users write them in configs and files.
-COORD_SYSTEMS: dict[str, tuple[str, ...]] = {
-    "wgs84": ("wgs84", "wgs-84", "wgs 84", "epsg:4326", "4326", "gps", "osm"),
-    "gcj02": ("gcj02", "gcj-02", "gcj", "amap", "gaode", "高德", "tencent", "腾讯", "火星坐标", "国测局"),
-    "bd09": ("bd09", "bd-09", "bd09ll", "baidu", "百度"),
-}
-
-
-def normalise_coord_system(name: str) -> str | None:
-    """Return ``"wgs84"``, ``"gcj02"`` or ``"bd09"`` for any accepted spelling, else ``None``."""
-    key = str(name).strip().lower()
-    for canonical, aliases in COORD_SYSTEMS.items():
-        if key in aliases:
-            return canonical
-    return None
-
 
 def _out_of_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)

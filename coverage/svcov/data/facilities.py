@@ -13,8 +13,8 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -26,8 +26,15 @@ from ..errors import ProblemList
 from .boundaries import assign_jiezhen
 from .coords import to_wgs84
 from .readers import is_table, read_table, read_vector
-from .validation import (check_unique, excel_row, normalise_header, parse_bools, parse_numbers, parse_years,
-                         resolve_columns)
+from .validation import (
+    check_unique,
+    excel_row,
+    normalise_header,
+    parse_bools,
+    parse_numbers,
+    parse_years,
+    resolve_columns,
+)
 
 __all__ = ["load_facilities", "read_facility_records", "combine_facilities", "open_in_year", "FACILITY_ALIASES",
            "FACILITY_COLUMNS"]

@@ -84,7 +84,8 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
                     f"cannot read the Excel sheet: {exc}; check the sheet name") from None
     except Exception as exc:  # openpyxl raises many types for a corrupt file
         raise _fail(path, f"无法打开 Excel 文件 ({type(exc).__name__})。文件可能已损坏或被加密。",
-                    f"cannot open the Excel file ({type(exc).__name__}: {exc}); it may be corrupt or encrypted") from None
+                    f"cannot open the Excel file ({type(exc).__name__}: {exc}); it may be corrupt or encrypted"
+                    ) from None
     return frame.map(lambda v: None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip()
                      if not isinstance(v, (int, float)) else v)
 

@@ -15,8 +15,9 @@ Walking is two-way: one-way tags for vehicles are ignored.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx

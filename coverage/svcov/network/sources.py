@@ -24,8 +24,9 @@ import hashlib
 import logging
 import re
 import warnings
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx

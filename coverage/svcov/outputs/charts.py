@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
 
 import matplotlib
 import numpy as np

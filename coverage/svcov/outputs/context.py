@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 import pandas as pd
 
@@ -82,7 +82,7 @@ class RunInfo:
 
     @classmethod
     def from_config(cls, config: RunConfig, *, travel_description_zh: str, travel_is_fallback: bool,
-                    population_is_estimate: bool, notes: Sequence[str] = (), **kwargs) -> "RunInfo":
+                    population_is_estimate: bool, notes: Sequence[str] = (), **kwargs) -> RunInfo:
         """Build from a :class:`~svcov.config.RunConfig` and the run's travel model and data notes."""
         groups = {g.key for g in config.type_groups}
         default_circle = "inclusive_childcare" if "inclusive_childcare" in groups else (

@@ -11,15 +11,15 @@ from __future__ import annotations
 import base64
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence, Union
 
 import jinja2
 
-from .charts import cjk_font_path
 from ..files import atomic_path, atomic_write_text
+from .charts import cjk_font_path
 
 __all__ = ["Heading", "Para", "Bullets", "Table", "Image", "Links", "Document", "render_html", "write_html",
            "write_docx", "write_pdf", "write_document", "template_env"]
@@ -112,7 +112,7 @@ class Links:
     items: tuple[tuple[str, str], ...]
 
 
-Block = Union[Heading, Para, Bullets, Table, Image, Links]
+Block = Heading | Para | Bullets | Table | Image | Links
 
 
 @dataclass(frozen=True)
@@ -242,8 +242,6 @@ def _docx_table(document, table: Table) -> None:
 def write_docx(doc: Document, path: str | Path) -> Path:
     """Write the document as Word (.docx), atomically."""
     import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt, RGBColor
 
     document = docx.Document()
     _docx_styles(document)
@@ -253,36 +251,49 @@ def write_docx(doc: Document, path: str | Path) -> Path:
     for line in doc.subtitle:
         _set_fonts(document.add_paragraph().add_run(line), DOCX_BODY_FONT, 9)
     for block in doc.blocks:
-        if isinstance(block, Heading):
-            document.add_heading(block.text, level=min(block.level, 3))
-        elif isinstance(block, Para):
-            run = document.add_paragraph().add_run(block.text)
-            _set_fonts(run, DOCX_BODY_FONT, 9 if block.kind == "note" else None, bold=block.kind == "key")
-            if block.kind == "note":
-                run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
-        elif isinstance(block, Bullets):
-            for item in block.items:
-                para = document.add_paragraph(style="List Bullet")
-                _set_fonts(para.add_run(item), DOCX_BODY_FONT, 9 if block.kind == "note" else None)
-        elif isinstance(block, Links):
-            for text, href in block.items:
-                para = document.add_paragraph(style="List Bullet")
-                _set_fonts(para.add_run(f"{text} ({href})"), DOCX_BODY_FONT)
-        elif isinstance(block, Table):
-            _docx_table(document, block)
-        elif isinstance(block, Image):
-            document.add_picture(io.BytesIO(block.png), width=Cm(min(block.width_cm, 16.0)))
-            document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            caption = document.add_paragraph()
-            caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _set_fonts(caption.add_run(block.caption), DOCX_BODY_FONT, 9)
-            caption.paragraph_format.space_after = Pt(10)
+        _docx_block(document, block)
     if doc.footer:
         _docx_footer(document, doc.footer)
     path = Path(path)
     with atomic_path(path) as tmp:
         document.save(str(tmp))
     return path
+
+
+def _docx_block(document, block: Block) -> None:
+    from docx.shared import RGBColor
+
+    if isinstance(block, Heading):
+        document.add_heading(block.text, level=min(block.level, 3))
+    elif isinstance(block, Para):
+        run = document.add_paragraph().add_run(block.text)
+        _set_fonts(run, DOCX_BODY_FONT, 9 if block.kind == "note" else None, bold=block.kind == "key")
+        if block.kind == "note":
+            run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+    elif isinstance(block, Bullets):
+        for item in block.items:
+            para = document.add_paragraph(style="List Bullet")
+            _set_fonts(para.add_run(item), DOCX_BODY_FONT, 9 if block.kind == "note" else None)
+    elif isinstance(block, Links):
+        for text, href in block.items:
+            para = document.add_paragraph(style="List Bullet")
+            _set_fonts(para.add_run(f"{text} ({href})"), DOCX_BODY_FONT)
+    elif isinstance(block, Table):
+        _docx_table(document, block)
+    elif isinstance(block, Image):
+        _docx_image(document, block)
+
+
+def _docx_image(document, block: Image) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    document.add_picture(io.BytesIO(block.png), width=Cm(min(block.width_cm, 16.0)))
+    document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    caption = document.add_paragraph()
+    caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _set_fonts(caption.add_run(block.caption), DOCX_BODY_FONT, 9)
+    caption.paragraph_format.space_after = Pt(10)
 
 
 # --- PDF --------------------------------------------------------------------------------------------------------

@@ -12,28 +12,40 @@ handed (docs/DEVELOPING.md) and computes nothing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import folium
-from branca.element import Element
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import Element
 
 from .. import settings
 from ..data.facilities import open_in_year
 from ..data.population import cell_squares
 from ..errors import ConfigError, OutputError, single_problem
-from .context import (DISTRICT_CODE, SITE_COLOR, STATUS_COLORS, STATUSES, RunInfo, est, fmt_int, fmt_share,
-                      layout_status, require_columns, service_color, service_name, type_styles)
+from ..files import atomic_write_text
+from .context import (
+    DISTRICT_CODE,
+    SITE_COLOR,
+    STATUS_COLORS,
+    STATUSES,
+    RunInfo,
+    est,
+    fmt_int,
+    fmt_share,
+    layout_status,
+    require_columns,
+    service_color,
+    service_name,
+    type_styles,
+)
 from .document import template_env
-from .mapelements import (Attribution, Control, Points, Shapes, StyleSheet, YearSwitch, popup_html, safe_color,
-                          shape_svg)
+from .mapelements import Attribution, Control, Points, Shapes, StyleSheet, YearSwitch, popup_html, safe_color, shape_svg
 from .memo import memo_stem
 from .webassets import OfflineMap, external_assets
-from ..files import atomic_write_text
 
 __all__ = ["BASEMAPS", "build_map", "write_map"]
 
@@ -402,7 +414,8 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
         if "type_is_estimate" in facilities.columns else False
     Control(_title_html(info, years, year), position="topleft", class_name="svcov-box svcov-title").add_to(fmap)
     Control(_legend_html(info=info, status_shown=status_shown, rule_label=rule_label, styles=styles,
-                         services=services, population=population, uncovered=uncovered is not None and len(uncovered) > 0,
+                         services=services, population=population,
+                         uncovered=uncovered is not None and len(uncovered) > 0,
                          sites=sites is not None and len(sites) > 0, any_estimated_type=any_est),
             position="bottomleft", class_name="svcov-box svcov-legend").add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)

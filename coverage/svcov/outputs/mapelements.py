@@ -9,7 +9,7 @@ escaped in Python (Jinja2 autoescape), so a name from an input file can only eve
 from __future__ import annotations
 
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from branca.element import MacroElement
 from jinja2 import Template
@@ -159,16 +159,21 @@ class YearSwitch(MacroElement):
 (function () {
     var pairs = {
     {%- for year, items in this.layers.items() %}
-        {{ year|string|tojson }}: [{% for parent, child in items %}[{{ parent }}, {{ child }}]{% if not loop.last %}, {% endif %}{% endfor %}],
+        {{ year|string|tojson }}: [{% for parent, child in items %}[{{ parent }}, {{ child }}]
+        {%- if not loop.last %}, {% endif %}{% endfor %}],
     {%- endfor %}
     };
     function show(year) {
         year = String(year);
         Object.keys(pairs).forEach(function (y) {
-            pairs[y].forEach(function (p) { if (y === year) { p[0].addLayer(p[1]); } else { p[0].removeLayer(p[1]); } });
+            pairs[y].forEach(function (p) {
+                if (y === year) { p[0].addLayer(p[1]); } else { p[0].removeLayer(p[1]); }
+            });
         });
         document.querySelectorAll(".svcov-year-label").forEach(function (el) { el.textContent = year; });
-        document.querySelectorAll("input[name=svcov-year]").forEach(function (el) { el.checked = (el.value === year); });
+        document.querySelectorAll("input[name=svcov-year]").forEach(function (el) {
+            el.checked = (el.value === year);
+        });
         window.svcovYear = year;
     }
     document.addEventListener("change", function (e) {

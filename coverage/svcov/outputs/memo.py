@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -21,8 +21,7 @@ import shapely
 
 from ..data.facilities import open_in_year
 from . import charts
-from .context import (RunInfo, est, fmt_int, fmt_pp, fmt_share, require_columns, service_name, split_items,
-                      type_styles)
+from .context import RunInfo, est, fmt_int, fmt_pp, fmt_share, require_columns, service_name, split_items, type_styles
 from .document import Bullets, Document, Heading, Image, Links, Para, Table, write_document, write_html
 
 __all__ = ["SITE_COLUMNS", "memo_stem", "build_memo", "write_memos"]

@@ -10,16 +10,28 @@ saying what it is; every estimate is marked 「估算」.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import geopandas as gpd
 import pandas as pd
 
 from . import charts
-from .context import (DISTRICT_CODE, STATUSES, RunInfo, est, fmt_int, fmt_min, fmt_pp, fmt_share, fmt_value,
-                      layout_rule_id, require_columns, service_name)
+from .context import (
+    DISTRICT_CODE,
+    STATUSES,
+    RunInfo,
+    est,
+    fmt_int,
+    fmt_min,
+    fmt_pp,
+    fmt_share,
+    fmt_value,
+    layout_rule_id,
+    require_columns,
+    service_name,
+)
 from .document import Bullets, Document, Heading, Image, Para, Table, write_document
 
 __all__ = ["COVERAGE_COLUMNS", "RULE_COLUMNS", "build_report", "write_report"]
@@ -216,7 +228,7 @@ def _targets_section(d: _Data) -> list:
     for _, r in district.iterrows():
         rows.append((str(r["clause"]), str(r["label_zh"]), str(r["target_zh"]), "全区", _value_text(r),
                      str(r["status"]), str(r["gap_zh"]) if pd.notna(r["gap_zh"]) and str(r["gap_zh"]) else "—"))
-    for rule_id, g in per_jz.groupby("rule_id", sort=False):
+    for _, g in per_jz.groupby("rule_id", sort=False):
         counts = g["status"].value_counts()
         rows.append((str(g["clause"].iloc[0]), str(g["label_zh"].iloc[0]), str(g["target_zh"].iloc[0]),
                      f"{len(g)} 个街镇", "; ".join(f"{s} {int(counts.get(s, 0))}" for s in STATUSES),

@@ -5,8 +5,8 @@ Chinese headers, plus GeoPackage layers for QGIS/ArcGIS. Renders the frames it i
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd

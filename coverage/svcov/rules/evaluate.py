@@ -9,13 +9,13 @@ the coverage table). See :mod:`svcov.rules.measures` for how each measure bounds
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 import pandas as pd
 
 from ..errors import ConfigError, MissingColumnError, Problem, single_problem
-from ..vocabulary import DISTRICT_CODE, DISTRICT_NAME_ZH, FAIL, INSUFFICIENT, PASS, SCOPE_ZH
-from .measures import Context, judge, measure
+from ..vocabulary import DISTRICT_CODE, DISTRICT_NAME_ZH, INSUFFICIENT, PASS, SCOPE_ZH
+from .measures import MEASURES, Context, judge, measure
 from .spec import Rule, RuleSet
 from .wording import gap_zh, target_zh, value_zh
 
@@ -85,12 +85,11 @@ def evaluate_rules(rules: RuleSet, facilities: pd.DataFrame, boundaries: pd.Data
     rows = []
     for year in years:
         ctx = Context(plain, year, rules.plan_start, units, coverage)
-        this_year: dict[str, list[dict]] = {}
         for rule in rules.rules:
             if year in rule.years:
-                this_year[rule.id] = (_composite_rows(rule, this_year, rules) if rule.measure == "all_of"
-                                      else _rule_rows(rule, ctx, rules, district_name_zh))
-                rows.extend(this_year[rule.id])
+                rule_rows = _rule_rows(rule, ctx, rules, district_name_zh)
+                ctx.rows[rule.id] = {code: row for code, row in rule_rows}
+                rows.extend(row for _, row in rule_rows)
     out = pd.DataFrame(rows, columns=RULE_STATUS_COLUMNS)
     out["year"] = out["year"].astype("int64")
     out["value"] = out["value"].astype("float64")
@@ -100,18 +99,19 @@ def evaluate_rules(rules: RuleSet, facilities: pd.DataFrame, boundaries: pd.Data
     return out
 
 
-def _rule_rows(rule: Rule, ctx: Context, rules: RuleSet, district_name_zh: str) -> list[dict]:
+def _rule_rows(rule: Rule, ctx: Context, rules: RuleSet, district_name_zh: str) -> list[tuple[str | None, dict]]:
+    """One row per unit of the rule's scopes, with the unit's code (``None``: the district)."""
     units = []
     if "jiezhen" in rule.scopes:
         units += list(zip(ctx.units["jiezhen_code"], ctx.units["jiezhen_name"]))
     if "district" in rule.scopes:
         units.append((None, district_name_zh))
     rows = []
-    target = rule.min_for(ctx.year)
+    target = MEASURES[rule.measure].target_value(rule, ctx.year)
     for code, name in units:
         finding = measure(rule, ctx, code)
         status = judge(finding, target)
-        rows.append({
+        rows.append((code, {
             "rule_id": rule.id, "label_zh": rule.label_zh, "clause": rule.clause,
             "scope": SCOPE_ZH["jiezhen" if code is not None else "district"], "year": ctx.year,
             "jiezhen_code": code if code is not None else DISTRICT_CODE, "jiezhen_name": name,
@@ -121,33 +121,7 @@ def _rule_rows(rule: Rule, ctx: Context, rules: RuleSet, district_name_zh: str) 
                              type_names_zh=rules.type_names_zh),
             "missing_fields": ", ".join(finding.missing) if status == INSUFFICIENT else "",
             "based_on_estimate": finding.estimate_if_pass if status == PASS else finding.estimate_if_not,
-        })
-    return rows
-
-
-def _composite_rows(rule: Rule, this_year: dict[str, list[dict]], rules: RuleSet) -> list[dict]:
-    """Rows of an ``all_of`` rule from its parts' rows of the same year: 达标 when all parts are, 未达标 when any
-    part is, otherwise 数据不足."""
-    scope = {SCOPE_ZH[s] for s in rule.scopes}
-    parts = [{(r["jiezhen_code"]): r for r in this_year[pid] if r["scope"] in scope} for pid in rule.parts]
-    labels = {pid: rules.rule(pid).label_zh.split(":")[-1].strip() for pid in rule.parts}
-    rows = []
-    for code, first in parts[0].items():
-        found = [(pid, part[code]) for pid, part in zip(rule.parts, parts) if code in part]
-        statuses = [r["status"] for _, r in found]
-        status = FAIL if FAIL in statuses else PASS if all(s == PASS for s in statuses) else INSUFFICIENT
-        n_pass = sum(s == PASS for s in statuses)
-        gaps = [f"{labels[pid]}: {r['gap_zh']}" for pid, r in found if r["status"] != PASS and r["gap_zh"]]
-        missing = sorted({f for _, r in found for f in str(r["missing_fields"]).split(", ") if f})
-        rows.append({
-            "rule_id": rule.id, "label_zh": rule.label_zh, "clause": rule.clause, "scope": first["scope"],
-            "year": first["year"], "jiezhen_code": code, "jiezhen_name": first["jiezhen_name"], "measure": "all_of",
-            "value": float(n_pass), "value_zh": f"{n_pass}/{len(found)} 项达标", "target": float(len(found)),
-            "target_zh": "全部达标: " + "、".join(labels[pid] for pid in rule.parts),
-            "status": status, "gap_zh": "; ".join(gaps),
-            "missing_fields": ", ".join(missing) if status == INSUFFICIENT else "",
-            "based_on_estimate": any(r["based_on_estimate"] for _, r in found),
-        })
+        }))
     return rows
 
 

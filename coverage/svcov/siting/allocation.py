@@ -78,7 +78,8 @@ class PMedian(FromFrames, SitingModel):
         where = f"{cls.__name__}.from_cost_matrix"
         plan = plan_of(plan, k, where)
         cap = float(max_time_s) if max_time_s is not None else _max_finite(cost_s, existing_cost_s)
-        inputs = prepare(where, cost_s, weights, max_time_s=cap, threshold_s=cap if threshold_s is None else threshold_s,
+        inputs = prepare(where, cost_s, weights, max_time_s=cap,
+                         threshold_s=cap if threshold_s is None else threshold_s,
                          existing_cost_s=existing_cost_s, existing_open=existing_open, plan=plan)
         return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where)
 

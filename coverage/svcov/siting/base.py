@@ -21,7 +21,8 @@ from ..errors import InfeasibleError, MissingColumnError, ProblemList
 from .instance import Plan, SiteRules, argument_error, sparse_within
 from .solve import DEFAULT_MIP_REL_GAP, MipBuilder, SolveResult, greedy_swap, relative_gap, run_highs
 
-__all__ = ["SitingModel", "ModelInputs", "FromFrames", "plan_of", "prepare", "catchment_matrix", "existing_open_by_year"]
+__all__ = ["SitingModel", "ModelInputs", "FromFrames", "plan_of", "prepare", "catchment_matrix",
+           "existing_open_by_year"]
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +264,7 @@ class SitingModel:
     # --- solving ------------------------------------------------------------------------------------------
 
     def solve(self, *, method: str = "mip", time_limit_s: float = 60.0, mip_rel_gap: float = DEFAULT_MIP_REL_GAP,
-              threads: int | None = None, warm_start: bool | None = None) -> "SitingModel":
+              threads: int | None = None, warm_start: bool | None = None) -> SitingModel:
         """Solve the model.
 
         Parameters

@@ -17,10 +17,11 @@ areas, at least ``min_spacing_m`` from every other candidate (so any chosen set 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -69,7 +70,7 @@ class CandidateSpec:
     sheet: str | None = None
 
     @classmethod
-    def from_mapping(cls, m: Mapping[str, Any]) -> "CandidateSpec":
+    def from_mapping(cls, m: Mapping[str, Any]) -> CandidateSpec:
         """From a ``siting.candidates`` entry of the configuration (already checked by :mod:`svcov.config`)."""
         kind = str(m.get("kind", ""))
         if kind not in CANDIDATE_KINDS:
@@ -82,7 +83,8 @@ class CandidateSpec:
                    fclass=(fclass,) if isinstance(fclass, str) else tuple(str(f) for f in fclass),
                    fclass_column=str(m.get("fclass_column", cls.fclass_column)),
                    name_column=str(m.get("name_column", cls.name_column)),
-                   spacing_m=float(m.get("spacing_m", cls.spacing_m)), n_clusters=int(m.get("n_clusters", cls.n_clusters)),
+                   spacing_m=float(m.get("spacing_m", cls.spacing_m)),
+                   n_clusters=int(m.get("n_clusters", cls.n_clusters)),
                    seed=int(m.get("seed", cls.seed)), coord_system=str(m.get("coord_system", "wgs84")),
                    columns=MappingProxyType(dict(m.get("columns") or {})),
                    sheet=None if m.get("sheet") is None else str(m["sheet"]))
@@ -157,7 +159,8 @@ def grid_candidates(spec: CandidateSpec, boundaries: gpd.GeoDataFrame) -> gpd.Ge
                   [f"grid{spec.spacing_m:.0f}-{c}" for c in cells["cell_id"]])
 
 
-def cluster_candidates(spec: CandidateSpec, demand: gpd.GeoDataFrame, weight_column: str = "pop_0_3") -> gpd.GeoDataFrame:
+def cluster_candidates(spec: CandidateSpec, demand: gpd.GeoDataFrame,
+                       weight_column: str = "pop_0_3") -> gpd.GeoDataFrame:
     """Demand-weighted k-means centres (scikit-learn), each moved to the nearest demand point with weight, so it
     lies inside the district."""
     from sklearn.cluster import KMeans
@@ -173,7 +176,8 @@ def cluster_candidates(spec: CandidateSpec, demand: gpd.GeoDataFrame, weight_col
     nearest = np.unique(nearest)
     geometry = gpd.points_from_xy(xy[nearest, 0], xy[nearest, 1], crs=demand.crs)
     names = [f"需求聚类中心 {i + 1}" for i in range(len(nearest))]
-    return _frame(names, "clusters", spec.label_zh, geometry, demand.crs, [f"cluster-{i + 1}" for i in range(len(nearest))])
+    ids = [f"cluster-{i + 1}" for i in range(len(nearest))]
+    return _frame(names, "clusters", spec.label_zh, geometry, demand.crs, ids)
 
 
 def thin_by_spacing(xy: np.ndarray, priority: np.ndarray, min_spacing_m: float) -> np.ndarray:
@@ -302,9 +306,11 @@ def _finish(frame, problems, counts) -> gpd.GeoDataFrame:
                                                        "no candidate left (all outside, excluded or too close)")])
     ids = frame["candidate_id"].astype(str)
     dup = ids.duplicated(keep=False)
-    ids = ids.where(~dup, ids + "-" + frame["source"].astype(str) + "-" + pd.Series(np.arange(len(frame)), index=frame.index).astype(str))
+    position = pd.Series(np.arange(len(frame)), index=frame.index).astype(str)
+    ids = ids.where(~dup, ids + "-" + frame["source"].astype(str) + "-" + position)
     wgs = frame.geometry.to_crs(settings.wgs84)
-    out = frame.assign(candidate_id=pd.array(ids, dtype="string"), lon_wgs84=wgs.x.to_numpy(), lat_wgs84=wgs.y.to_numpy())
+    out = frame.assign(candidate_id=pd.array(ids, dtype="string"), lon_wgs84=wgs.x.to_numpy(),
+                       lat_wgs84=wgs.y.to_numpy())
     out = out[CANDIDATE_COLUMNS].reset_index(drop=True)
     counts["kept"] = len(out)
     counts.update({f"kept_{k}": int((out["source"] == k).sum()) for k in SOURCE_NAMES_ZH})

@@ -10,14 +10,14 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from ..data.facilities import open_in_year
 from ..errors import MissingColumnError, ProblemList
-from .instance import SiteRules
 from ..vocabulary import DISTRICT_CODE
+from .instance import SiteRules
 
 __all__ = ["rules_from_facilities", "rules_from_status", "STATUS_NEEDS_SITE"]
 

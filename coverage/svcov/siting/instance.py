@@ -8,9 +8,9 @@ can be built from a cost matrix alone (as in spopt's ``from_cost_matrix``) and t
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -58,7 +58,7 @@ class Plan:
                                  value=(self.years, self.min_new, self.max_new))
 
     @classmethod
-    def single(cls, k: int | None = None, year: int | None = None, *, k_max: int | None = None) -> "Plan":
+    def single(cls, k: int | None = None, year: int | None = None, *, k_max: int | None = None) -> Plan:
         """One round in ``year``: exactly ``k`` new sites; between ``k`` and ``k_max`` if both are given; at most
         ``k_max`` (any number if ``k_max`` is None too) if ``k`` is None."""
         lo = 0 if k is None else int(k)
@@ -69,7 +69,7 @@ class Plan:
         return cls((year,), (lo,), (hi,))
 
     @classmethod
-    def phased(cls, sites_per_year: Mapping[int, int | tuple[int, int]]) -> "Plan":
+    def phased(cls, sites_per_year: Mapping[int, int | tuple[int, int]]) -> Plan:
         """Several years: ``{year: k}`` (exactly ``k``) or ``{year: (k_min, k_max)}``."""
         years = tuple(sorted(int(y) for y in sites_per_year))
         lo, hi = [], []
@@ -205,7 +205,8 @@ def _row_bytes(matrix: sp.csr_array, *, with_data: bool) -> list[bytes]:
     return out
 
 
-def group_rows(parts: list[tuple[sp.csr_array, bool]], extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def group_rows(parts: list[tuple[sp.csr_array, bool]],
+               extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Group rows that are identical in every part: same stored columns (and values, where asked) and same
     ``extra`` row. Exact (compares bytes, no hashing collisions).
 

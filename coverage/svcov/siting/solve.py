@@ -359,7 +359,8 @@ def greedy_cover(model) -> np.ndarray:
         while not model.target_met(open_year, yr) or model.rules_need_more(open_year, yr):
             if added >= plan.max_new[yr]:
                 raise InfeasibleError(f"启发式算法在 {plan.years[yr]} 年用完 {plan.max_new[yr]} 个新增名额仍未达到覆盖目标 "
-                                      f"(heuristic used the year's {plan.max_new[yr]} sites without reaching the target)")
+                                      f"(heuristic used the year's {plan.max_new[yr]} sites without reaching "
+                                      f"the target)")
             _greedy(model, open_year, yr, 1)
             added += 1
     for j in sorted(np.flatnonzero(open_year >= 0), key=lambda j: -int(open_year[j])):

@@ -14,10 +14,10 @@ import pandas as pd
 from ..config import RunConfig
 from ..data.readers import read_vector
 from ..errors import ConfigError, Problem
+from ..vocabulary import DISTRICT_CODE, MODEL_NAMES_ZH
 from .candidates import build_candidates
 from .constraints import rules_from_facilities, rules_from_status
 from .instance import Plan, SiteRules
-from ..vocabulary import DISTRICT_CODE, MODEL_NAMES_ZH
 from .models import MODELS
 from .proposals import coverage_change, diagnostics_table, proposed_sites
 
