@@ -131,12 +131,12 @@ def test_lscp_breaks_ties_by_coverage():
 def test_lscp_unreachable_target_is_explained():
     cost = COST.copy()
     cost[3, :] = np.inf  # demand 3 (40 children) cannot be reached
-    with pytest.raises(InfeasibleError, match="目标覆盖率 90.0% 无法达到.*最多覆盖 60.0%.*40 名儿童"):
+    with pytest.raises(InfeasibleError, match="目标覆盖率 90.0% .*无法达到.*最多覆盖 60 名 \\(60.0%\\).*40 名儿童"):
         SetCovering.from_cost_matrix(cost, W, threshold_s=6.0, target_share=0.9, existing_cost_s=EXIST).solve()
 
 
 def test_lscp_with_too_small_budget_is_infeasible_by_the_solver():
-    with pytest.raises(InfeasibleError, match="HiGHS 判定模型无解.*在每年新增上限 \\(1 个\\) 内达不到 90.0% 的覆盖目标"):
+    with pytest.raises(InfeasibleError, match="HiGHS 判定模型无解.*至少 90 名儿童.*至少需要 2 个新增点.*新增上限为 1 个"):
         SetCovering.from_cost_matrix(COST, W, threshold_s=6.0, target_share=0.9, k_max=1,
                                      existing_cost_s=EXIST).solve()
 

@@ -8,7 +8,7 @@ import pytest
 from svcov.errors import InfeasibleError
 from svcov.siting.instance import Plan, SiteRules
 from svcov.siting.models import MaximalCovering, SetCovering
-from svcov.siting.solve import HighsOutcome, MipBuilder, greedy_cover, greedy_swap, relative_gap, run_highs
+from svcov.siting.solve import HighsOutcome, MipBuilder, greedy_cover, greedy_swap, relative_gap, run_highs, settle
 
 
 def knapsack() -> MipBuilder:
@@ -47,10 +47,22 @@ def test_infeasible_program():
     assert run_highs(b).status == "infeasible"
 
 
-def test_relative_gap():
-    assert relative_gap(90, 99) == pytest.approx(0.1)
+def test_relative_gap_is_the_share_of_the_larger_value():
+    assert relative_gap(90, 99) == pytest.approx(9 / 99)   # maximisation: the share of the bound still missing
+    assert relative_gap(110, 100) == pytest.approx(10 / 110)  # minimisation: (objective - bound) / objective
+    assert relative_gap(5, -1_000_000) == pytest.approx(1.0000050, rel=1e-6)  # bounds of opposite sign: > 100 %
     assert relative_gap(0, 0) == 0
     assert relative_gap(float("nan"), 1) == np.inf
+
+
+def test_settle_uses_the_trivial_bound_and_never_passes_the_objective():
+    # a minimisation whose solver bound is meaningless (the p-median "202,380 %" of issue 13)
+    bound, gap, status = settle("min", 254.58, -552415.8, 240.0, 1e-4, "mip")
+    assert bound == 240.0 and gap == pytest.approx((254.58 - 240) / 254.58) and status == "time_limit"
+    bound, gap, status = settle("max", 100.0, 100.0 - 1e-9, 150.0, 1e-4, "mip")  # solver tolerance past it
+    assert bound == 100.0 and gap == 0 and status == "optimal"
+    bound, gap, status = settle("max", 90.0, float("nan"), 120.0, 1e-4, "heuristic")
+    assert bound == 120.0 and gap == pytest.approx(30 / 120) and status == "heuristic"
 
 
 def test_no_feasible_solution_in_time_is_an_error(monkeypatch):
@@ -78,7 +90,9 @@ def test_time_limited_solution_reports_its_gap(monkeypatch):
     monkeypatch.setattr(base, "run_highs", stopped_early)
     model = MaximalCovering.from_cost_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]), [1, 2], threshold_s=0.5, k=1)
     result = model.solve().result_
-    assert result.status == "time_limit" and result.gap == 0.5 and model.objective_ == 2
+    # the solver's bound 3 is the most the two candidates can cover: gap (3 - 2) / 3, in the objective's units
+    assert result.status == "time_limit" and result.gap == pytest.approx(1 / 3) and model.objective_ == 2
+    assert result.best_bound == 3
 
 
 def swap_instance() -> MaximalCovering:

@@ -6,18 +6,27 @@ for the shared conventions (plans, rules, reduction and merging of demand rows).
 from __future__ import annotations
 
 import logging
+import time
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, InfeasibleError, Problem
 from .base import FromFrames, ModelInputs, SitingModel, plan_of, prepare
 from .instance import Plan, SiteRules, argument_error, group_rows, select_rows
-from .solve import MipBuilder, run_highs
+from .radius import BendersPMedian
+from .solve import MipBuilder, greedy_swap, run_highs
 
-__all__ = ["PMedian", "CapacitatedCoverage"]
+__all__ = ["PMedian", "CapacitatedCoverage", "FORMULATIONS"]
 
 log = logging.getLogger(__name__)
+
+#: Formulations of :class:`PMedian`.
+FORMULATIONS = ("radius", "assignment")
+#: Rounds of swaps of the plan the exact p-median starts from.
+START_SWAP_PASSES = 1
+#: Sites × demand-candidate pairs above which a one-round p-median starts from its rounded relaxation instead.
+START_WORK = 20_000_000
 
 
 def _row_min(values: np.ndarray, indptr: np.ndarray, default: np.ndarray) -> np.ndarray:
@@ -53,7 +62,12 @@ class PMedian(FromFrames, SitingModel):
     sense = "min"
     warm_start_default = True
 
-    def __init__(self, *, inputs: ModelInputs, plan: Plan, rules, candidate_zones, merge: bool, where: str):
+    def __init__(self, *, inputs: ModelInputs, plan: Plan, rules, candidate_zones, merge: bool, where: str,
+                 formulation: str = "radius"):
+        if formulation not in FORMULATIONS:
+            raise argument_error(where, "formulation 应是 radius (半径模型, 默认) 或 assignment (经典分配模型)。",
+                                 "formulation must be radius or assignment", value=formulation)
+        self.formulation = formulation
         super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
                          where=where)
         cap = inputs.max_time_s / 60
@@ -65,7 +79,7 @@ class PMedian(FromFrames, SitingModel):
     def from_cost_matrix(cls, cost_s, weights, *, k: int | None = None, plan: Plan | None = None,
                          max_time_s: float | None = None, threshold_s: float | None = None, existing_cost_s=None,
                          existing_open=None, rules: SiteRules | None = None, candidate_zones=None,
-                         merge: bool = True):
+                         merge: bool = True, formulation: str = "radius"):
         """Build the model from arrays (see :meth:`MaximalCovering.from_cost_matrix` for the common arguments).
 
         Parameters
@@ -74,6 +88,9 @@ class PMedian(FromFrames, SitingModel):
             Times above it count as it (default: the largest finite time in the matrices).
         threshold_s
             Coverage threshold used only when reporting coverage (default ``max_time_s``).
+        formulation
+            ``"radius"`` (default: the radius formulation, solved by truncation, :mod:`svcov.siting.radius`) or
+            ``"assignment"`` (the classic strong formulation: one variable per demand × candidate pair).
         """
         where = f"{cls.__name__}.from_cost_matrix"
         plan = plan_of(plan, k, where)
@@ -81,7 +98,8 @@ class PMedian(FromFrames, SitingModel):
         inputs = prepare(where, cost_s, weights, max_time_s=cap,
                          threshold_s=cap if threshold_s is None else threshold_s,
                          existing_cost_s=existing_cost_s, existing_open=existing_open, plan=plan)
-        return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where)
+        return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where,
+                   formulation=formulation)
 
     @classmethod
     def _query_time_s(cls, threshold_s: float, kwargs: dict) -> float:
@@ -135,13 +153,58 @@ class PMedian(FromFrames, SitingModel):
         b.offset = float(self.const.sum()) / 60.0
         return o
 
-    def _nearest(self, open_year: np.ndarray, y: int) -> np.ndarray:
+    def nearest_time(self, open_year: np.ndarray, y: int) -> np.ndarray:
+        """Time (seconds, capped at the row's base) from every model row to its nearest open facility in year
+        index ``y``."""
         t = np.where(self.open_mask(open_year, y)[self.T.indices], self.T.data, np.inf)
         return _row_min(t, self.T.indptr, self.B[:, y])
 
+    def start_solution(self) -> np.ndarray | None:
+        """The first incumbent of the exact solve: greedy with one round of swaps (the branch and bound finds better
+        plans faster than more swaps do). A one-round plan without zone rules whose greedy would be slow (more
+        than :data:`START_WORK` sites × pairs) starts from the root relaxation rounded to its ``p`` largest sites
+        instead (:mod:`svcov.siting.radius`), which is as good for many sites and far quicker to get."""
+        if self.formulation == "radius" and self.simple_plan() \
+                and self.plan.min_new[0] * self.T.nnz > START_WORK:
+            return None
+        return greedy_swap(self, max_passes=START_SWAP_PASSES)
+
+    def simple_plan(self) -> bool:
+        """One round of exactly ``p`` sites and no zone rules."""
+        big = np.iinfo(np.int64).max // 4
+        return (self.plan.n_years == 1 and self.plan.min_new[0] == self.plan.max_new[0]
+                and not (self.zone_min > 0).any() and not (self.zone_max < big).any())
+
+    def trivial_bound(self) -> float:
+        """A lower bound without solving: every row at its nearest candidate (or its base), in child-minutes."""
+        best = _row_min(self.T.data, self.T.indptr, self.B.min(axis=1))
+        return float(sum(self.const[y] + (self.w * (np.minimum(best, self.B[:, y]) - self.B[:, y])).sum()
+                         for y in range(self.plan.n_years))) / 60.0
+
+    def _solve_mip(self, start: float, time_limit_s: float, gap: float, threads, initial=None) -> None:
+        if self.formulation == "assignment":
+            super()._solve_mip(start, time_limit_s, gap, threads, initial)
+            return
+        self._solve_radius(start, time_limit_s, gap, threads, initial)
+
+    def _solve_radius(self, start: float, time_limit_s: float, gap: float, threads, initial) -> None:
+        """The exact solve of :class:`~svcov.siting.radius.BendersPMedian` (radius formulation projected onto the
+        sites, branch and bound, the heuristic's plan as the first incumbent)."""
+        run = BendersPMedian(self, start, time_limit_s, gap, threads)
+        run.solve(initial)
+        if run.best is None:
+            raise InfeasibleError(f"{time_limit_s:.0f} 秒内没有找到可行解; 请增加 time_limit_s 或用 method='heuristic' "
+                                  f"(no feasible solution within the time limit)")
+        self.open_year_, self.objective_ = run.best, float(run.best_value)
+        b = run.builder
+        note = "; ".join(["半径模型 (radius formulation, 按需添加的割平面)", *run.notes, *self._notes])
+        self.result_ = self._result("mip", "optimal", run.best_value, run.bound, np.nan, start, run.build_s,
+                                    run.solver_s, b, time_limit_s, gap, note=note)
+
+
     def time_by_year(self, open_year: np.ndarray) -> np.ndarray:
         """Child-weighted time (child-minutes) in each plan year for a choice of sites."""
-        return np.array([(self.const[y] + (self.w * (self._nearest(open_year, y) - self.B[:, y])).sum()) / 60.0
+        return np.array([(self.const[y] + (self.w * (self.nearest_time(open_year, y) - self.B[:, y])).sum()) / 60.0
                          for y in range(self.plan.n_years)])
 
     def evaluate(self, open_year: np.ndarray) -> float:
@@ -151,7 +214,7 @@ class PMedian(FromFrames, SitingModel):
         """Time saved (child-minutes) by opening each candidate in year index ``y``."""
         g = np.zeros(self.n_candidates)
         for t in range(y, self.plan.n_years):
-            d = self._nearest(open_year, t)
+            d = self.nearest_time(open_year, t)
             save = self.w[self._rows_of] * np.maximum(0.0, d[self._rows_of] - self.T.data) / 60.0
             g += np.bincount(self.T.indices, weights=save, minlength=self.n_candidates)
         return g
