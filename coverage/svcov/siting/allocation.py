@@ -196,7 +196,7 @@ class PMedian(FromFrames, SitingModel):
             raise InfeasibleError(f"{time_limit_s:.0f} 秒内没有找到可行解; 请增加 time_limit_s 或用 method='heuristic' "
                                   f"(no feasible solution within the time limit)")
         self.open_year_, self.objective_ = run.best, float(run.best_value)
-        b = run.builder
+        b = run.size()
         note = "; ".join(["半径模型 (radius formulation, 按需添加的割平面)", *run.notes, *self._notes])
         self.result_ = self._result("mip", "optimal", run.best_value, run.bound, np.nan, start, run.build_s,
                                     run.solver_s, b, time_limit_s, gap, note=note)

@@ -100,7 +100,7 @@ class BendersPMedian:
         self.build_s = 0.0
         self.notes: list[str] = []
         self.n_sites = J * Y
-        self.n_fixed = 0
+        self.n_fixed = self.n_dropped = 0
         t0 = time.perf_counter()
         self.builder = self._master()
         self.build_s = time.perf_counter() - t0
@@ -197,6 +197,13 @@ class BendersPMedian:
                 return "optimal", float(h.getInfo().objective_function_value), x
         return "optimal", float(h.getInfo().objective_function_value), x
 
+    def size(self):
+        """The master as solved last (rows include the cuts), for the diagnostics."""
+        from types import SimpleNamespace
+
+        h = self.h
+        return SimpleNamespace(n_rows=int(h.getNumRow()), n_cols=int(h.getNumCol()), n_nonzeros=int(h.getNumNz()))
+
     # --- incumbents ------------------------------------------------------------------------------------------
 
     def left(self) -> float:
@@ -227,18 +234,43 @@ class BendersPMedian:
 
     # --- branch and bound ------------------------------------------------------------------------------------
 
-    def _fix_by_reduced_cost(self, value: float, lo: np.ndarray, hi: np.ndarray, x: np.ndarray) -> None:
-        """Close sites whose opening alone would lift the root bound past the incumbent (and open the reverse)."""
+    def _fix_by_reduced_cost(self, value: float, lo: np.ndarray, hi: np.ndarray, x: np.ndarray) -> int:
+        """Close sites whose opening alone would lift the node's bound past the incumbent (and open the reverse):
+        valid in the node's subtree (at the root: everywhere). Returns how many were fixed."""
         if not np.isfinite(self.best_value):
-            return
+            return 0
         rc = np.asarray(self.h.getSolution().col_dual, dtype=float)[:self.n_sites]
         sites = x[:self.n_sites]
-        limit = self.best_value * (1 + 1e-9) + 1e-9
-        close = (sites < 1e-9) & (value + rc > limit) & (hi > 0.5)
-        open_ = (sites > 1 - 1e-9) & (value - rc > limit) & (lo < 0.5)
+        limit = self.best_value * (1 - self.gap) + 1e-9 * max(1.0, abs(self.best_value))
+        close = (sites < 1e-9) & (value + rc > limit) & (hi > 0.5) & (lo < 0.5)
+        open_ = (sites > 1 - 1e-9) & (value - rc > limit) & (lo < 0.5) & (hi > 0.5)
         hi[close] = 0.0
         lo[open_] = 1.0
-        self.n_fixed = int(close.sum() + open_.sum())
+        return int(close.sum() + open_.sum())
+
+    def _drop_closed(self, hi: np.ndarray) -> None:
+        """Forget the pairs of candidates closed everywhere (root fixing): later cuts leave them out (a cut is then
+        valid wherever they are closed, i.e. in the whole search) and are cheaper to find and to solve."""
+        J = self.m.n_candidates
+        for y, arcs in enumerate(self.arcs):
+            shut = hi[y * J:(y + 1) * J] < 0.5
+            if not shut.any():
+                continue
+            keep = ~shut[arcs.j]
+            g, j, t = arcs.g[keep], arcs.j[keep], arcs.t[keep]
+            n = np.bincount(g, minlength=len(arcs.base))
+            self.arcs[y] = YearArcs(g, j, t, arcs.base, arcs.first_time, np.r_[0, np.cumsum(n)[:-1]])
+
+    def _drop_slack_cuts(self) -> None:
+        """Delete the cuts that are slack at the root's solution (they are found again if a node needs them)."""
+        h = self.h
+        first = self.builder.n_rows
+        values = np.asarray(h.getSolution().row_value, dtype=float)[first:]
+        lower = np.asarray(h.getLp().row_lower_, dtype=float)[first:]
+        slack = np.flatnonzero(values - lower > 1e-6 * np.maximum(1.0, np.abs(lower)))
+        if len(slack):
+            h.deleteRows(len(slack), (first + slack).astype(np.int32))
+            self.n_dropped = len(slack)
 
     def _branch_column(self, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> int | None:
         sites = x[:self.n_sites]
@@ -246,6 +278,64 @@ class BendersPMedian:
         frac[(lo == hi)] = 0.0
         k = int(np.argmax(frac))
         return k if frac[k] > 1e-6 else None
+
+    def _cutoff(self) -> float:
+        return self.best_value * (1 - self.gap) - 1e-12
+
+    def _node(self, node) -> tuple | None:
+        """Solve (if needed) and branch one node: returns its children ``(up, down)``, or None if it is pruned or
+        integral, or ``"stop"`` if the time ran out (the node is then put back)."""
+        value, _, lo, hi, x = node
+        if x is None:
+            status, found, x = self.relax(lo, hi)
+            if status == "time_limit":
+                return "stop"
+            if status != "optimal" or found >= self._cutoff():
+                return None
+            value = found
+        self.nodes += 1
+        self.offer(self._rounded(x, lo, hi))
+        lo, hi = lo.copy(), hi.copy()
+        self._fix_by_reduced_cost(value, lo, hi, x)
+        k = self._branch_column(x, lo, hi)
+        if k is None:
+            self.offer(self._decode(x))
+            return None
+        children = []
+        for side in (1.0, 0.0):
+            clo, chi = lo.copy(), hi.copy()
+            clo[k] = chi[k] = side
+            children.append((value, 0, clo, chi, None))
+        return tuple(children)
+
+    def _search(self, root) -> None:
+        """Best bound first, plunging down the "open" branch of each node (its relaxation starts from the
+        parent's basis, so it is re-solved in few iterations)."""
+        heap, counter, current = [root], 1, None
+        while (current is not None or heap) and not self.done() and self.left() > 0:
+            if current is None:
+                node = heapq.heappop(heap)
+                self.bound = max(self.bound, min(node[0], self.best_value))
+            else:
+                node, current = current, None
+            if node[0] >= self._cutoff():
+                continue
+            out = self._node(node)
+            if out == "stop":
+                heapq.heappush(heap, node)
+                break
+            if out is None:
+                continue
+            up, down = out
+            heapq.heappush(heap, (down[0], counter, *down[2:]))
+            counter += 1
+            current = (up[0], counter, *up[2:])
+            counter += 1
+        left = [v for v, *_ in heap] + ([current[0]] if current is not None else [])
+        if left and not self.done():
+            self.bound = max(self.bound, min(min(left), self.best_value))
+        elif not left and np.isfinite(self.best_value):
+            self.bound = max(self.bound, self.best_value)
 
     def solve(self, initial: np.ndarray | None) -> None:
         """Branch and bound until proven within the gap or out of time (sets ``best``, ``best_value``, ``bound``)."""
@@ -262,35 +352,10 @@ class BendersPMedian:
             return
         self.offer(self._rounded(x, lo, hi))
         self.bound = max(self.bound, min(value, self.best_value))
-        self._fix_by_reduced_cost(value, lo, hi, x)
-        heap = [(value, 0, lo, hi, x)]
-        counter = 1
-        while heap and not self.done() and self.left() > 0:
-            value, _, lo, hi, x = heapq.heappop(heap)
-            self.bound = max(self.bound, min(value, self.best_value))
-            if value >= self.best_value * (1 - self.gap) - 1e-12:
-                continue
-            if x is None:
-                status, value, x = self.relax(lo, hi)
-                if status != "optimal" or value >= self.best_value * (1 - self.gap):
-                    if status == "time_limit":
-                        heapq.heappush(heap, (value if np.isfinite(value) else -np.inf, counter, lo, hi, None))
-                        break
-                    continue
-            self.nodes += 1
-            self.offer(self._rounded(x, lo, hi))
-            k = self._branch_column(x, lo, hi)
-            if k is None:
-                self.offer(self._decode(x))
-                continue
-            for side in (1.0, 0.0):
-                clo, chi = lo.copy(), hi.copy()
-                clo[k] = chi[k] = side
-                heapq.heappush(heap, (value, counter, clo, chi, None))
-                counter += 1
-        if heap and not self.done():
-            self.bound = max(self.bound, min(min(v for v, *_ in heap), self.best_value))
-        elif not heap:
-            self.bound = max(self.bound, self.best_value if np.isfinite(self.best_value) else self.bound)
+        self.n_fixed = self._fix_by_reduced_cost(value, lo, hi, x)
+        self._drop_closed(hi)
+        self._drop_slack_cuts()
+        self._search((value, 0, lo, hi, x))
         self.notes.append(f"分支定界 {self.nodes} 个节点, 割平面 {self.n_cuts} 条 ({self.cut_rounds} 次线性松弛), "
-                          f"按降低成本固定 {self.n_fixed} 个候选点")
+                          f"按降低成本固定 {self.n_fixed} 个候选点 (branch and bound: {self.nodes} nodes, "
+                          f"{self.n_cuts} cuts)")
