@@ -70,7 +70,7 @@ def test_all_keys(tmp_path):
 
 
 @pytest.mark.parametrize("siting, match", [
-    ("  model: pmedian", "siting.model 应是 mclp, lscp, p_median, capacitated 之一"),
+    ("  model: pmedian", "siting.model 应是 mclp, lscp, p_median, capacitated, p_center 之一"),
     ("  method: exact", "siting.method 应是 mip"),
     ("  facility_type: daycare", "siting.facility_type「daycare」不是已声明的类型或组"),
     ("  count_existing: schools", "siting.count_existing「schools」不是已声明的类型或组"),

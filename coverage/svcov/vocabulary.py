@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", "STATUSES", "SCOPES", "SCOPE_ZH",
-           "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "CANDIDATE_KINDS", "CandidateKind",
+           "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "SITING_PHASINGS", "SOLVE_STATUS_ZH",
+           "CANDIDATE_KINDS", "CandidateKind",
            "CANDIDATE_SOURCE_NAMES_ZH", "COORD_SYSTEMS", "normalise_coord_system", "TRAVEL_MODES",
            "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "FACILITY_ATTRIBUTES", "BOOL_ATTRIBUTES",
            "NUMERIC_ATTRIBUTES", "ATTRIBUTE_LABELS_ZH", "BASEMAPS", "POPULATION_KINDS"]
@@ -37,8 +38,21 @@ MODEL_NAMES_ZH: Mapping[str, str] = MappingProxyType({
     "lscp": "集合覆盖模型 (LSCP)",
     "p_median": "p-中位模型 (p-median)",
     "capacitated": "容量约束覆盖模型",
+    "p_center": "p-中心模型 (p-center, 最远者最近)",
 })
 SITING_MODELS = tuple(MODEL_NAMES_ZH)
+#: How a phased coverage plan orders its sites (``siting.phasing``): the most children covered over the years, or
+#: the worst-served 街镇 first (lexicographic: the lowest 街镇 share, then coverage).
+SITING_PHASINGS: Mapping[str, str] = MappingProxyType({
+    "efficiency": "效率优先 (各年覆盖儿童合计最多)",
+    "equity": "公平优先 (先提高覆盖率最低街镇, 再覆盖最多)",
+})
+#: How a solve ended (``SolveResult.status``), in words for tables and documents.
+SOLVE_STATUS_ZH: Mapping[str, str] = MappingProxyType({
+    "optimal": "已证明最优 (差距不超过容差)",
+    "time_limit": "达到时间上限, 为可行解 (差距见「相对差距」)",
+    "heuristic": "启发式解 (差距相对于界)",
+})
 #: How a siting model is solved: exactly, by the greedy + swap heuristic, or exactly unless too large.
 SITING_METHODS = ("mip", "heuristic", "auto")
 

@@ -6,7 +6,6 @@ for the shared conventions (plans, rules, reduction and merging of demand rows).
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 import scipy.sparse as sp

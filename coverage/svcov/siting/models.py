@@ -18,22 +18,22 @@ and the model far smaller.
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 import scipy.sparse as sp
 
+from ..vocabulary import SITING_PHASINGS
 from .base import FromFrames, ModelInputs, SitingModel, catchment_matrix, existing_open_by_year, plan_of, prepare
 from .instance import Plan, SiteRules, argument_error, group_rows, select_rows
-from .solve import MipBuilder, greedy_cover, run_highs
+from .solve import MipBuilder
 
-__all__ = ["MaximalCovering", "SetCovering", "PMedian", "CapacitatedCoverage", "MODELS", "catchment_matrix",
+__all__ = ["MaximalCovering", "SetCovering", "PMedian", "CapacitatedCoverage", "PCenter", "MODELS", "catchment_matrix",
            "existing_open_by_year", "PHASINGS"]
 
 log = logging.getLogger(__name__)
 
-#: How a phased coverage plan orders its sites over the years (``siting.phasing``).
-PHASINGS = ("efficiency", "equity")
+#: How a phased coverage plan orders its sites over the years (``siting.phasing``, :mod:`svcov.vocabulary`).
+PHASINGS = tuple(SITING_PHASINGS)
 
 
 class MaximalCovering(FromFrames, SitingModel):
@@ -237,7 +237,8 @@ class MaximalCovering(FromFrames, SitingModel):
 
 
 from .allocation import CapacitatedCoverage, PMedian  # noqa: E402  (registry below)
+from .center import PCenter  # noqa: E402
 from .covering import SetCovering  # noqa: E402
 
 #: Model name (as in the configuration's ``siting.model``) → class.
-MODELS = {cls.name: cls for cls in (MaximalCovering, SetCovering, PMedian, CapacitatedCoverage)}
+MODELS = {cls.name: cls for cls in (MaximalCovering, SetCovering, PMedian, CapacitatedCoverage, PCenter)}

@@ -17,8 +17,9 @@ full relaxation's.
 Branch and bound, best bound first, on the site variables; each node's relaxation is re-solved from the last basis
 with the cuts re-separated; candidates whose reduced cost at the root lifts the bound past the incumbent are fixed
 (reduced-cost fixing). The heuristic's plan (greedy + swap) is the first incumbent; rounding each node's solution
-(the ``p`` largest sites) gives others; a one-round plan without zone rules starts from the rounded root. The gap is ``(incumbent − bound) / incumbent`` with the bound the lowest
-open node's; it is proven ``≤ mip_rel_gap`` unless the time runs out.
+(the ``p`` largest sites) gives others; a one-round plan without zone rules starts from the rounded root. The gap is
+``(incumbent − bound) / incumbent`` with the bound the lowest open node's; it is proven ``≤ mip_rel_gap`` unless the
+time runs out.
 """
 
 from __future__ import annotations
