@@ -77,7 +77,7 @@ def test_all_keys(tmp_path):
     ("  sites_per_year: {2021: -1}", "siting.sites_per_year 应是"),
     ("  sites_per_year: {2021: [7, 5]}", "siting.sites_per_year 应是"),
     ("  k: 2.5", "siting.k 应是非负整数"),
-    ("  candidates: [{kind: parcels}]", "候选点来源 kind 应是 file, pois, clusters, grid 之一"),
+    ("  candidates: [{kind: parcels}]", "候选点来源 kind 应是 file, pois, clusters, grid, facilities 之一"),
     ("  candidates: [{kind: pois}]", "siting.candidates \\(pois\\) 缺少必填的键「path」"),
     ("  candidates: [{kind: file, path: nowhere.csv}]", "文件不存在"),
     ("  candidates: [{kind: grid, spacing_m: 0}]", "spacing_m 应是数字"),

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", "STATUSES", "SCOPES", "SCOPE_ZH",
-           "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "SITING_PHASINGS", "SOLVE_STATUS_ZH",
+           "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "SITING_PHASINGS", "SOLVE_STATUS_ZH", "SITING_ACTIONS",
            "CANDIDATE_KINDS", "CandidateKind",
            "CANDIDATE_SOURCE_NAMES_ZH", "COORD_SYSTEMS", "normalise_coord_system", "TRAVEL_MODES",
            "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "FACILITY_ATTRIBUTES", "BOOL_ATTRIBUTES",
@@ -78,7 +78,12 @@ CANDIDATE_KINDS: Mapping[str, CandidateKind] = MappingProxyType({
     "clusters": CandidateKind("需求聚类中心", frozenset({"kind", "n_clusters", "label_zh", "seed"}),
                               defaults={"n_clusters": 50, "seed": 0}),
     "grid": CandidateKind("规则网格点", frozenset({"kind", "spacing_m", "label_zh"}), defaults={"spacing_m": 1000.0}),
+    "facilities": CandidateKind("现有设施 (改建)", frozenset({"kind", "types", "has_nursery_class", "exclude_name_pattern",
+                                                        "label_zh"}), ("types",)),
 })
+#: What a leg of the plan does with its sites: build new ones on candidates, or convert existing facilities
+#: (e.g. open a nursery class, 托班, in a public kindergarten); with the words of tables, memos and the map.
+SITING_ACTIONS: Mapping[str, str] = MappingProxyType({"new": "新建", "conversion": "改建 (现有设施开设)"})
 CANDIDATE_SOURCE_NAMES_ZH: Mapping[str, str] = MappingProxyType({k: v.name_zh for k, v in CANDIDATE_KINDS.items()})
 
 # --- coordinates and travel ------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ Sources, in order of preference when two candidates are closer than the minimum 
 2. ``pois``: points of a POI layer (e.g. the bundled OSM community centres and residential compounds).
 3. ``clusters``: demand-weighted k-means centres of the children (scikit-learn), moved to the nearest demand cell.
 4. ``grid``: a regular grid over the district.
+5. ``facilities``: existing facilities that a conversion leg may convert (e.g. public kindergartens without a
+   托班), chosen by type, ``has_nursery_class`` and name.
 
 Every candidate lies inside a 街镇 (those outside are dropped with a warning naming them), outside the exclusion
 areas, at least ``min_spacing_m`` from every other candidate (so any chosen set keeps that spacing) and, if asked,
@@ -39,7 +41,7 @@ from ..vocabulary import CANDIDATE_KINDS, CANDIDATE_SOURCE_NAMES_ZH
 from .instance import argument_error
 
 __all__ = ["CandidateSpec", "build_candidates", "read_candidate_file", "poi_candidates", "grid_candidates",
-           "cluster_candidates", "thin_by_spacing", "CANDIDATE_COLUMNS", "SOURCE_NAMES_ZH"]
+           "cluster_candidates", "facility_candidates", "thin_by_spacing", "CANDIDATE_COLUMNS", "SOURCE_NAMES_ZH"]
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,9 @@ class CandidateSpec:
     coord_system: str = "wgs84"
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     sheet: str | None = None
+    types: tuple[str, ...] = ()
+    has_nursery_class: tuple[object, ...] = ()
+    exclude_name_pattern: str | None = None
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> CandidateSpec:
@@ -87,7 +92,15 @@ class CandidateSpec:
                    n_clusters=int(m.get("n_clusters", cls.n_clusters)),
                    seed=int(m.get("seed", cls.seed)), coord_system=str(m.get("coord_system", "wgs84")),
                    columns=MappingProxyType(dict(m.get("columns") or {})),
-                   sheet=None if m.get("sheet") is None else str(m["sheet"]))
+                   sheet=None if m.get("sheet") is None else str(m["sheet"]),
+                   types=_listed(m.get("types")), has_nursery_class=_listed(m.get("has_nursery_class"), as_text=False),
+                   exclude_name_pattern=None if m.get("exclude_name_pattern") is None
+                   else str(m["exclude_name_pattern"]))
+
+
+def _listed(value, as_text: bool = True) -> tuple:
+    items = [] if value is None else value if isinstance(value, (list, tuple)) else [value]
+    return tuple(f"{v}" for v in items) if as_text else tuple(items)
 
 
 def _frame(names, source: str, label: str, geometry, crs, ids, capacity=None) -> gpd.GeoDataFrame:
@@ -180,6 +193,25 @@ def cluster_candidates(spec: CandidateSpec, demand: gpd.GeoDataFrame,
     return _frame(names, "clusters", spec.label_zh, geometry, demand.crs, ids)
 
 
+def facility_candidates(spec: CandidateSpec, facilities: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame:
+    """Existing facilities as candidates of a conversion (e.g. public kindergartens that could open a 托班): those
+    of ``spec.types`` whose ``has_nursery_class`` is one of ``spec.has_nursery_class`` (``true``, ``false``,
+    ``unknown``; any if empty) and whose name does not match ``spec.exclude_name_pattern``. The candidate id is
+    the facility id."""
+    if facilities is None or len(facilities) == 0:
+        return _frame([], "facilities", spec.label_zh, [], crs, [])
+    chosen = facilities[facilities["type"].astype(str).isin(spec.types)]
+    if spec.has_nursery_class:
+        flag = chosen["has_nursery_class"].astype("boolean")
+        state = np.where(flag.isna().to_numpy(), "unknown", np.where(flag.fillna(False).to_numpy(), "true", "false"))
+        wanted = {"unknown" if v == "unknown" else ("true" if v is True else "false") for v in spec.has_nursery_class}
+        chosen = chosen[np.isin(state, list(wanted))]
+    if spec.exclude_name_pattern:
+        chosen = chosen[~chosen["name"].astype(str).str.contains(spec.exclude_name_pattern, regex=True)]
+    return _frame(chosen["name"].astype(str).tolist(), "facilities", spec.label_zh,
+                  chosen.geometry.to_crs(crs).to_numpy(), crs, chosen["facility_id"].astype(str).tolist())
+
+
 def thin_by_spacing(xy: np.ndarray, priority: np.ndarray, min_spacing_m: float) -> np.ndarray:
     """Keep points in order of ``priority`` (lower first, then position), dropping any closer than
     ``min_spacing_m`` to a point already kept. Returns a boolean mask."""
@@ -206,7 +238,8 @@ def _exclusion_union(exclusions, crs):
 def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec | Mapping[str, Any]], *,
                      type_key: str, facility_types: Sequence[FacilityType] = (), demand: gpd.GeoDataFrame | None = None,
                      existing: gpd.GeoDataFrame | None = None, exclusions: Sequence = (), min_spacing_m: float = 0.0,
-                     min_distance_to_existing_m: float = 0.0) -> gpd.GeoDataFrame:
+                     min_distance_to_existing_m: float = 0.0,
+                     facilities: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """All candidate sites, inside the 街镇, outside exclusions, spaced.
 
     Parameters
@@ -229,6 +262,8 @@ def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec
         Minimum distance between candidates (and so between chosen sites).
     min_distance_to_existing_m
         Minimum distance to an existing facility.
+    facilities
+        All facilities (needed by ``facilities``: existing facilities to convert).
 
     Returns
     -------
@@ -250,6 +285,8 @@ def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec
             parts.append(poi_candidates(spec, crs))
         elif spec.kind == "grid":
             parts.append(grid_candidates(spec, boundaries))
+        elif spec.kind == "facilities":
+            parts.append(facility_candidates(spec, facilities, crs))
         elif demand is None:
             raise argument_error("build_candidates", "clusters 候选点需要需求点 (demand)。", "clusters need demand")
         else:
