@@ -42,10 +42,10 @@ MODEL_NAMES_ZH: Mapping[str, str] = MappingProxyType({
 })
 SITING_MODELS = tuple(MODEL_NAMES_ZH)
 #: How a phased coverage plan orders its sites (``siting.phasing``): the most children covered over the years, or
-#: the worst-served 街镇 first (lexicographic: the lowest 街镇 share, then coverage).
+#: the worst-served 街镇 first (lexicographic: the fewest 街镇-years left at 0 %, then coverage).
 SITING_PHASINGS: Mapping[str, str] = MappingProxyType({
     "efficiency": "效率优先 (各年覆盖儿童合计最多)",
-    "equity": "公平优先 (先提高覆盖率最低街镇, 再覆盖最多)",
+    "equity": "公平优先 (先让覆盖率为 0 的街镇尽早有覆盖, 再覆盖最多)",
 })
 #: How a solve ended (``SolveResult.status``), in words for tables and documents.
 SOLVE_STATUS_ZH: Mapping[str, str] = MappingProxyType({

@@ -267,7 +267,8 @@ class SitingModel:
     # --- solving ------------------------------------------------------------------------------------------
 
     def solve(self, *, method: str = "mip", time_limit_s: float = 60.0, mip_rel_gap: float = DEFAULT_MIP_REL_GAP,
-              threads: int | None = None, warm_start: bool | None = None) -> SitingModel:
+              threads: int | None = None, warm_start: bool | None = None,
+              initial: np.ndarray | None = None) -> SitingModel:
         """Solve the model.
 
         Parameters
@@ -284,6 +285,9 @@ class SitingModel:
         warm_start
             Start HiGHS from the heuristic's solution (default: the model's ``warm_start_default``: on for p-median,
             whose exact model is the hardest, off for the coverage models that HiGHS proves quickly).
+        initial
+            A plan to start from instead (``open_year``: year index per candidate, -1 = not chosen), e.g. the
+            solution with one site fewer; used only if it meets the plan and the rules.
 
         Returns
         -------
@@ -307,7 +311,11 @@ class SitingModel:
             self._solve_heuristic(start, time_limit_s, threads)
         else:
             warm = self.warm_start_default if warm_start is None else warm_start
-            self._solve_mip(start, time_limit_s, mip_rel_gap, threads, self._warm_start() if warm else None)
+            if initial is not None and self.rules_met(np.asarray(initial)):
+                first = np.asarray(initial, dtype=np.int64)
+            else:
+                first = self._warm_start() if warm else None
+            self._solve_mip(start, time_limit_s, mip_rel_gap, threads, first)
         self.selected_ = self._selected()
         log.info("%s: %s, objective %.6g, gap %.4g%%, %.2f s (%d sites)", self.name, self.result_.status,
                  self.result_.objective, 100 * self.result_.gap, self.result_.time_s, len(self.selected_))
