@@ -437,7 +437,25 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
     write_table(out.diagnostics, folder.path("tables/siting_diagnostics"), labels=SITING_LABELS_ZH,
                 sheet_name="求解诊断", notes=notes)
     write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates})
-    return {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics}
+    tables = {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics}
+    tables.update(_write_plan_tables(folder, out, notes))
+    return tables
+
+
+def _write_plan_tables(folder: RunFolder, out, notes: list[str]) -> dict[str, pd.DataFrame]:
+    """``tables/siting_places`` (places per year against the target), ``siting_phasing`` (both phasings),
+    ``siting_tradeoff`` and ``siting_tradeoff_shares`` (coverage against the number of new sites)."""
+    from .siting.proposals import SITING_LABELS_ZH
+
+    written = {}
+    for key, frame, sheet in (("siting_places", out.places, "新增托位"), ("siting_phasing", out.phasing, "分期方案比较"),
+                              ("siting_tradeoff", out.tradeoff, "覆盖率与新增点数"),
+                              ("siting_tradeoff_shares", out.tradeoff_shares, "达到覆盖率所需点数")):
+        if frame is not None and len(frame):
+            write_table(frame, folder.path(f"tables/{key}"), labels=SITING_LABELS_ZH, sheet_name=sheet, notes=notes,
+                        float_digits=4)
+            written[key] = frame
+    return written
 
 
 def site(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progress | None = None,

@@ -74,7 +74,8 @@ class SitingConfig:
         Alternatives listed per proposed site.
     phasing
         ``efficiency`` (the most children covered, summed over the plan years) or ``equity`` (the worst-served 街镇
-        first: lexicographic, the sum of the yearly lowest 街镇 shares, then coverage; ``mclp`` only).
+        first: lexicographic, the fewest 街镇-years left at 0 %, then coverage; ``mclp`` only,
+        :mod:`svcov.siting.equity`).
     compare_phasing
         Also solve the other phasing and report both (children covered per year, lowest 街镇 share).
     capacity_per_new_site

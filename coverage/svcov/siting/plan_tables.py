@@ -67,7 +67,7 @@ def annotate(proposals: gpd.GeoDataFrame, config, leg, counted: str, candidates:
     out["leg"], out["leg_name_zh"] = leg.key, leg.label_zh
     out["action"], out["action_zh"] = leg.action, SITING_ACTIONS.get(leg.action, leg.action)
     out["service"], out["service_name_zh"] = counted, _name(config, counted)
-    return out
+    return out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
 
 
 def as_facilities(proposals: pd.DataFrame, crs) -> gpd.GeoDataFrame:

@@ -253,4 +253,14 @@ SITING_LABELS_ZH = {
     "note_zh": "说明", "model_name_zh": "模型名称", "travel_mode": "出行时间方式", "n_existing": "计入的现有设施",
     "count_existing": "计入的设施组", "n_candidates_given": "候选点(筛选前)", "source": "来源类型",
     "source_label": "来源",
+    # legs, places, phasing and the coverage curve (svcov.siting.plan_tables)
+    "leg": "布局环节代码", "leg_name_zh": "布局环节", "action": "方式代码", "action_zh": "方式", "service": "覆盖的服务代码",
+    "service_name_zh": "覆盖的服务", "places_new": "新增托位", "places_source_zh": "托位数来源",
+    "places_is_estimate": "托位为估算", "n_sites": "新增点数", "places_cumulative": "累计新增托位",
+    "counts_toward_target": "计入托位目标", "places_known": "托位数已知", "target_places": "托位目标",
+    "target_year": "目标年份", "share_of_target": "完成目标比例", "meets_target": "达到目标", "phasing": "分期方式代码",
+    "phasing_zh": "分期方式", "chosen": "本次采用", "share_covered": "覆盖率", "min_jiezhen_share": "最低街镇覆盖率",
+    "min_jiezhen_code": "覆盖率最低的街镇代码", "min_jiezhen_name": "覆盖率最低的街镇", "n_jiezhen_zero": "覆盖率为0的街镇数",
+    "k": "新增点数", "gain": "比少一个点多覆盖", "target_share": "目标覆盖率", "fewest_sites": "最少新增点数",
+    "lower_bound": "下界", "how": "求法", "pop_0_3_covered": "覆盖0-3岁儿童",
 }

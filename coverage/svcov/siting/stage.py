@@ -264,7 +264,7 @@ def run_leg(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.Geo
         s = config.siting
     type_name = config.type_by_key()[s.facility_type].name_zh if s.facility_type in config.type_by_key() \
         else s.facility_type
-    plan = (Plan.single(None, year=year or (config.years[0] if config.years else None), k_max=k)
+    plan = (Plan.single(None, year=year or (config.years[-1] if config.years else None), k_max=k)
             if target_share is not None else siting_plan(config, model=name, k=k, year=year))
     existing, counted = existing_facilities(config, facilities)
     if earlier is not None and len(earlier):
@@ -272,13 +272,16 @@ def run_leg(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.Geo
         added = added[added["type"].isin(config.group_types(counted))]
         existing = pd.concat([existing, added], ignore_index=True) if len(added) else existing
     rules = _rules(config, boundaries, facilities, rule_status, type_name)
+    extra_notes = []
+    if target_share is not None:  # the coverage question alone, as the coverage curve (no zone rules)
+        rules = SiteRules(type_name_zh=type_name, zone_names=rules.zone_names)
+        extra_notes.append(f"选址: 只求覆盖率达到 {target_share:.1%} 的最少新增点数, 不考虑街镇规则 (与覆盖曲线一致)。")
     candidates = build_candidates(boundaries, tuple(s.candidates) + tuple(extra_candidates), type_key=s.facility_type,
                                   facility_types=config.facility_types, demand=demand, existing=existing,
                                   exclusions=s.exclusions, min_spacing_m=s.min_spacing_m,
                                   min_distance_to_existing_m=s.min_distance_to_existing_m, facilities=facilities)
     warnings, counts = candidates.attrs.pop("problems", []), candidates.attrs.pop("counts", {})
     candidates.attrs.clear()
-    extra_notes = []
     if leg.action == "conversion":
         rules, dropped = drop_minimums_without_candidates(rules, candidates["jiezhen_code"].astype(str))
         if dropped:
@@ -288,6 +291,9 @@ def run_leg(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.Geo
     kwargs = _model_kwargs(config, name, existing, candidates)
     if name == "mclp":
         kwargs["phasing"] = s.phasing
+    elif s.phasing != "efficiency":
+        extra_notes.append(f"选址 ({leg.label_zh}): siting.phasing: {s.phasing} 只用于最大覆盖模型 (mclp), 本次模型为 "
+                           f"{MODEL_NAMES_ZH[name]}, 未采用。")
     solved = cls.from_geodataframe(demand, candidates, travel=travel, threshold_min=s.threshold_min,
                                    existing=existing, plan=plan, rules=rules, **kwargs)
     solved.solve(method=method or s.method, time_limit_s=time_limit_s or s.time_limit_s, mip_rel_gap=s.mip_rel_gap)
