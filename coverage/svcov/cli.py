@@ -66,6 +66,9 @@ def _add_run(sub, common) -> None:
                        description="读取配置中的全部输入, 运行分析, 把结果写入运行文件夹 (默认 outputs/<run_name>)。"
                                    "失败时不会留下写了一半的文件。")
     p.add_argument("--out", type=Path, metavar="DIR", help="运行文件夹 (默认 outputs/<run_name>)")
+    p.add_argument("--scenario", type=Path, metavar="FILE", action="append", default=[],
+                   help="情景文件 (YAML: add 增加的设施名册, close 关闭的设施编号, travel 出行设置), 可重复给出; 结果写入 "
+                        "tables/scenario_comparison、地图和报告附录 (what-if scenario file; repeatable)")
     p.add_argument("--network", type=Path, metavar="FILE",
                    help="路网文件, 替代配置中的 network.source: OSM XML (.osm/.osm.bz2)、PBF (.osm.pbf)、osmnx GraphML "
                         "(.graphml) 或道路中心线 (.shp/.gpkg/.geojson) (road network file)")
@@ -254,10 +257,30 @@ def _with_network(config, path: Path | None):
     return dataclasses.replace(config, network=dataclasses.replace(config.network, source=path.resolve()))
 
 
+def _with_scenarios(config, paths: list[Path]):
+    """The configuration with the ``--scenario`` files added to its ``scenarios``."""
+    if not paths:
+        return config
+    import dataclasses
+
+    from .config import load_scenario
+
+    keys = {t.key for t in config.facility_types}
+    added = tuple(load_scenario(path, keys, config.travel) for path in paths)
+    names = [s.name for s in config.scenarios + added]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        from .errors import ConfigError, Problem
+
+        raise ConfigError(str(paths[0]), [Problem(str(paths[0]), f"情景代码重复: {', '.join(repeated)}。",
+                                                  f"repeated scenario names: {', '.join(repeated)}")])
+    return dataclasses.replace(config, scenarios=config.scenarios + added)
+
+
 def _cmd_run(args) -> int:
     from .pipeline import run
 
-    config = _with_network(_config(args), args.network)
+    config = _with_scenarios(_with_network(_config(args), args.network), args.scenario)
     start = time.perf_counter()
     steps = [0]
 

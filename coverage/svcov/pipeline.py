@@ -35,7 +35,7 @@ from .rules.tables import (
 )
 
 __all__ = ["LoadedInputs", "RunResult", "CheckResult", "load_inputs", "run", "data_notes", "load_run_rules",
-           "check_rules", "write_rule_tables", "check", "site", "siting_travel_model"]
+           "check_rules", "write_rule_tables", "check", "site", "siting_travel_model", "plan_for_documents"]
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +186,10 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         with folder.timed("access"):
             access = _run_access_stage(folder, inputs)
         tables.update({"coverage": access.coverage, "capacity_2sfca": access.capacity})
+        if config.scenarios:
+            say("计算情景 (scenarios)")
+            with folder.timed("scenarios"):
+                tables.update(_scenario_stage(folder, inputs, access))
         if rules is not None:
             say("检查布局规则 (checking the layout rules)")
             with folder.timed("rules"):
@@ -234,6 +238,44 @@ def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
     return result
 
 
+def _scenario_stage(folder: RunFolder, inputs: LoadedInputs, access) -> dict[str, pd.DataFrame]:
+    """Each scenario of the configuration: coverage with its facilities (and travel profile) against the run's
+    (``tables/scenario_comparison``; the changes go to the map)."""
+    from .access.scenarios import run_scenario
+    from .access.summary import ACCESS_LABELS_ZH
+    from .outputs.context import RunInfo
+
+    cfg = inputs.config
+    info = RunInfo.from_config(cfg, travel_description_zh=access.model.description_zh,
+                               travel_is_fallback=access.model.is_fallback,
+                               population_is_estimate=inputs.population_is_estimate)
+    comparisons, changes = [], []
+    for scenario in cfg.scenarios:
+        if scenario.path is not None:
+            folder.add_input("scenario", scenario.path)
+        for source in scenario.add:
+            folder.add_input("scenario_facilities", source.path)
+        result = run_scenario(cfg, scenario, inputs.boundaries, inputs.facilities, inputs.demand, access.coverage,
+                              network=access.network, service=info.circle_service,
+                              threshold_min=info.circle_threshold_min)
+        comparisons.append(result.comparison)
+        changes.append(result.changes)
+        district = result.comparison[(result.comparison["jiezhen_code"] == "全区")
+                                     & (result.comparison["year"] == cfg.report_year)]
+        if len(district):
+            d = district.iloc[0]
+            folder.notes.append(f"情景「{scenario.label_zh}」: {d['description_zh']} {cfg.report_year} 年全区 "
+                                f"{info.circle_threshold_min} 分钟覆盖率 {d['share_before']:.1%} → {d['share_after']:.1%}。")
+    comparison = pd.concat(comparisons, ignore_index=True)
+    labels = {**ACCESS_LABELS_ZH, "scenario": "情景代码", "scenario_label_zh": "情景", "description_zh": "情景说明",
+              "pop_0_3_covered_before": "覆盖0-3岁儿童(现状)", "share_before": "覆盖率(现状)",
+              "pop_0_3_covered_after": "覆盖0-3岁儿童(情景)", "share_after": "覆盖率(情景)", "share_change": "覆盖率变化",
+              "n_added": "增加设施数", "n_closed": "关闭设施数", "travel_changed": "改变出行设置"}
+    write_table(comparison, folder.path("tables/scenario_comparison"), labels=labels, sheet_name="情景比较",
+                notes=data_notes(inputs), float_digits=4)
+    return {"scenario_comparison": comparison, "scenario_facilities": pd.concat(changes, ignore_index=True)}
+
+
 def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: dict[str, pd.DataFrame]) -> None:
     """``map.html``, ``memos/`` (one per proposed site) and the yearly reports (``report.*`` for the report year,
     ``report_<year>.*`` for the other years of the plan)."""
@@ -247,17 +289,38 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
                                travel_is_fallback=access.model.is_fallback,
                                population_is_estimate=inputs.population_is_estimate, notes=list(folder.notes))
     sites, rule_status = tables.get("proposed_sites"), tables.get("rule_status")
+    plan = plan_for_documents(cfg, tables)
     write_map(folder.path("map.html"), boundaries=inputs.boundaries, facilities=inputs.facilities, info=info,
               years=cfg.years, year=cfg.report_year, demand=inputs.demand, service_areas=access.areas,
               uncovered=_uncovered(inputs, access, info), coverage=access.coverage, rule_status=rule_status,
-              sites=sites, basemap=cfg.output.basemap, tianditu_key=cfg.output.tianditu_key)
+              sites=sites, basemap=cfg.output.basemap, tianditu_key=cfg.output.tianditu_key,
+              scenarios=tables.get("scenario_facilities"))
     if sites is not None and len(sites):
         write_memos(folder.path("memos"), sites, info=info, boundaries=inputs.boundaries,
-                    facilities=inputs.facilities, service_areas=access.areas, site_areas=_site_areas(access, sites))
+                    facilities=inputs.facilities, service_areas=access.areas, site_areas=_site_areas(access, sites),
+                    plan=plan)
+    main = sites[sites["leg"] == plan["main_leg"]] if sites is not None and "leg" in sites.columns else sites
     for year in cfg.years:
         write_report(folder.tmp, year, info=info, boundaries=inputs.boundaries, coverage=access.coverage,
-                     rule_status=rule_status, sites=sites, years=cfg.years,
-                     stem="report" if year == cfg.report_year else f"report_{year}")
+                     rule_status=rule_status, sites=main, years=cfg.years,
+                     stem="report" if year == cfg.report_year else f"report_{year}", plan=plan)
+
+
+def plan_for_documents(config: RunConfig, tables: dict[str, pd.DataFrame]) -> dict:
+    """What the report, memos and map show about the plan as a whole (``plan`` of
+    :func:`svcov.outputs.report.write_report`): every leg's sites, the main leg, places, phasing, the coverage curve
+    and the scenarios."""
+    s = config.siting
+    types = config.type_by_key()
+    planned = sum(hi if isinstance(hi, int) else hi[1] for hi in s.sites_per_year.values()) if s.sites_per_year \
+        else s.k
+    return {"sites": tables.get("proposed_sites"), "main_leg": s.facility_type, "places": tables.get("siting_places"),
+            "place_target_label_zh": s.place_target.label_zh if s.place_target else "",
+            "places_sources": {types[k].name_zh if k in types else k: {"places": v.places, "source_zh": v.source_zh}
+                               for k, v in s.capacity_per_new_site.items()},
+            "phasing": tables.get("siting_phasing"), "tradeoff": tables.get("siting_tradeoff"),
+            "tradeoff_shares": tables.get("siting_tradeoff_shares"), "planned_sites": planned,
+            "scenarios": tables.get("scenario_comparison")}
 
 
 def _uncovered(inputs: LoadedInputs, access, info) -> gpd.GeoDataFrame:

@@ -83,7 +83,7 @@ CANDIDATE_KINDS: Mapping[str, CandidateKind] = MappingProxyType({
 })
 #: What a leg of the plan does with its sites: build new ones on candidates, or convert existing facilities
 #: (e.g. open a nursery class, 托班, in a public kindergarten); with the words of tables, memos and the map.
-SITING_ACTIONS: Mapping[str, str] = MappingProxyType({"new": "新建", "conversion": "改建 (现有设施开设)"})
+SITING_ACTIONS: Mapping[str, str] = MappingProxyType({"new": "新建", "conversion": "改建现有设施"})
 CANDIDATE_SOURCE_NAMES_ZH: Mapping[str, str] = MappingProxyType({k: v.name_zh for k, v in CANDIDATE_KINDS.items()})
 
 # --- coordinates and travel ------------------------------------------------------------------------------------

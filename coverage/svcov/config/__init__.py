@@ -11,6 +11,7 @@ Sections: :mod:`.facility_types`, :mod:`.sources` (boundaries, facilities), :mod
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,13 +24,15 @@ from .facility_types import FacilityType, TypeGroup, load_facility_types, parse_
 from .fields import as_mapping, resolve_path
 from .outputs import OutputConfig, parse_outputs
 from .population import PopulationEstimate, PopulationSource, parse_population
+from .scenarios import ScenarioConfig, load_scenario, parse_scenarios
 from .siting import SitingConfig, parse_siting
 from .sources import BoundarySource, FacilitySource, NameRule, parse_boundaries, parse_facility_sources
 from .travel import NetworkConfig, TravelConfig, parse_network, parse_travel
 
 __all__ = ["FacilityType", "TypeGroup", "NameRule", "FacilitySource", "BoundarySource", "PopulationEstimate",
            "PopulationSource", "TravelConfig", "NetworkConfig", "SitingConfig", "OutputConfig", "RunConfig",
-           "load_config", "load_facility_types", "default_config_path", "FACILITY_ATTRIBUTES"]
+           "ScenarioConfig", "load_config", "load_scenario", "load_facility_types", "default_config_path",
+           "FACILITY_ATTRIBUTES"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class RunConfig:
     report_year: int
     siting: SitingConfig
     output: OutputConfig
+    scenarios: tuple[ScenarioConfig, ...] = ()
 
     def type_by_key(self) -> dict[str, FacilityType]:
         return {t.key: t for t in self.facility_types}
@@ -75,7 +79,7 @@ def default_config_path() -> Path:
 
 
 _TOP_KEYS = {"run_name", "district", "crs_metric", "boundaries", "facility_types", "facilities", "population",
-             "travel", "network", "rules", "years", "report_year", "siting", "outputs"}
+             "travel", "network", "rules", "years", "report_year", "siting", "outputs", "scenarios"}
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -126,6 +130,9 @@ def load_config(path: str | Path) -> RunConfig:
         siting=parse_siting(as_mapping(raw, "siting", p, optional=True), base, p, type_keys | {g.key for g in groups}),
         output=parse_outputs(as_mapping(raw, "outputs", p, optional=True), base, p),
     )
+    if raw.get("scenarios") is not None:
+        cfg = dataclasses.replace(cfg, scenarios=parse_scenarios(raw.get("scenarios"), base, p, type_keys,
+                                                                 cfg.travel, line_of(raw, "scenarios")))
     if cfg.rules_path is not None and not cfg.rules_path.is_file():
         p.add(f"规则文件不存在: {cfg.rules_path}", f"rule file not found: {cfg.rules_path}",
               row=line_of(raw, "rules"), column="rules", value=str(raw.get("rules")))

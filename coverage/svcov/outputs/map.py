@@ -43,6 +43,7 @@ from .context import (
     type_styles,
 )
 from .document import template_env
+from .map_siting import plan_site_layers, scenario_layers
 from .mapelements import Attribution, Control, Points, Shapes, StyleSheet, YearSwitch, popup_html, safe_color, shape_svg
 from .memo import memo_stem
 from .webassets import OfflineMap, external_assets
@@ -322,7 +323,8 @@ def _swatch(color: str, *, opacity: float = 1.0, dashed: bool = False) -> str:
 
 
 def _legend_html(*, info: RunInfo, status_shown: bool, rule_label: str, styles: dict, services: list[str],
-                 population: list[tuple[str, str]], uncovered: bool, sites: bool, any_estimated_type: bool) -> str:
+                 population: list[tuple[str, str]], uncovered: bool, sites: bool, any_estimated_type: bool,
+                 plan_items: Sequence[tuple[str, str]] = ()) -> str:
     from markupsafe import Markup
 
     sections = []
@@ -346,6 +348,7 @@ def _legend_html(*, info: RunInfo, status_shown: bool, rule_label: str, styles: 
                       "label": f"{info.circle_threshold_min} 分钟内没有{info.circle_name_zh}的儿童"})
     if sites:
         extra.append({"symbol": shape_svg("star", SITE_COLOR, 18), "label": "建议新增点位 (当年大星, 往年小星)"})
+    extra += [{"symbol": Markup(symbol), "label": label} for symbol, label in plan_items]
     if extra:
         sections.append({"title": "缺口与建议", "items": extra})
     notes = [info.travel_description_zh]
@@ -377,7 +380,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
               service_areas: gpd.GeoDataFrame | None = None, uncovered: gpd.GeoDataFrame | None = None,
               coverage: pd.DataFrame | None = None, rule_status: pd.DataFrame | None = None,
               sites: gpd.GeoDataFrame | None = None, basemap: str = "none", tianditu_key: str | None = None,
-              memo_dir: str = "memos") -> folium.Map:
+              memo_dir: str = "memos", scenarios: pd.DataFrame | None = None) -> folium.Map:
     """Build the offline interactive map (see :func:`write_map` for the parameters)."""
     require_columns(boundaries, ("jiezhen_code", "name"), "街镇边界 (boundaries)")
     require_columns(facilities, ("facility_id", "name", "type", "type_name_zh", "lon_wgs84", "lat_wgs84",
@@ -405,10 +408,16 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
     extra = list(zip(facilities["type"].astype(str), facilities["type_name_zh"].astype(str)))
     styles = {k: v for k, v in type_styles(info.facility_types, extra).items() if (facilities["type"] == k).any()}
     _facility_layers(themes, facilities, styles)
+    extra_legend = []
     if sites is not None and len(sites):
         require_columns(sites, ("site_id", "rank", "year", "type", "candidate_name", "jiezhen_name", "lon_wgs84",
                                 "lat_wgs84", "pop_0_3_newly_covered"), "选址结果表 (proposed sites)")
-        _sites_layer(themes, sites, info, memo_dir)
+        if "leg" in sites.columns:
+            extra_legend += plan_site_layers(themes, sites, info, memo_dir)
+        else:
+            _sites_layer(themes, sites, info, memo_dir)
+    if scenarios is not None and len(scenarios):
+        extra_legend += scenario_layers(themes, scenarios, info)
     _labels(fmap, boundaries)
     any_est = bool(facilities["type_is_estimate"].fillna(False).astype(bool).any()) \
         if "type_is_estimate" in facilities.columns else False
@@ -416,7 +425,8 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
     Control(_legend_html(info=info, status_shown=status_shown, rule_label=rule_label, styles=styles,
                          services=services, population=population,
                          uncovered=uncovered is not None and len(uncovered) > 0,
-                         sites=sites is not None and len(sites) > 0, any_estimated_type=any_est),
+                         sites=sites is not None and len(sites) > 0 and "leg" not in sites.columns,
+                         any_estimated_type=any_est, plan_items=extra_legend),
             position="bottomleft", class_name="svcov-box svcov-legend").add_to(fmap)
     folium.LayerControl(position="topright", collapsed=False).add_to(fmap)
     YearSwitch(themes.pairs, year).add_to(fmap)
@@ -429,7 +439,7 @@ def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd
               service_areas: gpd.GeoDataFrame | None = None, uncovered: gpd.GeoDataFrame | None = None,
               coverage: pd.DataFrame | None = None, rule_status: pd.DataFrame | None = None,
               sites: gpd.GeoDataFrame | None = None, basemap: str = "none", tianditu_key: str | None = None,
-              memo_dir: str = "memos") -> Path:
+              memo_dir: str = "memos", scenarios: pd.DataFrame | None = None) -> Path:
     """Write ``map.html``: one self-contained page that works offline.
 
     Parameters
@@ -457,6 +467,9 @@ def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd
         ``none`` (default: no request leaves the PC), ``osm`` or ``tianditu`` (needs ``tianditu_key``).
     memo_dir
         Folder of the memos relative to the map (site popups link to ``<memo_dir>/<memo_stem>.html``).
+    scenarios
+        Facilities the scenarios add and close (:func:`svcov.outputs.map_siting.scenario_layers`), one layer each.
+        Sites with a ``leg`` column get one layer per leg (:func:`svcov.outputs.map_siting.plan_site_layers`).
 
     Returns
     -------
@@ -473,7 +486,8 @@ def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd
     """
     fmap = build_map(boundaries=boundaries, facilities=facilities, info=info, years=years, year=year, demand=demand,
                      service_areas=service_areas, uncovered=uncovered, coverage=coverage, rule_status=rule_status,
-                     sites=sites, basemap=basemap, tianditu_key=tianditu_key, memo_dir=memo_dir)
+                     sites=sites, basemap=basemap, tianditu_key=tianditu_key, memo_dir=memo_dir,
+                     scenarios=scenarios)
     html = fmap.get_root().render()
     external = external_assets(html)
     if external:

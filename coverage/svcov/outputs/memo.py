@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,8 +21,9 @@ import shapely
 
 from ..data.facilities import open_in_year
 from . import charts
-from .context import RunInfo, est, fmt_int, fmt_pp, fmt_share, require_columns, service_name, split_items, type_styles
+from .context import RunInfo, est, fmt_int, fmt_pp, fmt_share, require_columns, split_items, type_styles
 from .document import Bullets, Document, Heading, Image, Links, Para, Table, write_document, write_html
+from .memo_siting import action_words, index_prefix, plan_blocks, proposal_sentence, site_service_zh
 
 __all__ = ["SITE_COLUMNS", "memo_stem", "build_memo", "write_memos"]
 
@@ -93,7 +94,7 @@ def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, servic
 
 def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
                service_areas: gpd.GeoDataFrame | None = None, site_areas: gpd.GeoDataFrame | None = None,
-               site_crs=None, image: bool = True) -> Document:
+               site_crs=None, image: bool = True, plan: Mapping | None = None) -> Document:
     """The memo of one proposed site as a :class:`~svcov.outputs.document.Document`.
 
     Parameters
@@ -112,17 +113,18 @@ def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, 
         CRS of the site's geometry (default: the boundaries' CRS).
     image
         Include the static map.
+    plan
+        Optional tables of the plan as a whole (``phasing``, ``places``; :mod:`svcov.outputs.memo_siting`).
     """
     name, jz, year = str(site["candidate_name"]), str(site["jiezhen_name"]), int(site["year"])
-    type_zh = service_name(str(site["type"]), info)
     blocks = _conclusion_and_location(site, info)
     if image:
         blocks.append(_site_image(site, site_crs=site_crs, info=info, boundaries=boundaries, facilities=facilities,
                                   service_areas=service_areas, site_areas=site_areas))
-    blocks += _coverage_and_reasons(site, info)
+    blocks += _coverage_and_reasons(site, info) + plan_blocks(site, info=info, plan=plan)
     return Document(title=f"选址说明: {jz} {name}",
-                    subtitle=(f"{info.district_name_zh} · {year} 年建议新设{type_zh} · 编号 {site['site_id']} · "
-                              f"第 {int(site['rank'])} 位", f"生成日期 {info.created} · svcov"),
+                    subtitle=(f"{info.district_name_zh} · {year} 年建议{action_words(site, info)} · 编号 "
+                              f"{site['site_id']} · 第 {int(site['rank'])} 位", f"生成日期 {info.created} · svcov"),
                     blocks=tuple(b for b in blocks if not (isinstance(b, Bullets) and not b.items)),
                     footer=f"{info.district_name_zh} 选址说明 {site['site_id']}")
 
@@ -131,8 +133,8 @@ def _conclusion_and_location(site: pd.Series, info: RunInfo) -> list:
     minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
     name, jz, year = str(site["candidate_name"]), str(site["jiezhen_name"]), int(site["year"])
     return [Heading("一、结论"), Para(
-        f"建议在{jz}「{name}」新设{service_name(str(site['type']), info)} ({year} 年, 本批建议第 {int(site['rank'])} 位)。"
-        f"按{info.travel_description_zh}, 该点建成后, 原来步行 {minutes} 分钟内没有{info.circle_name_zh}的 0-3 岁儿童中, "
+        f"{proposal_sentence(site, info)} ({year} 年, 本批建议第 {int(site['rank'])} 位)。"
+        f"按{info.travel_description_zh}, 该点建成后, 原来步行 {minutes} 分钟内没有{site_service_zh(site, info)}的 0-3 岁儿童中, "
         f"约 {fmt_int(site['pop_0_3_newly_covered'])} 人{e}将在 {minutes} 分钟内可达; {jz}的 {minutes} 分钟覆盖率从 "
         f"{fmt_share(site['jiezhen_share_before'])} 提高到 {fmt_share(site['jiezhen_share_after'])}, 全区从 "
         f"{fmt_share(site['district_share_before'])} 提高到 {fmt_share(site['district_share_after'])}。", kind="key"),
@@ -147,7 +149,7 @@ def _coverage_and_reasons(site: pd.Series, info: RunInfo) -> list:
     minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
     jz = str(site["jiezhen_name"])
     blocks: list = [Heading("三、新增覆盖与覆盖率变化"), Para(
-        f"「新增覆盖」指原来步行 {minutes} 分钟内没有任何{info.circle_name_zh}、在该点建成后 {minutes} 分钟内可达的 "
+        f"「新增覆盖」指原来步行 {minutes} 分钟内没有任何{site_service_zh(site, info)}、在该点建成后 {minutes} 分钟内可达的 "
         f"0-3 岁儿童人数{e}: 约 {fmt_int(site['pop_0_3_newly_covered'])} 人。下表的覆盖率是 {minutes} 分钟内可达的 "
         f"0-3 岁儿童占全部 0-3 岁儿童的比例, 「变化」以百分点计。"),
         Table(("范围", "建设前覆盖率", "建设后覆盖率", "变化 (百分点)"), (
@@ -174,7 +176,7 @@ def _coverage_and_reasons(site: pd.Series, info: RunInfo) -> list:
 def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, boundaries: gpd.GeoDataFrame,
                 facilities: gpd.GeoDataFrame, service_areas: gpd.GeoDataFrame | None = None,
                 site_areas: gpd.GeoDataFrame | None = None,
-                formats: Sequence[str] = ("html", "docx")) -> list[Path]:
+                formats: Sequence[str] = ("html", "docx"), plan: Mapping | None = None) -> list[Path]:
     """Write one memo per proposed site, plus ``index.html`` linking them all.
 
     Parameters
@@ -202,16 +204,19 @@ def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, 
     out_dir = Path(out_dir)
     written: list[Path] = []
     ordered = sites.sort_values(["year", "rank"], kind="stable")
+    if "leg" in sites.columns:  # legs in their order, then year and rank
+        order = {leg: i for i, leg in enumerate(dict.fromkeys(sites["leg"]))}
+        ordered = sites.assign(_leg=sites["leg"].map(order)).sort_values(["_leg", "year", "rank"], kind="stable")
     for _, site in ordered.iterrows():
         doc = build_memo(site, info=info, boundaries=boundaries, facilities=facilities,
-                         service_areas=service_areas, site_areas=site_areas, site_crs=sites.crs)
+                         service_areas=service_areas, site_areas=site_areas, site_crs=sites.crs, plan=plan)
         written += write_document(doc, out_dir / memo_stem(site["site_id"]), formats)
     index = Document(title=f"{info.district_name_zh} 建议新增点位的选址说明",
                      subtitle=(f"共 {len(sites)} 处 · 生成日期 {info.created} · svcov",),
                      blocks=(Para("每个建议点位一份说明 (网页版; 同名 .docx 为 Word 版, 可转发街镇踏勘):"),
-                             Links(tuple((f"{int(s['year'])} 年第 {int(s['rank'])} 位: {s['jiezhen_name']} "
-                                          f"{s['candidate_name']}", f"{memo_stem(s['site_id'])}.html")
-                                         for _, s in ordered.iterrows()))))
+                             Links(tuple((f"{int(s['year'])} 年第 {int(s['rank'])} 位: {index_prefix(s)}"
+                                          f"{s['jiezhen_name']} {s['candidate_name']}",
+                                          f"{memo_stem(s['site_id'])}.html") for _, s in ordered.iterrows()))))
     written.append(write_html(index, out_dir / "index.html"))
     log.info("wrote %d memos to %s", len(sites), out_dir)
     return written

@@ -10,7 +10,7 @@ saying what it is; every estimate is marked 「估算」.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from .context import (
     service_name,
 )
 from .document import Bullets, Document, Heading, Image, Para, Table, write_document
+from .report_siting import plan_sections, scenario_sections
 
 __all__ = ["COVERAGE_COLUMNS", "RULE_COLUMNS", "build_report", "write_report"]
 
@@ -292,12 +293,13 @@ def _prepare(year: int, *, info, boundaries, coverage, rule_status, sites, years
 
 def build_report(year: int, *, info: RunInfo, boundaries: gpd.GeoDataFrame, coverage: pd.DataFrame,
                  rule_status: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
-                 years: Sequence[int] | None = None) -> Document:
+                 years: Sequence[int] | None = None, plan: Mapping | None = None) -> Document:
     """The report of ``year`` as a :class:`~svcov.outputs.document.Document` (parameters: :func:`write_report`)."""
     d = _prepare(year, info=info, boundaries=boundaries, coverage=coverage, rule_status=rule_status, sites=sites,
                  years=years)
     blocks = (_intro(d) + _summary(d) + _coverage_section(d) + _trend_section(d) + _layout_section(d)
-              + _targets_section(d) + _sites_section(d) + _sources_section(d))
+              + _targets_section(d) + _sites_section(d) + plan_sections(d.year, info=info, plan=plan)
+              + _sources_section(d) + scenario_sections(d.year, info=info, plan=plan))
     title = f"{info.district_name_zh} {d.year} 年 {d.minutes} 分钟{info.circle_name_zh}圈覆盖报告"
     subtitle = (f"服务: {info.circle_name_zh} · 步行 {d.minutes} 分钟 · 规划年份 {d.years[0]}-{d.years[-1]}",
                 f"生成日期 {info.created} · svcov · 步行时间: {info.travel_description_zh}")
@@ -308,7 +310,7 @@ def build_report(year: int, *, info: RunInfo, boundaries: gpd.GeoDataFrame, cove
 def write_report(out_dir: str | Path, year: int, *, info: RunInfo, boundaries: gpd.GeoDataFrame,
                  coverage: pd.DataFrame, rule_status: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
                  years: Sequence[int] | None = None, stem: str = "report",
-                 formats: Sequence[str] = ("html", "docx", "pdf")) -> list[Path]:
+                 formats: Sequence[str] = ("html", "docx", "pdf"), plan: Mapping | None = None) -> list[Path]:
     """Write the yearly coverage report as ``<stem>.html``, ``.docx`` and ``.pdf`` in ``out_dir``.
 
     Parameters
@@ -331,6 +333,11 @@ def write_report(out_dir: str | Path, year: int, *, info: RunInfo, boundaries: g
         File name without suffix (e.g. ``report_2022`` for other years of the plan).
     formats
         Any of ``html``, ``docx``, ``pdf``.
+    plan
+        Optional tables of the plan as a whole (:mod:`svcov.outputs.report_siting`): ``sites`` (every leg's proposed
+        sites, ``leg``), ``main_leg``, ``places``, ``place_target_label_zh``, ``places_sources``, ``phasing``,
+        ``tradeoff``, ``tradeoff_shares``, ``planned_sites``, ``scenarios``; their sections follow the proposed
+        sites (and the scenarios the sources).
 
     Returns
     -------
@@ -345,7 +352,7 @@ def write_report(out_dir: str | Path, year: int, *, info: RunInfo, boundaries: g
         The coverage table has no rows for the circle's service and threshold.
     """
     doc = build_report(year, info=info, boundaries=boundaries, coverage=coverage, rule_status=rule_status,
-                       sites=sites, years=years)
+                       sites=sites, years=years, plan=plan)
     written = write_document(doc, Path(out_dir) / stem, formats)
     log.info("wrote the %d report: %s", year, ", ".join(p.name for p in written))
     return written

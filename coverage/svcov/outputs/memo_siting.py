@@ -1,0 +1,101 @@
+"""Memo content about the plan as a whole: what the site is (new, or a conversion of an existing facility), which
+service its coverage counts, its places, and the phasing it was chosen under with the other option in numbers.
+
+Renders the proposed-site row (the leg columns of :mod:`svcov.siting.plan_tables`: ``leg_name_zh``, ``action``,
+``service_name_zh``, ``places_new``, ``places_source_zh``, ``places_is_estimate``) and the plan's ``phasing`` and
+``places`` tables handed in as ``plan``; a row without those columns reads as before (a new site of the circle's
+service).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from .context import RunInfo, est, fmt_int, fmt_share, service_name
+from .document import Bullets, Heading
+
+__all__ = ["action_words", "proposal_sentence", "site_service_zh", "index_prefix", "plan_blocks"]
+
+
+def _text(site: pd.Series, key: str) -> str:
+    value = site.get(key)
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _is_conversion(site: pd.Series) -> bool:
+    return _text(site, "action") == "conversion"
+
+
+def action_words(site: pd.Series, info: RunInfo) -> str:
+    """「新设普惠性托育点」 or 「改建为公办托幼一体园」 (subtitles)."""
+    type_zh = service_name(str(site["type"]), info)
+    return f"改建为{type_zh}" if _is_conversion(site) else f"新设{type_zh}"
+
+
+def proposal_sentence(site: pd.Series, info: RunInfo) -> str:
+    """The memo's first sentence, without its year and rank."""
+    name, jz = str(site["candidate_name"]), str(site["jiezhen_name"])
+    type_zh = service_name(str(site["type"]), info)
+    if _is_conversion(site):
+        leg = _text(site, "leg_name_zh")
+        return f"建议{jz}的「{name}」改建为{type_zh}" + (f" ({leg}: 利用现有设施, 不新建房屋)" if leg else "")
+    return f"建议在{jz}「{name}」新设{type_zh}"
+
+
+def site_service_zh(site: pd.Series, info: RunInfo) -> str:
+    """The service whose coverage the site's numbers count (the circle's unless its leg counts another)."""
+    return _text(site, "service_name_zh") or info.circle_name_zh
+
+
+def index_prefix(site: pd.Series) -> str:
+    """「[公办幼儿园开设托班] 」 before a memo's link in the index, for the legs other than new sites."""
+    leg = _text(site, "leg_name_zh")
+    return f"[{leg}] " if leg and (_is_conversion(site) or _text(site, "service_name_zh")) else ""
+
+
+def plan_blocks(site: pd.Series, *, info: RunInfo, plan: Mapping | None = None) -> list:
+    """「八、布局环节、托位与分期」: the leg, the action, the places and their source, and the phasing."""
+    if not _text(site, "leg_name_zh"):
+        return []
+    items = [f"布局环节: {_text(site, 'leg_name_zh')}; 方式: {_text(site, 'action_zh') or '新建'}; 覆盖按"
+             f"「{site_service_zh(site, info)}」计算。"]
+    places = site.get("places_new")
+    if places is not None and pd.notna(places):
+        estimate = " (估算)" if bool(site.get("places_is_estimate", True)) else ""
+        items.append(f"新增托位: {fmt_int(places)} 个{estimate}; 来源: {_text(site, 'places_source_zh')}。")
+        items += _place_target(site, plan)
+    else:
+        items.append("该环节的设施不提供托位 (不计入托位目标)。")
+    items += _phasing(site, info, plan)
+    return [Heading("八、布局环节、托位与分期方式"), Bullets(tuple(items))]
+
+
+def _place_target(site: pd.Series, plan: Mapping | None) -> list[str]:
+    places = None if plan is None else plan.get("places")
+    if places is None or not len(places) or "target_places" not in places.columns:
+        return []
+    total = places[(places["leg"] == "全部") & (places["year"] == site["year"])]
+    if total.empty:
+        return []
+    t = total.iloc[0]
+    return [f"{int(site['year'])} 年各环节累计新增托位约 {fmt_int(t['places_cumulative'])} 个, 规划目标 "
+            f"{fmt_int(t['target_places'])} 个 (完成 {fmt_share(t['share_of_target'], 0)})。"]
+
+
+def _phasing(site: pd.Series, info: RunInfo, plan: Mapping | None) -> list[str]:
+    table = None if plan is None else plan.get("phasing")
+    if table is None or not len(table) or _text(site, "leg") != (plan or {}).get("main_leg"):
+        return []
+    chosen = table.loc[table["chosen"], "phasing_zh"].iloc[0]
+    e = est(info.population_is_estimate)
+    by = {p: g.set_index("year") for p, g in table.groupby("phasing")}
+    if not {"efficiency", "equity"} <= set(by):
+        return [f"分期方式: {chosen}。"]
+    eff, eq = by["efficiency"], by["equity"]
+    first = eff.index.min()
+    lost = eff["pop_0_3_covered"].sum() - eq["pop_0_3_covered"].sum()
+    return [f"分期方式: 本方案采用{chosen}。两种方式在规划各年合计覆盖的儿童: 效率优先 {fmt_int(eff['pop_0_3_covered'].sum())} "
+            f"人次、公平优先 {fmt_int(eq['pop_0_3_covered'].sum())} 人次{e} (相差 {fmt_int(lost)}); {first} 年覆盖率为 0 的"
+            f"街镇: 效率优先 {int(eff.loc[first, 'n_jiezhen_zero'])} 个、公平优先 {int(eq.loc[first, 'n_jiezhen_zero'])} 个。"]
