@@ -14,6 +14,7 @@ Comparison table (``tables/scenario_comparison``): ``scenario``, ``scenario_labe
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Iterable
@@ -93,10 +94,9 @@ def with_facilities(facilities: gpd.GeoDataFrame, added: gpd.GeoDataFrame) -> gp
     out = pd.concat([facilities, extra], ignore_index=True)
     for column in facilities.columns:
         if column != "geometry" and out[column].dtype != facilities[column].dtype:
-            try:  # keep the contract's dtypes (Int64, boolean, string) where the added values allow it
+            # keep the contract's dtypes (Int64, boolean, string) where the added values allow it
+            with contextlib.suppress(TypeError, ValueError):
                 out[column] = out[column].astype(facilities[column].dtype)
-            except (TypeError, ValueError):
-                pass
     return gpd.GeoDataFrame(out, geometry="geometry", crs=facilities.crs)
 
 
