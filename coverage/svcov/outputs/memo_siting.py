@@ -39,8 +39,7 @@ def proposal_sentence(site: pd.Series, info: RunInfo) -> str:
     name, jz = str(site["candidate_name"]), str(site["jiezhen_name"])
     type_zh = service_name(str(site["type"]), info)
     if _is_conversion(site):
-        leg = _text(site, "leg_name_zh")
-        return f"建议{jz}的「{name}」改建为{type_zh}" + (f" ({leg}: 利用现有设施, 不新建房屋)" if leg else "")
+        return f"建议{jz}的「{name}」利用现有设施改建为{type_zh}"
     return f"建议在{jz}「{name}」新设{type_zh}"
 
 

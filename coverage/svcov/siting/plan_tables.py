@@ -73,9 +73,10 @@ def annotate(proposals: gpd.GeoDataFrame, config, leg, counted: str, candidates:
 def as_facilities(proposals: pd.DataFrame, crs) -> gpd.GeoDataFrame:
     """Proposed sites as facilities opened in their year (for the later legs)."""
     frame = pd.DataFrame({
-        "facility_id": proposals["site_id"].astype(str), "name": proposals["candidate_name"].astype(str),
+        "facility_id": proposals["site_id"].astype(str),
+        "name": proposals["candidate_name"].astype(str) + " (建议" + proposals["site_id"].astype(str) + ")",
         "type": proposals["type"].astype(str), "type_name_zh": proposals["type_name_zh"].astype(str),
-        "type_source": "选址建议", "type_is_estimate": False,
+        "type_source": "选址建议 (本次规划中较早环节的建议点位)", "type_is_estimate": False,
         "capacity_places": pd.array(proposals["places_new"], dtype="Float64").round().astype("Int64"),
         "opened_year": pd.array(proposals["year"], dtype="Int64"), "closed_year": pd.array([pd.NA] * len(proposals),
                                                                                            dtype="Int64"),
