@@ -270,3 +270,43 @@ def test_from_geodataframe_reports_missing_columns():
     with pytest.raises(MissingColumnError, match="demand 缺少列「children」"):
         MaximalCovering.from_geodataframe(demand, cands, travel=StraightLineTravel(), threshold_min=15, k=1,
                                           weight_column="children")
+
+
+def _scipy_lscp(cover: np.ndarray) -> int:
+    """The classic set covering (every row covered, fewest columns) with scipy's MILP (HiGHS through scipy, a
+    second solver path)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    J = cover.shape[1]
+    res = milp(np.ones(J), constraints=LinearConstraint(cover.astype(float), lb=1), integrality=np.ones(J),
+               bounds=Bounds(0, 1))
+    assert res.success
+    return int(round(res.fun))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lscp_full_cover_is_feasible_and_fewest_on_random_instances(seed):
+    """Issue 13: with target_share = 1 HiGHS's presolve called 34 of 120 such instances infeasible (the row
+    "target − 1e-9 × total"). Every child within reach of a candidate here, weights whole, fractional or ones."""
+    rng = np.random.default_rng(seed)
+    d, c = rng.uniform(0, 10, (200, 2)), rng.uniform(0, 10, (30, 2))
+    cost = np.linalg.norm(d[:, None] - c[None], axis=2)
+    radius = float(np.sort(cost, axis=1)[:, 0].max() * rng.uniform(1.0, 1.5))
+    w = (rng.integers(1, 10, 200).astype(float), rng.uniform(0.1, 10, 200), np.ones(200))[seed % 3]
+    model = SetCovering.from_cost_matrix(cost, w, threshold_s=radius, target_share=1.0).solve()
+    assert model.result_.status == "optimal" and model.full_cover.all()
+    assert model.objective_ == _scipy_lscp(cost <= radius)
+    assert model.coverage_by_year(model.open_year_)[0] == pytest.approx(w.sum())
+
+
+def test_lscp_whole_people_target_is_exact():
+    from svcov.siting.covering import exact_target
+
+    assert exact_target(0.9, 1000, True) == (900.0, 0.5)  # 0.9 × 1000 = 900.0000000000001 in floating point
+    assert exact_target(0.9, 1001, True) == (901.0, 0.5)  # 900.9 → 901 children
+    target, slack = exact_target(0.5, 3.3, False)
+    assert target == pytest.approx(1.65) and slack == pytest.approx(3.3e-9)
+    # demand 0 (10) and 3 (40) reachable only by candidates 0 and 2; a 50 % target of 100 children = 50 exactly
+    model = SetCovering.from_cost_matrix(COST, W, threshold_s=6.0, target_share=0.5, existing_cost_s=EXIST)
+    assert model.target_weight == 50 and not model.full_cover.any()
+    assert model.solve().objective_ == 1  # candidate 1 (20 + 30) with the existing facility's 20: 50 ≥ 50

@@ -126,3 +126,51 @@ def test_greedy_cover_drops_sites_it_does_not_need():
     cost = np.array([[0.0, 0.0], [np.inf, 0.0]])
     model = SetCovering.from_cost_matrix(cost, [1, 1], threshold_s=1.0, target_share=1.0)
     assert greedy_cover(model).tolist() == [-1, 0]
+
+
+def random_graph(n: int, edges: int, seed: int) -> np.ndarray:
+    """Shortest paths of a random connected graph (synthetic; integer edge costs 1-100), as in the benchmark."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import shortest_path
+
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    a, b = order[1:], order[rng.integers(0, np.arange(1, n))]
+    u, v = rng.integers(0, n, 2 * edges), rng.integers(0, n, 2 * edges)
+    keep = u != v
+    rows, cols = np.r_[a, u[keep][:edges - n + 1]], np.r_[b, v[keep][:edges - n + 1]]
+    graph = sp.coo_array((rng.integers(1, 101, len(rows)).astype(float), (rows, cols)), shape=(n, n)).tocsr()
+    return shortest_path(graph, directed=False)
+
+
+def test_time_limited_solves_report_gaps_in_the_objectives_units():
+    """A real time-limited solve (issue 13: gaps of 202,380 % on a p-median stopped early): the gap is
+    (objective − bound) / objective with both in child-minutes, the bound is below the optimum, status time_limit."""
+    from svcov.siting.allocation import PMedian
+    from svcov.siting.proposals import diagnostics_table
+
+    d = random_graph(250, 1250, 7)
+    exact = PMedian.from_cost_matrix(d, np.ones(250), k=8, max_time_s=d.max() + 1).solve(time_limit_s=120)
+    assert exact.result_.status == "optimal" and exact.result_.gap <= 1e-4
+    for formulation in ("assignment", "radius"):
+        model = PMedian.from_cost_matrix(d, np.ones(250), k=8, max_time_s=d.max() + 1, formulation=formulation)
+        r = model.solve(time_limit_s=0.01).result_
+        assert r.status in ("time_limit", "optimal")
+        assert 0 <= r.gap <= 1 and r.gap == pytest.approx((r.objective - r.best_bound) / r.objective)
+        assert r.best_bound <= exact.objective_ * (1 + 1e-9) <= r.objective * (1 + 1e-9)
+        if r.status == "time_limit":
+            assert r.gap > 1e-4
+        row = diagnostics_table(model).iloc[0]
+        assert row["status"] == r.status and row["gap"] == r.gap and row["best_bound"] == r.best_bound
+    stopped = PMedian.from_cost_matrix(d, np.ones(250), k=8, max_time_s=d.max() + 1,
+                                       formulation="assignment").solve(time_limit_s=0.01).result_
+    assert stopped.status == "time_limit"  # the assignment model cannot prove this in 10 ms
+
+
+def test_mclp_stopped_at_once_keeps_the_heuristics_plan_with_a_meaningful_gap():
+    d = random_graph(200, 1000, 3)
+    model = MaximalCovering.from_cost_matrix(d, np.ones(200), threshold_s=40.0, k=6)
+    r = model.solve(time_limit_s=0.0, warm_start=True).result_
+    assert r.objective > 0 and r.best_bound >= r.objective and 0 <= r.gap <= 1
+    assert r.gap == pytest.approx((r.best_bound - r.objective) / r.best_bound)
+    assert r.best_bound <= 200  # never above "every child covered" (the model's bound without solving)

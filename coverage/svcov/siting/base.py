@@ -352,6 +352,9 @@ class SitingModel:
                         start=first)
         if out.status == "infeasible":
             out = self._second_opinion(b, out, start, time_limit_s, gap, threads, first)
+        if out.x is None and initial is not None and out.status != "infeasible" and self.rules_met(initial):
+            self._keep_start(initial, out, b, start, built, time_limit_s, gap)
+            return
         if out.x is None:
             if out.status == "infeasible":
                 self._raise_if_infeasible(f"HiGHS 判定模型无解 ({b.n_rows} 行 × {b.n_cols} 列): {self._infeasible_hint()} "
@@ -360,6 +363,17 @@ class SitingModel:
                                   f"method='heuristic' (no feasible solution within the time limit)")
         self.open_year_ = self._decode(out.x, o)
         self._after_mip(out, b, o, start, built, time_limit_s, gap, threads)
+
+    def _keep_start(self, initial: np.ndarray, out, b: MipBuilder, start: float, built: float, time_limit_s: float,
+                    gap: float) -> None:
+        """HiGHS stopped (time) before returning a solution: the plan it was started from is the answer, with the
+        solver's bound if it has one (else the model's own)."""
+        self.open_year_ = np.asarray(initial, dtype=np.int64)
+        self.objective_ = float(self.evaluate(self.open_year_))
+        self.result_ = self._result("mip", "time_limit", self.objective_, out.bound, np.nan, start, built - start,
+                                    out.time_s, b, time_limit_s, gap,
+                                    note="; ".join(["时限内求解器未给出解: 采用起始方案 (启发式) (no solution from the solver "
+                                                    "in time: the start plan is kept)", *self._notes]))
 
     def _second_opinion(self, b: MipBuilder, out, start: float, time_limit_s: float, gap: float, threads, first):
         """HiGHS's presolve said "infeasible": solve again without presolve before believing it (presolve has
