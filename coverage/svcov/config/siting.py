@@ -63,7 +63,8 @@ class SitingConfig:
     target_share
         ``lscp``: share (0-1) of all children to cover.
     max_time_min
-        ``p_median``: times above this count as this (default twice ``threshold_min``).
+        ``p_median``: times above this count as this; ``p_center``: children farther than this from every facility
+        and candidate are left out (default twice ``threshold_min``).
     capacity_places_new, capacity_places_unknown
         ``capacitated``: places of a new site, and of existing facilities whose register gives none.
     method, time_limit_s, mip_rel_gap

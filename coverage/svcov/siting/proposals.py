@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..vocabulary import DISTRICT_CODE, DISTRICT_NAME_ZH
+from ..vocabulary import DISTRICT_CODE, DISTRICT_NAME_ZH, SOLVE_STATUS_ZH
 
 __all__ = ["proposed_sites", "coverage_change", "diagnostics_table", "PROPOSED_SITE_COLUMNS", "SITING_LABELS_ZH"]
 
@@ -230,6 +230,7 @@ def diagnostics_table(model, **extra) -> pd.DataFrame:
     ``extra`` columns (e.g. ``travel_mode``)."""
     row = {"plan_years": model.plan.label(), "n_new_sites": int((model.open_year_ >= 0).sum()),
            **model.result_.as_row(), **extra}
+    row["status_zh"] = SOLVE_STATUS_ZH.get(row["status"], row["status"])
     return pd.DataFrame([row])
 
 
@@ -262,5 +263,5 @@ SITING_LABELS_ZH = {
     "phasing_zh": "分期方式", "chosen": "本次采用", "share_covered": "覆盖率", "min_jiezhen_share": "最低街镇覆盖率",
     "min_jiezhen_code": "覆盖率最低的街镇代码", "min_jiezhen_name": "覆盖率最低的街镇", "n_jiezhen_zero": "覆盖率为0的街镇数",
     "k": "新增点数", "gain": "比少一个点多覆盖", "target_share": "目标覆盖率", "fewest_sites": "最少新增点数",
-    "lower_bound": "下界", "how": "求法", "pop_0_3_covered": "覆盖0-3岁儿童",
+    "lower_bound": "下界", "how": "求法", "pop_0_3_covered": "覆盖0-3岁儿童", "status_zh": "状态说明",
 }

@@ -15,7 +15,7 @@ import pandas as pd
 from ..config import RunConfig
 from ..data.readers import read_vector
 from ..errors import ConfigError, Problem
-from ..vocabulary import DISTRICT_CODE, MODEL_NAMES_ZH
+from ..vocabulary import DISTRICT_CODE, MODEL_NAMES_ZH, SOLVE_STATUS_ZH
 from .candidates import build_candidates
 from .constraints import drop_minimums_without_candidates, rules_from_facilities, rules_from_status, rules_per_jiezhen
 from .instance import Plan, SiteRules
@@ -149,7 +149,7 @@ def _model_kwargs(config: RunConfig, model: str, existing: gpd.GeoDataFrame, can
     s = config.siting
     if model == "lscp":
         return {"target_share": s.target_share}
-    if model == "p_median":
+    if model in ("p_median", "p_center"):
         return {"max_time_s": (s.max_time_min or 2 * s.threshold_min) * 60.0}
     if model == "capacitated":
         per_site = new_site_places(s)
@@ -323,8 +323,8 @@ def _notes(config, solved, rules, candidates, counts, existing, counted, travel,
     by_source = ", ".join(f"{k[5:]} {v}" for k, v in counts.items() if k.startswith("kept_") and v)
     notes = [
         f"选址: {MODEL_NAMES_ZH[solved.name]}, 新增{type_name} {int((solved.open_year_ >= 0).sum())} 个 "
-        f"(计划年份 {solved.plan.label()}), 步行 {s.threshold_min} 分钟覆盖; 求解 {r.method} / {r.status}, 目标值 "
-        f"{r.objective:,.1f} ({r.objective_label_zh}), 界 {r.best_bound:,.1f}, 相对差距 {r.gap:.4%}, 用时 {r.time_s:.1f} 秒。",
+        f"(计划年份 {solved.plan.label()}), 步行 {s.threshold_min} 分钟覆盖; 求解 {r.method} / {r.status} "
+        f"({SOLVE_STATUS_ZH.get(r.status, r.status)}), 目标值 {r.objective:,.1f} ({r.objective_label_zh}), 界 {r.best_bound:,.1f}, 相对差距 {r.gap:.4%}, 用时 {r.time_s:.1f} 秒。",
         f"选址: 0-3 岁儿童 {s.threshold_min} 分钟覆盖率 (现有设施 → 加上新增点): {change}。",
         f"选址: 现有设施按「{counted}」计入 ({len(existing)} 个"
         + (f", 其中 {n_est} 个类型为按名称推断的估算" if n_est else "") + ")。",
