@@ -324,7 +324,8 @@ def _notes(config, solved, rules, candidates, counts, existing, counted, travel,
     notes = [
         f"选址: {MODEL_NAMES_ZH[solved.name]}, 新增{type_name} {int((solved.open_year_ >= 0).sum())} 个 "
         f"(计划年份 {solved.plan.label()}), 步行 {s.threshold_min} 分钟覆盖; 求解 {r.method} / {r.status} "
-        f"({SOLVE_STATUS_ZH.get(r.status, r.status)}), 目标值 {r.objective:,.1f} ({r.objective_label_zh}), 界 {r.best_bound:,.1f}, 相对差距 {r.gap:.4%}, 用时 {r.time_s:.1f} 秒。",
+        f"({SOLVE_STATUS_ZH.get(r.status, r.status)}), 目标值 {r.objective:,.1f} ({r.objective_label_zh}), "
+        f"界 {r.best_bound:,.1f}, 相对差距 {r.gap:.4%}, 用时 {r.time_s:.1f} 秒。",
         f"选址: 0-3 岁儿童 {s.threshold_min} 分钟覆盖率 (现有设施 → 加上新增点): {change}。",
         f"选址: 现有设施按「{counted}」计入 ({len(existing)} 个"
         + (f", 其中 {n_est} 个类型为按名称推断的估算" if n_est else "") + ")。",
