@@ -310,3 +310,16 @@ def test_lscp_whole_people_target_is_exact():
     model = SetCovering.from_cost_matrix(COST, W, threshold_s=6.0, target_share=0.5, existing_cost_s=EXIST)
     assert model.target_weight == 50 and not model.full_cover.any()
     assert model.solve().objective_ == 1  # candidate 1 (20 + 30) with the existing facility's 20: 50 ≥ 50
+
+
+def test_p_median_closes_dominated_candidates():
+    # candidate 1 is at least as near as candidate 0 to every demand candidate 0 serves; 2 duplicates 1
+    cost = np.array([[5.0, 4.0, 4.0, 9.0], [6.0, 6.0, 6.0, 1.0], [np.inf, 2.0, 2.0, 3.0]])
+    model = PMedian.from_cost_matrix(cost, [1, 1, 1], k=1, max_time_s=10)
+    assert model.dominated_candidates().tolist() == [True, False, True, False]
+    model.solve()
+    assert "去掉被支配的候选点 2 个" in model.result_.note_zh
+    assert model.objective_ == pytest.approx(min((4 + 6 + 2), (9 + 1 + 3)) / 60)
+    ruled = PMedian.from_cost_matrix(cost, [1, 1, 1], k=1, max_time_s=10, rules=SiteRules(min_sites={"a": 1}),
+                                     candidate_zones=["a", "b", "b", "b"])
+    assert ruled.dominated_candidates().tolist() == [False, False, True, False]  # zone a keeps its only candidate

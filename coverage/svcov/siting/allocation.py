@@ -174,6 +174,44 @@ class PMedian(FromFrames, SitingModel):
         return (self.plan.n_years == 1 and self.plan.min_new[0] == self.plan.max_new[0]
                 and not (self.zone_min > 0).any() and not (self.zone_max < big).any())
 
+    def dominated_candidates(self) -> np.ndarray:
+        """Candidates another candidate of the same zone dominates: at least as near to every row the first one
+        serves (ties: the lower position is kept). Closing them never makes a plan worse — swap each for its
+        dominator, or, if that is open already, for any unused candidate of the zone — so they are closed where
+        every zone keeps as many candidates as it can take sites (its maximum, or the plan's total)."""
+        T, J = self.T, self.n_candidates
+        Tc = sp.csc_array(T)
+        out = np.zeros(J, dtype=bool)
+        for j in range(J):
+            rows, times = Tc.indices[Tc.indptr[j]:Tc.indptr[j + 1]], Tc.data[Tc.indptr[j]:Tc.indptr[j + 1]]
+            if len(rows) == 0:
+                out[j] = True  # serves no row better than its base: never useful
+                continue
+            g = rows[int(np.argmin(times))]
+            a, b = T.indptr[g], T.indptr[g + 1]
+            near = T.indices[a:b][(T.data[a:b] <= times.min()) & (T.indices[a:b] != j)]
+            for k in near[self.zone_of[near] == self.zone_of[j]]:
+                if out[k]:
+                    continue
+                theirs = Tc.indices[Tc.indptr[k]:Tc.indptr[k + 1]]
+                pos = np.searchsorted(theirs, rows)
+                if np.any(pos >= len(theirs)) or np.any(theirs[np.minimum(pos, len(theirs) - 1)] != rows):
+                    continue
+                t_k = Tc.data[Tc.indptr[k]:Tc.indptr[k + 1]][pos]
+                if np.all(t_k <= times) and (np.any(t_k < times) or k < j):
+                    out[j] = True
+                    break
+        return self._keep_enough(out)
+
+    def _keep_enough(self, closed: np.ndarray) -> np.ndarray:
+        total = int(sum(self.plan.max_new))
+        for z in range(len(self.zone_codes)):
+            members = self.zone_of == z
+            need = min(int(self.zone_max[z]), total)
+            if int((members & ~closed).sum()) < need:
+                closed = closed & ~members
+        return closed
+
     def trivial_bound(self) -> float:
         """A lower bound without solving: every row at its nearest candidate (or its base), in child-minutes."""
         best = _row_min(self.T.data, self.T.indptr, self.B.min(axis=1))
