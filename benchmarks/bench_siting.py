@@ -154,9 +154,13 @@ def spopt_pmedian(cost, p, limit=LIMIT_S):
 
     start = time.perf_counter()
     model = SpoptPMedian.from_cost_matrix(cost, np.ones(len(cost)), p_facilities=p)
-    model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=limit), results=False)
+    try:
+        model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=limit), results=False)
+    except RuntimeError:  # spopt raises when CBC stops without a solution
+        return float("nan"), f"no solution in {limit:.0f} s", time.perf_counter() - start
     status = pulp.LpStatus[model.problem.status]
-    return float(pulp.value(model.problem.objective)), status, time.perf_counter() - start
+    value = pulp.value(model.problem.objective)
+    return float("nan" if value is None else value), status, time.perf_counter() - start
 
 
 def pmedian_table(with_spopt: bool, spopt_max_n: int, compare_assignment: bool) -> None:
@@ -181,8 +185,11 @@ def pmedian_table(with_spopt: bool, spopt_max_n: int, compare_assignment: bool) 
             cells += ["—"] * 4
         if with_spopt and n <= spopt_max_n:
             so, status, ts = spopt_pmedian(d, p)
-            same = abs(so - objective) <= 1e-6 * objective
-            cells += [f"{ts:.1f}", f"{so:,.0f}" + ("" if same else f" ({status}; NOT equal)"), f"{ts / t:.1f}×"]
+            if not np.isfinite(so):
+                cells += [f"{ts:.1f}", status, "—"]
+            else:
+                same = abs(so - objective) <= 1e-6 * objective
+                cells += [f"{ts:.1f}", f"{so:,.0f}" + ("" if same else f" ({status}; NOT equal)"), f"{ts / t:.1f}×"]
         else:
             cells += ["—"] * 3
         print("| " + " | ".join(cells) + " |", flush=True)
