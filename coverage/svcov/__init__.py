@@ -1,7 +1,8 @@
 """svcov: 15-minute neighbourhood service coverage, layout rules and site selection for Chinese districts.
 
 The import name, the distribution and the command are all ``svcov``; the source root of the project is the
-top-level folder ``coverage/`` (src layout, no ``__init__.py`` there), so the import name ``coverage`` stays coverage.py's.
+top-level folder ``coverage/`` (src layout, no ``__init__.py`` there), so the import name ``coverage`` stays
+coverage.py's.
 The pipeline's stages are subpackages: :mod:`svcov.data` (boundaries, facilities, population, validation,
 coordinate systems),
 :mod:`svcov.network`, :mod:`svcov.access`, :mod:`svcov.rules`, :mod:`svcov.siting` and
