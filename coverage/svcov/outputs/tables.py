@@ -1,10 +1,15 @@
 """Tables for Excel users: CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it correctly) and XLSX with
 Chinese headers, plus GeoPackage layers for QGIS/ArcGIS. Renders the frames it is handed; computes nothing.
+
+Text from registers is written as text, never as a formula (OWASP "CSV injection"): XLSX cells holding text are
+string cells even when the text starts with ``=``; in CSV a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return gets a leading apostrophe, so Excel/WPS shows it instead of evaluating it. Numbers stay numbers.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -14,7 +19,8 @@ import pandas as pd
 from .. import settings
 from ..files import atomic_path
 
-__all__ = ["COLUMN_LABELS_ZH", "label_columns", "write_table", "write_layers"]
+__all__ = ["COLUMN_LABELS_ZH", "label_columns", "write_table", "write_layers", "csv_safe_text", "csv_text_safe",
+           "xlsx_text_safe", "text_cells_as_text", "FORMULA_START"]
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +106,7 @@ def write_table(frame: pd.DataFrame, stem: str | Path, *, labels: Mapping[str, s
     if "csv" in formats:
         target = stem.with_suffix(".csv")
         with atomic_path(target) as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_text_safe(table).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         written.append(target)
     if "xlsx" in formats:
         target = stem.with_suffix(".xlsx")
@@ -115,7 +121,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str, notes: Sequenc
     from openpyxl.styles import Alignment, Font
 
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet_name, index=False)
+        xlsx_text_safe(table).to_excel(writer, sheet_name=sheet_name, index=False)
         sheet = writer.sheets[sheet_name]
         sheet.freeze_panes = "B2" if len(table.columns) > 1 else "A2"
         for cell in sheet[1]:
@@ -129,7 +135,56 @@ def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str, notes: Sequenc
             note_sheet = writer.book.create_sheet("说明")
             note_sheet.column_dimensions["A"].width = 120
             for r, line in enumerate(notes, start=1):
-                note_sheet.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True)
+                note_sheet.cell(row=r, column=1, value=_xlsx_text(line)).alignment = Alignment(wrap_text=True)
+        for each in writer.book.worksheets:
+            text_cells_as_text(each)
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP: = + - @, tab, carriage return).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: Characters an XLSX (XML) cell cannot hold: C0 controls other than tab, new line and carriage return.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def csv_safe_text(value: object) -> object:
+    """A CSV cell that Excel/WPS shows as written: text starting with a formula character gets a leading ``'``
+    (a plain number written as text, e.g. ``-20``, is left alone: it is not a formula). Other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _map_text(table: pd.DataFrame, func) -> pd.DataFrame:
+    """``table`` with ``func`` applied to its headers and to every cell of its object (text) columns."""
+    columns = [pd.Series([func(v) for v in col], index=table.index, dtype=object)
+               if col.dtype == object or isinstance(col.dtype, pd.StringDtype) else col for _, col in table.items()]
+    out = pd.concat(columns, axis=1) if columns else table.copy()
+    out.columns = [func(c) for c in table.columns]
+    return out
+
+
+def csv_text_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell and header passed through :func:`csv_safe_text`."""
+    return _map_text(table, csv_safe_text)
+
+
+def _xlsx_text(value: object) -> object:
+    return _XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def xlsx_text_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with characters an XLSX cell cannot hold replaced by U+FFFD (in text cells and headers)."""
+    return _map_text(table, _xlsx_text)
+
+
+def text_cells_as_text(sheet) -> None:
+    """Make every cell of an openpyxl ``sheet`` that holds text a string cell: openpyxl stores text starting with
+    ``=`` as a formula, which Excel would evaluate (``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" and isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def _display_width(text: str) -> int:
