@@ -11,12 +11,12 @@ Sections: :mod:`.facility_types`, :mod:`.sources` (boundaries, facilities), :mod
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import settings
 from ..errors import ConfigError, ProblemList
+from ..files import plain_name_problem
 from ..vocabulary import FACILITY_ATTRIBUTES
 from ..yamlio import check_keys, line_of, load_yaml
 from .facility_types import FacilityType, TypeGroup, load_facility_types, parse_facility_types
@@ -134,10 +134,17 @@ def load_config(path: str | Path) -> RunConfig:
 
 
 def _run_name(raw: dict, path: Path, p: ProblemList) -> str:
-    name = str(raw.get("run_name", path.stem))
-    if not re.fullmatch(r"[\w.\-]+", name):
-        p.add("run_name 只能包含字母、数字、下划线、点和连字符 (它会成为输出文件夹名)。",
-              "run_name may only contain letters, digits, '_', '.' and '-' (it names the output folder)",
+    value = raw.get("run_name", path.stem)
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        p.add("run_name 应是一个名称 (它会成为输出文件夹名), 例如 songjiang_2023。",
+              "run_name must be a name (it names the output folder), e.g. songjiang_2023",
+              row=line_of(raw, "run_name"), column="run_name", value=type(value).__name__)
+        return "run"
+    name = str(value)
+    problem = plain_name_problem(name)
+    if problem:
+        p.add(f"run_name {problem[0]}。它会成为输出文件夹名, 请用普通的名称, 例如 songjiang_2023。",
+              f"run_name {problem[1]}; it names the output folder: use a plain name such as songjiang_2023",
               row=line_of(raw, "run_name"), column="run_name", value=name)
     return name
 
