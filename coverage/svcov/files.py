@@ -371,12 +371,15 @@ def foreign_files(folder: Path) -> list[str] | None:
     ``[]`` for an empty folder or one exactly as svcov wrote it; ``None`` if the folder has files but no svcov
     manifest. Operating-system clutter (``Thumbs.db``, ``desktop.ini``, ``.DS_Store``) does not count.
     """
-    files = [p for p in sorted(folder.rglob("*")) if (p.is_file() or p.is_symlink())
-             and p.name.lower() not in OS_CLUTTER]
     manifest = _manifest(folder)
-    if manifest is None:
-        return None if files else []
+    if manifest is None:  # not svcov's: one entry is enough to refuse (never walk a user's whole folder)
+        return None if any(p.name.lower() not in OS_CLUTTER for p in folder.iterdir()) else []
     listed = {o.get("path"): o for o in manifest.get("outputs", []) if isinstance(o, dict)}
+    try:
+        files = [p for p in sorted(folder.rglob("*")) if (p.is_file() or p.is_symlink())
+                 and p.name.lower() not in OS_CLUTTER]
+    except OSError as exc:  # an unreadable subfolder: not provably svcov's
+        return [str(exc.filename or folder)]
     out = []
     for path in files:
         rel = path.relative_to(folder).as_posix()

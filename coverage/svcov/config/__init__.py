@@ -71,7 +71,7 @@ def default_config_path() -> Path:
     here = Path.cwd() / "data" / "config" / "songjiang.yaml"
     if here.is_file():
         return here
-    return Path(__file__).resolve().parents[2] / "data" / "config" / "songjiang.yaml"
+    return Path(__file__).resolve().parents[3] / "data" / "config" / "songjiang.yaml"  # coverage/svcov/config/
 
 
 _TOP_KEYS = {"run_name", "district", "crs_metric", "boundaries", "facility_types", "facilities", "population",
