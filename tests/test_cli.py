@@ -93,7 +93,8 @@ def test_an_internal_error_is_one_line_a_crash_log_and_exit_3(capsys, monkeypatc
     logs = list(crash_dir.iterdir())
     assert len(logs) == 1 and str(logs[0]) in err
     text = logs[0].read_text(encoding="utf-8")
-    assert "Traceback (most recent call last)" in text and "KeyError: 'pop_0_3'" in text and "command: svcov validate" in text
+    assert "Traceback (most recent call last)" in text and "KeyError: 'pop_0_3'" in text
+    assert "command: svcov validate" in text
 
 
 @pytest.mark.parametrize("where", [["--debug", "validate"], ["validate", "--debug"]])

@@ -185,7 +185,7 @@ def _config(args):
 
 
 def _print_warnings(problems, limit: int = 20) -> None:
-    warnings = [p for p in problems if p.severity != "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
     if not warnings:
         return
     by_file: dict[str, list] = {}

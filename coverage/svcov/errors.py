@@ -52,7 +52,8 @@ class Problem:
     value
         The offending value, as read.
     severity
-        ``"error"`` stops the run; ``"warning"`` is reported and the run goes on.
+        ``"error"`` stops the run; ``"warning"`` is reported and the run goes on; ``"info"`` is context shown only
+        beside the errors of the file (e.g. which Excel sheet was read).
     """
 
     file: str
@@ -78,7 +79,7 @@ class Problem:
     def format(self) -> str:
         loc = self.location_zh()
         head = f"{loc}: " if loc else ""
-        tag = "" if self.severity == "error" else "[警告 warning] "
+        tag = {"error": "", "info": "[说明 note] "}.get(self.severity, "[警告 warning] ")
         return f"  - {tag}{head}{self.message_zh}\n    ({self.message_en})"
 
 
@@ -150,12 +151,13 @@ class InputError(SvcovError, ValueError):
             return (p.row is not None, p.row or 0)
 
         errors = sorted((p for p in self.problems if p.severity == "error"), key=order)
-        warnings = sorted((p for p in self.problems if p.severity != "error"), key=order)
+        warnings = sorted((p for p in self.problems if p.severity == "warning"), key=order)
+        infos = [p for p in self.problems if p.severity not in ("error", "warning")]
         head = (f"文件 {self.file} 有 {len(errors)} 个错误"
                 + (f"、{len(warnings)} 个警告" if warnings else "")
                 + f" (file {self.file}: {len(errors)} error(s)"
                 + (f", {len(warnings)} warning(s)" if warnings else "") + "):")
-        shown = (errors + warnings)[:MAX_PROBLEMS_SHOWN]
+        shown = (errors + warnings + infos)[:MAX_PROBLEMS_SHOWN]
         lines = [head] + [p.format() for p in shown]
         hidden = len(self.problems) - len(shown)
         if hidden > 0:

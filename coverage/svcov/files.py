@@ -121,28 +121,26 @@ def package_versions() -> dict[str, str]:
 #: Windows device names that cannot name a file or folder (with or without an extension).
 _RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10)),
              "com¹", "com²", "com³", "lpt¹", "lpt²", "lpt³"}
-_BAD_CHARS = set('<>:"/\\|?*') | {chr(i) for i in range(32)}
 
 
 def plain_name_problem(name: str) -> tuple[str, str] | None:
     """Why ``name`` cannot name a run folder on Windows and elsewhere (``(zh, en)``), or ``None`` if it can.
 
-    A plain name: not empty, not ``.``/``..``, no path separator or character Windows forbids (``<>:"/\\|?*``, control
-    characters), not starting with a dot (svcov's own hidden folders do), no trailing dot or space, not a Windows
-    device name (``CON``, ``NUL``, ``COM1``, ``LPT1``, ...), at most 100 characters.
+    A plain name: letters (Chinese too), digits, ``_``, ``.`` and ``-`` only (no path separator, space or character
+    Windows forbids); not ``.``/``..``; not starting with a dot (svcov's own hidden folders do) or ending with one;
+    not a Windows device name (``CON``, ``NUL``, ``COM1``, ``LPT1``, ...); at most 100 characters.
     """
     if not name or name in (".", ".."):
         return "不能为空, 也不能是「.」或「..」", "must not be empty, '.' or '..'"
-    bad = sorted({c for c in name if c in _BAD_CHARS})
-    if bad:
-        shown = " ".join(repr(c)[1:-1] for c in bad)
-        return (f"不能包含路径分隔符或 Windows 不允许的字符 ({shown})",
-                f"must not contain a path separator or a character Windows forbids ({shown})")
+    if not re.fullmatch(r"[\w.\-]+", name):
+        bad = " ".join(sorted({repr(c)[1:-1] for c in name if not re.fullmatch(r"[\w.\-]", c)}))
+        return (f"只能包含字母 (含汉字)、数字、下划线、点和连字符, 不能有 {bad} (不能含路径分隔符或空格)",
+                f"may only contain letters, digits, '_', '.' and '-', not {bad} (no path separator or space)")
     if name.startswith("."):
         return "不能以「.」开头 (svcov 的临时文件夹以「.」开头)", "must not start with '.' (svcov's temporary folders do)"
-    if name != name.rstrip(". "):
-        return "不能以点或空格结尾 (Windows 会去掉它们)", "must not end with a dot or a space (Windows drops them)"
-    if name.split(".")[0].strip().lower() in _RESERVED:
+    if name.endswith("."):
+        return "不能以「.」结尾 (Windows 会去掉它)", "must not end with a dot (Windows drops it)"
+    if name.split(".")[0].lower() in _RESERVED:
         return "是 Windows 的保留设备名 (CON、PRN、AUX、NUL、COM1-9、LPT1-9)", "is a reserved device name on Windows"
     if len(name) > 100:
         return "太长 (最多 100 个字符)", "is too long (at most 100 characters)"
@@ -187,9 +185,10 @@ class RunFolder:
         Where the run's outputs end up, e.g. ``outputs/songjiang``.
 
     Use as a context manager: on an exception (or without :meth:`commit`) the temporary folder is deleted and
-    ``final`` is left as it was; the lock is released either way. Creating it takes the folder's lock (:class:`~svcov.errors.OutputError` if
-    another run holds it), finishes or undoes what interrupted runs left beside it (:attr:`recovered` says what),
-    and checks that ``final`` may be replaced (:func:`check_replaceable`), all before the run does any work.
+    ``final`` is left as it was; the lock is released either way. Creating it takes the folder's lock
+    (:class:`~svcov.errors.OutputError` if another run holds it), finishes or undoes what interrupted runs left
+    beside it (:attr:`recovered` says what), and checks that ``final`` may be replaced (:func:`check_replaceable`),
+    all before the run does any work.
     """
 
     final: Path

@@ -100,7 +100,7 @@ def load_inputs(config: RunConfig) -> LoadedInputs:
     log.info("inputs: %d 街镇, %d facilities, %d demand cells (%.0f children 0-3%s)", len(boundaries),
              len(facilities), len(demand), demand["pop_0_3"].sum(),
              ", estimated" if demand["is_estimate"].any() else "")
-    return LoadedInputs(config, boundaries, facilities, demand, [w for w in warnings if w.severity != "error"])
+    return LoadedInputs(config, boundaries, facilities, demand, [w for w in warnings if w.severity == "warning"])
 
 
 def data_notes(inputs: LoadedInputs) -> list[str]:

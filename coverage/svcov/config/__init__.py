@@ -20,7 +20,7 @@ from ..files import plain_name_problem
 from ..vocabulary import FACILITY_ATTRIBUTES
 from ..yamlio import check_keys, line_of, load_yaml
 from .facility_types import FacilityType, TypeGroup, load_facility_types, parse_facility_types
-from .fields import as_mapping, resolve_path
+from .fields import as_mapping, metric_crs_problem, resolve_path
 from .outputs import OutputConfig, parse_outputs
 from .population import PopulationEstimate, PopulationSource, parse_population
 from .siting import SitingConfig, parse_siting
@@ -112,7 +112,7 @@ def load_config(path: str | Path) -> RunConfig:
         district_name_zh=str(district.get("name_zh", "")),
         district_name_en=str(district.get("name_en", district.get("name_zh", ""))),
         district_code=None if district.get("code") is None else str(district.get("code")),
-        crs_metric=str(raw.get("crs_metric", "auto")),
+        crs_metric=_crs_metric(raw, p),
         boundaries=parse_boundaries(as_mapping(raw, "boundaries", p), base, p),
         facility_types=types,
         type_groups=groups,
@@ -147,6 +147,16 @@ def _run_name(raw: dict, path: Path, p: ProblemList) -> str:
               f"run_name {problem[1]}; it names the output folder: use a plain name such as songjiang_2023",
               row=line_of(raw, "run_name"), column="run_name", value=name)
     return name
+
+
+def _crs_metric(raw: dict, p: ProblemList) -> str:
+    value = str(raw.get("crs_metric", "auto"))
+    problem = metric_crs_problem(value)
+    if problem:
+        p.add(f"crs_metric: {problem[0]}", f"crs_metric: {problem[1]}", row=line_of(raw, "crs_metric"),
+              column="crs_metric", value=value)
+        return "auto"
+    return value
 
 
 def _years(raw: dict, p: ProblemList) -> tuple[int, ...]:

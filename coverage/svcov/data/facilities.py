@@ -131,6 +131,7 @@ def read_facility_records(source: FacilitySource, types: Sequence[FacilityType])
     else:
         frame = read_vector(path)
     p = ProblemList(str(path), row_base=2 if table else 1)
+    p.problems.extend(frame.attrs.get("problems", ()))  # how the file was read (merged cells, formulas, ...)
     required = ["name"] + (["longitude", "latitude"] if table else [])
     if source.default_type is None and not source.type_from_name:
         required.append("type")
