@@ -23,7 +23,7 @@ from pathlib import Path
 from . import __version__
 from .config import default_config_path, load_config
 from .errors import InputError, SvcovError, ValidationFailed, os_error_text
-from .vocabulary import SITING_METHODS, SITING_MODELS
+from .vocabulary import SITING_METHODS, SITING_MODELS, normalise_coord_system
 
 log = logging.getLogger("svcov.cli")
 
@@ -74,7 +74,8 @@ def _add_validate(sub, common) -> None:
                        description="检查输入文件, 一次列出每个文件的全部问题 (行、列、值、如何修改)。有错误时退出码为 1。")
     p.add_argument("--facilities", nargs="+", type=Path, metavar="FILE",
                    help="只检查这些设施文件 (CSV/XLSX/GeoJSON/GPKG/SHP)")
-    p.add_argument("--coords", metavar="SYS", help="--facilities 的坐标系: wgs84、gcj02 (高德/腾讯)、bd09 (百度)")
+    p.add_argument("--coords", metavar="SYS", type=_coord_system,
+                   help="--facilities 的坐标系: wgs84、gcj02 (高德/腾讯)、bd09 (百度)")
     p.add_argument("--boundaries", type=Path, metavar="FILE", help="只检查这个街镇边界文件")
     p.set_defaults(func=_cmd_validate)
 
@@ -128,7 +129,7 @@ def _add_site(sub, common) -> None:
     p.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s", help="求解时间上限 (秒)")
     p.add_argument("--candidates", type=Path, metavar="FILE",
                    help="候选点文件 (CSV/XLSX/GeoJSON...: 街镇提供的空置用房等), 加入配置的候选点")
-    p.add_argument("--coords", metavar="SYS", help="--candidates 的坐标系: wgs84、gcj02 (高德)、bd09 (百度)")
+    p.add_argument("--coords", metavar="SYS", type=_coord_system, help="--candidates 的坐标系: wgs84、gcj02 (高德)、bd09 (百度)")
     p.add_argument("--out", type=Path, metavar="DIR", help="输出文件夹 (默认 outputs/<run_name>-site)")
     p.set_defaults(func=_cmd_site)
 
@@ -165,6 +166,15 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"应是不小于 1 的整数 (must be a whole number ≥ 1): {text!r}")
     return value
+
+
+def _coord_system(text: str) -> str:
+    """argparse type: a coordinate system in any accepted spelling → wgs84, gcj02 or bd09."""
+    system = normalise_coord_system(text)
+    if system is None:
+        raise argparse.ArgumentTypeError(f"未知的坐标系 {text!r}: 可用 wgs84、gcj02 (高德/腾讯)、bd09 (百度) "
+                                         f"(unknown coordinate system {text!r}: use wgs84, gcj02 or bd09)")
+    return system
 
 
 def _setup_logging(args) -> None:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import settings
 from ..config import FacilitySource, FacilityType
-from ..errors import ProblemList
+from ..errors import ArgumentError, ProblemList
 from .boundaries import assign_jiezhen
 from .coords import to_wgs84
 from .readers import is_table, read_table, read_vector
@@ -359,7 +359,7 @@ def _report_placement(records: pd.DataFrame, where: pd.DataFrame, p: ProblemList
 def combine_facilities(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """Concatenate facility frames from several files; ids repeated across files get the file name as prefix."""
     if not frames:
-        raise ValueError("no facility frames to combine")
+        raise ArgumentError("没有可合并的设施表 (no facility frames to combine)")
     out = pd.concat(frames, ignore_index=True)
     dup = out["facility_id"].duplicated(keep=False)
     out.loc[dup, "facility_id"] = out.loc[dup, "source_file"] + ":" + out.loc[dup, "facility_id"]

@@ -19,8 +19,8 @@ from ..config import FacilityType, RunConfig, TypeGroup
 from ..errors import MissingColumnError, ProblemList
 from ..vocabulary import DISTRICT_CODE, FAIL, INSUFFICIENT, PASS, STATUSES
 
-__all__ = ["RunInfo", "circle_threshold", "fmt_int", "fmt_share", "fmt_pp", "fmt_min", "fmt_value", "est", "split_items",
-           "STATUSES", "STATUS_COLORS", "STATUS_HATCHES", "SHAPES", "SHAPE_MPL", "SITE_COLOR",
+__all__ = ["RunInfo", "fmt_int", "fmt_share", "fmt_pp", "fmt_min", "fmt_value", "est", "split_items",
+           "circle_threshold", "STATUSES", "STATUS_COLORS", "STATUS_HATCHES", "SHAPES", "SHAPE_MPL", "SITE_COLOR",
            "type_styles", "service_color", "service_name", "DISTRICT_CODE", "require_columns",
            "layout_rule_id", "layout_status"]
 

@@ -24,7 +24,7 @@ import shapely
 from .. import settings
 from ..data.facilities import open_in_year
 from ..data.population import cell_squares
-from ..errors import ConfigError, OutputError, single_problem
+from ..errors import ArgumentError, ConfigError, OutputError, single_problem
 from ..files import atomic_write_text
 from .context import (
     DISTRICT_CODE,
@@ -383,7 +383,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
                                  "opened_year", "closed_year"), "设施表 (facilities)")
     years = [int(y) for y in years]
     if not years:
-        raise ValueError("years 不能为空: 请给出规划年份 (years must list the plan's years)")
+        raise ArgumentError("years 不能为空: 请给出规划年份 (years must list the plan's years)")
     year = years[-1] if year is None else int(year)
     x0, y0, x1, y1 = boundaries.to_crs(settings.wgs84).total_bounds
     fmap = OfflineMap(location=[(y0 + y1) / 2, (x0 + x1) / 2], tiles=None, zoom_start=11, zoomSnap=0.25)
