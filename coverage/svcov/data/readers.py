@@ -55,7 +55,8 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> tuple[pd.
     Parameters
     ----------
     path
-        ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 with BOM, or GB18030/GBK) or ``.xlsx``/``.xlsm``.
+        ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 with BOM, GB18030/GBK, or UTF-16 with BOM as Excel saves
+        "Unicode text"; comma, tab, semicolon or bar separated) or ``.xlsx``/``.xlsm``.
     sheet
         Excel sheet name or 0-based index; default the first sheet.
 
@@ -258,18 +259,22 @@ def _delimiter(text: str, sep: str | None) -> str:
 def _read_csv(path: Path, sep: str | None) -> tuple[list[tuple[int, list]], str]:
     """Rows ``(spreadsheet row, fields)`` (a record's row as Excel numbers it; blank lines count) and the encoding."""
     raw = path.read_bytes()
-    for encoding in settings.csv_encodings:
+    utf16 = ("utf-16",) if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else ()  # Excel's "Unicode text" export
+    for encoding in utf16 + settings.csv_encodings:
         try:
             text = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, sep), skipinitialspace=True)
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text, sep), skipinitialspace=True,
+                            strict=True)
         try:
             rows = [(i, fields) for i, fields in enumerate(reader, start=1)]
         except csv.Error as exc:
-            raise _fail(path, f"CSV 格式错误 (第 {reader.line_num} 行): {exc}。请用 Excel 打开后另存为「CSV UTF-8」。",
-                        f"malformed CSV at line {reader.line_num}: {exc}; open it in Excel and save as 'CSV UTF-8'"
-                        ) from None
+            why_zh = ("有一个英文双引号没有闭合, 从它开始到文件末尾都成了一个单元格; 请补上引号"
+                      if "end of data" in str(exc) else f"{exc}")
+            raise _fail(path, f"CSV 格式错误 (第 {reader.line_num} 行): {why_zh}。请检查引号, 或用 Excel 打开后另存为"
+                        "「CSV UTF-8」。", f"malformed CSV at line {reader.line_num}: {exc}; check the quotes, or open it "
+                        "in Excel and save as 'CSV UTF-8'") from None
         _check_widths(path, rows)
         return rows, encoding
     raise _fail(path, "无法识别文件编码 (试过 UTF-8 和 GBK/GB18030)。请在 Excel 中另存为「CSV UTF-8」。",

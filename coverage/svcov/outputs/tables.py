@@ -8,8 +8,10 @@ or a carriage return gets a leading apostrophe, so Excel/WPS shows it instead of
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import settings
+from ..errors import OutputError
 from ..files import atomic_path
 
 __all__ = ["COLUMN_LABELS_ZH", "label_columns", "write_table", "write_layers", "csv_safe_text", "csv_text_safe",
@@ -120,7 +123,8 @@ def write_table(frame: pd.DataFrame, stem: str | Path, *, labels: Mapping[str, s
 def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str, notes: Sequence[str]) -> None:
     from openpyxl.styles import Alignment, Font
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    buffer = io.BytesIO()  # the workbook is built in memory: a full disk fails in one plain write, not inside zipfile
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         xlsx_text_safe(table).to_excel(writer, sheet_name=sheet_name, index=False)
         sheet = writer.sheets[sheet_name]
         sheet.freeze_panes = "B2" if len(table.columns) > 1 else "A2"
@@ -138,6 +142,7 @@ def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str, notes: Sequenc
                 note_sheet.cell(row=r, column=1, value=_xlsx_text(line)).alignment = Alignment(wrap_text=True)
         for each in writer.book.worksheets:
             text_cells_as_text(each)
+    path.write_bytes(buffer.getvalue())
 
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP: = + - @, tab, carriage return).
@@ -206,14 +211,32 @@ def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame], *, to
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.unlink()
-        for name, frame in layers.items():
-            if frame is None or len(frame) == 0:
-                continue
-            out = frame.to_crs(settings.wgs84) if to_wgs84 else frame
-            out = gpd.GeoDataFrame(_gpkg_safe(out), geometry=out.geometry.name, crs=out.crs)
-            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        try:
+            for name, frame in layers.items():
+                if frame is None or len(frame) == 0:
+                    continue
+                out = frame.to_crs(settings.wgs84) if to_wgs84 else frame
+                out = gpd.GeoDataFrame(_gpkg_safe(out), geometry=out.geometry.name, crs=out.crs)
+                out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        except RuntimeError as exc:  # pyogrio/GDAL: "Failed to commit transaction" on a full disk, ...
+            raise _gpkg_error(path, tmp, exc) from exc
     log.info("wrote %s (%d layers)", path, sum(1 for f in layers.values() if f is not None and len(f)))
     return path
+
+
+def _gpkg_error(path: Path, tmp: Path, exc: Exception) -> OutputError:
+    """A GeoPackage GDAL could not write: remove its temporary side files and say why (a full disk, most often)."""
+    for suffix in ("-journal", "-wal", "-shm"):
+        tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+    try:
+        free_mb = shutil.disk_usage(path.parent).free / 1e6
+    except OSError:
+        free_mb = float("inf")
+    if free_mb < 100:
+        return OutputError(f"无法写入 {path}: 磁盘空间不足 (只剩 {free_mb:.1f} MB); 请清理磁盘或换一个输出文件夹 "
+                           f"(cannot write {path}: the disk is full ({free_mb:.1f} MB free); free some space or choose "
+                           f"another folder)")
+    return OutputError(f"无法写入 GeoPackage {path} ({exc}); 请检查磁盘和文件夹权限 (cannot write the GeoPackage: {exc})")
 
 
 def _gpkg_safe(frame: pd.DataFrame) -> pd.DataFrame:
