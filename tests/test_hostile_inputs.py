@@ -493,3 +493,30 @@ def test_hostile_input(name, ws, capsys, bundled_before):
 
 def test_the_corpus_has_at_least_forty_cases():
     assert len(CASES) >= 40, len(CASES)
+
+
+# --- a full disk, for real (needs root and a tmpfs; skipped elsewhere) ------------------------------------------
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 2 MB file system: a run's layers do not fit. Needs root and mount; skipped with the reason otherwise."""
+    point = tmp_path / "small_disk"
+    point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(point)], capture_output=True,
+                             text=True, check=False) if hasattr(os, "geteuid") and os.geteuid() == 0 else None
+    if mounted is None or mounted.returncode != 0:
+        pytest.skip("a real full disk needs root and 'mount -t tmpfs' (not available here)")
+    yield point
+    subprocess.run(["umount", str(point)], check=False)
+
+
+def test_a_full_disk_stops_the_run_with_a_message(full_disk, ws, capsys, bundled_before):
+    config = ws.config()
+    before = ws.snapshot()
+    code = main(["run", "-q", "--config", str(config), "--out", str(full_disk / "run")])
+    text = "".join(capsys.readouterr())
+    assert code == PROBLEM, text
+    assert "磁盘空间不足" in text and "the disk is full" in text and "Traceback" not in text
+    assert list(full_disk.iterdir()) == []                 # no half run, no temporary folder, no lock
+    assert ws.snapshot() == before and h.bundled_inputs() == bundled_before

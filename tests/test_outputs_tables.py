@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import Point
 
+from svcov.errors import OutputError
 from svcov.outputs.tables import label_columns, write_layers, write_table
 
 
@@ -97,3 +101,44 @@ def test_characters_an_xlsx_cannot_hold_are_replaced_not_fatal(tmp_path):
     write_table(pd.DataFrame({"name": ["托育\x0b点\x01"]}), tmp_path / "t")
     assert load_workbook(tmp_path / "t.xlsx").worksheets[0]["A2"].value == "托育\ufffd点\ufffd"
     assert "托育\x0b点\x01" in (tmp_path / "t.csv").read_text(encoding="utf-8-sig")
+
+
+# --- a full disk is a message (issue 10) ----------------------------------------------------------------------
+
+
+def _layer():
+    return gpd.GeoDataFrame({"name": ["甲"]}, geometry=[Point(0, 0)], crs="EPSG:32651")
+
+
+def test_a_geopackage_gdal_cannot_commit_on_a_full_disk_is_an_output_error(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    import pyogrio.errors
+
+    def fail(self, path, **kwargs):
+        Path(path).write_bytes(b"half")
+        Path(str(path) + "-journal").write_bytes(b"journal")
+        raise pyogrio.errors.DataSourceError("Failed to commit transaction")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", fail)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10e9, 10e9 - 2e6, 2e6))
+    with pytest.raises(OutputError, match=r"磁盘空间不足 \(只剩 2.0 MB\)"):
+        write_layers(tmp_path / "layers.gpkg", {"a": _layer()})
+    assert list(tmp_path.iterdir()) == []                      # no half file, no journal left
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10e9, 1e9, 9e9))
+    with pytest.raises(OutputError, match="无法写入 GeoPackage .*Failed to commit transaction"):
+        write_layers(tmp_path / "layers.gpkg", {"a": _layer()})
+
+
+def test_a_table_on_a_full_disk_is_an_output_error(tmp_path, monkeypatch):
+    import errno
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OutputError, match="t.xlsx: 磁盘空间不足"):
+        write_table(_frame(), tmp_path / "t", formats=("xlsx",))
+    assert list(tmp_path.iterdir()) == []

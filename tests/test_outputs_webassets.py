@@ -91,3 +91,23 @@ def test_literal_is_put_into_the_page_as_given():
     fmap = OfflineMap(tiles=None)
     fmap.get_root().html.add_child(Literal("<p>{{7*7}} {# {% raw %}</p>"), name="literal")
     assert "<p>{{7*7}} {# {% raw %}</p>" in fmap.get_root().render()
+
+
+def test_no_template_source_is_built_from_data():
+    """Every Jinja2 template svcov compiles is a literal in its source code (a file template, or a string
+    constant): ``Template(...)``, ``from_string(...)`` and branca's ``Element(...)`` (which compiles its text) are
+    never called with a value built at run time, which could hold text from a register."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "coverage" / "svcov"
+    found = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in ("Template", "from_string", "Element") and not (
+                    isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+                found.append(f"{path.relative_to(package)}:{node.lineno} {name}(...)")
+    assert found == []
