@@ -133,3 +133,36 @@ def test_a_gbk_console_never_breaks_the_output(tmp_path):
                             capture_output=True, env={**os.environ, "PYTHONIOENCODING": "gbk"}, check=False)
     assert result.returncode == 0, result.stderr.decode("gbk", "replace")
     assert "通过 (OK)".encode("gbk") in result.stdout
+
+
+@pytest.mark.parametrize("platform, env, expected", [
+    ("win32", {"LOCALAPPDATA": "C:/Users/me/AppData/Local"}, "C:/Users/me/AppData/Local/svcov/logs"),
+    ("darwin", {}, "Library/Logs/svcov"),
+    ("linux", {"XDG_STATE_HOME": "/home/me/.state"}, "/home/me/.state/svcov/logs"),
+])
+def test_crash_log_folder_per_platform(monkeypatch, platform, env, expected):
+    from svcov import cli
+
+    monkeypatch.delenv("SVCOV_LOG_DIR", raising=False)
+    for key in ("LOCALAPPDATA", "XDG_STATE_HOME"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setattr(cli.sys, "platform", platform)
+    assert cli.crash_log_dir().as_posix().endswith(expected)
+
+
+def test_a_crash_log_goes_to_the_temporary_folder_when_the_log_folder_is_unwritable(capsys, monkeypatch,
+                                                                                     tmp_path):
+    import tempfile
+
+    from svcov import cli
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("SVCOV_LOG_DIR", str(blocker / "logs"))
+    monkeypatch.setattr(tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    monkeypatch.setattr(cli, "_cmd_validate", _boom(RuntimeError("boom")))
+    assert main(["validate"]) == 3
+    logs = list((tmp_path / "tmp" / "svcov-logs").iterdir())
+    assert len(logs) == 1 and str(logs[0]) in capsys.readouterr().err

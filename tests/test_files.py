@@ -17,6 +17,7 @@ from svcov.files import (
     RunFolder,
     RunLock,
     atomic_path,
+    atomic_write_bytes,
     atomic_write_text,
     check_replaceable,
     plain_name_problem,
@@ -281,3 +282,72 @@ def test_lock_of_a_reused_pid_or_of_another_computer(tmp_path):
     with pytest.raises(OutputError, match="another-pc"):
         RunLock(tmp_path / "run").acquire()
     assert RunLock(tmp_path / "run").acquire(raise_if_busy=False) is False
+
+
+def test_a_lock_that_is_not_json_is_busy_while_fresh_and_stale_when_old(tmp_path):
+    lock = RunLock(tmp_path / "run")
+    lock.path.write_text("{half", encoding="utf-8")
+    with pytest.raises(OutputError, match="PID \\?"):
+        lock.acquire()
+    old = lock.path.stat().st_mtime - 3600
+    os.utime(lock.path, (old, old))
+    assert lock.acquire() and json.loads(lock.path.read_text(encoding="utf-8"))["token"] == lock.token
+    lock.release()
+    assert not lock.path.exists()
+
+
+def test_a_lock_taken_by_another_run_a_moment_ago_is_put_back(tmp_path):
+    lock = RunLock(tmp_path / "run")
+    lock.path.write_text(json.dumps({"tool": "svcov", "pid": 1, "token": "theirs"}), encoding="utf-8")
+    lock._take_over_stale({"tool": "svcov", "pid": 999999, "token": "the stale one we read"})
+    assert json.loads(lock.path.read_text(encoding="utf-8"))["token"] == "theirs"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".run.lock"]
+
+
+def test_a_run_whose_lock_was_removed_does_not_replace_the_folder(tmp_path):
+    final = _svcov_run(tmp_path / "run")
+    before = _tree(final)
+    with pytest.raises(OutputError, match="已被删除或被另一个运行占用"), RunFolder(final) as folder:
+        atomic_write_text(folder.path("map.html"), "new")
+        folder.lock.path.unlink()                                 # e.g. a user deleted it by hand
+        folder.commit()
+    assert _tree(final) == before and sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_failed_swap_puts_the_previous_results_back(tmp_path, monkeypatch):
+    from svcov import files
+
+    final = _svcov_run(tmp_path / "run")
+    before = _tree(final)
+    real, calls = os.replace, []
+
+    def replace(a, b):
+        calls.append((a, b))
+        if len(calls) == 2:                                       # the new folder cannot be moved in
+            raise PermissionError(13, "Access is denied", str(a))
+        real(a, b)
+
+    with pytest.raises(OutputError, match="无法替换输出文件夹.*Excel/Word"), RunFolder(final) as folder:
+        atomic_write_text(folder.path("map.html"), "new")
+        monkeypatch.setattr(files.os, "replace", replace)
+        folder.commit()
+    monkeypatch.undo()
+    assert _tree(final) == before and sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_old_results_the_user_added_files_to_are_kept(tmp_path):
+    final = _svcov_run(tmp_path / "run")
+    old = tmp_path / ".run.old-0123abcd"
+    os.replace(_svcov_run(tmp_path / "earlier"), old)
+    (old / "mine.txt").write_text("mine", encoding="utf-8")
+    with RunFolder(final) as folder:
+        assert any(line.startswith("保留") for line in folder.recovered)
+    assert (old / "mine.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_unwritable_places_are_output_errors(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(OutputError, match="无法创建输出文件夹"):
+        RunFolder(blocker / "sub" / "run")
+    assert atomic_write_bytes(tmp_path / "b.bin", b"\x00\x01").read_bytes() == b"\x00\x01"
