@@ -8,6 +8,7 @@ exactly as it was (no lock, no temporary folder). Registers are synthetic record
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -122,6 +123,14 @@ def _(ws):
 def _(ws):
     path = ws.file("ctrl.csv", h.csv_text([["T1", "甲\x0b托育\x01点", "普惠性托育点", 121.227, 31.005, 20, 2021, ""]]))
     return Case(_validate(ws, path), OK, ["单元格 B2", "控制字符", "已删除", "通过 (OK)"])
+
+
+@case("geojson_control_characters")
+def _(ws):
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.227, 31.005]},
+               "properties": {"名称": "甲\u000b托育点", "类型": "普惠性托育点"}}
+    path = ws.file("ctrl.geojson", '{"type": "FeatureCollection", "features": [%s]}' % json.dumps(feature))
+    return Case(_validate(ws, path), OK, ["ctrl.geojson", "不可见的控制字符", "通过 (OK)"])
 
 
 @case("csv_data_without_header")
@@ -273,6 +282,11 @@ def _(ws):
 def _(ws):
     text = "run_name: !!python/object/apply:os.system ['touch svcov-pwned']\n"
     return Case(_validate_config(ws.config(text=text)), PROBLEM, ["YAML 语法错误"], then=lambda ws, out: _no_pwned(ws))
+
+
+@case("config_control_character_escape")
+def _(ws):
+    return Case(_validate_config(ws.config(text='run_name: "songjiang\\v"\n')), PROBLEM, ["第 1 行", "不可见的控制字符"])
 
 
 @case("config_not_utf8")

@@ -8,6 +8,7 @@ themselves is refused before anything reads it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -151,12 +152,21 @@ def _check_size(path: Path, root: yaml.Node, error_class: type[ConfigError]) -> 
             continue
         if state.get(key) == "done":
             continue
+        if isinstance(node, yaml.ScalarNode) and _CONTROL.search(node.value):
+            raise error_class(path, [Problem(
+                str(path), "值中有不可见的控制字符 (例如 \\v、\\x01), Word 和 Excel 无法保存它们。请删除。",
+                "a value holds invisible control characters (such as \\v or \\x01) that Word and Excel cannot hold; "
+                "delete them", row=node.start_mark.line + 1, value=node.value)])
         if state.get(key) == "open":
             raise error_class(path, [Problem(str(path), "YAML 的别名引用了它自己 (循环), 无法读取。",
                                              "a YAML alias refers to itself (a cycle)", row=node.start_mark.line + 1)])
         state[key] = "open"
         stack.append((node, True))
         stack.extend((c, False) for c in _children(node) if state.get(id(c)) != "done")
+
+
+#: Characters no XML document (Word, Excel) can hold; YAML writes them only as escapes ("\v", "\x01").
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import warnings
 from pathlib import Path
@@ -24,6 +25,8 @@ import pandas as pd
 
 from .. import settings
 from ..errors import InputError, NoCrsError, Problem
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TABLE_SUFFIXES", "VECTOR_SUFFIXES", "read_table", "read_vector", "is_table", "FIRST_DATA_ROW"]
 
@@ -317,4 +320,23 @@ def read_vector(path: str | Path, *, layer: str | None = None, require_crs: bool
         raise _fail(path, "图层没有坐标参考系 (CRS)。Shapefile 请确认 .prj 文件在旁边, 或在 QGIS 中「指定投影」后另存。",
                     "the layer has no coordinate reference system; for a Shapefile keep its .prj beside it, "
                     "or assign the CRS in QGIS and save again", NoCrsError)
+    return _without_control_characters(path, frame)
+
+
+def _without_control_characters(path: Path, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The layer with invisible control characters removed from its text attributes (Word and Excel cannot hold
+    them), saying how many cells changed."""
+    changed = 0
+    for column in frame.columns:
+        if column == frame.geometry.name or frame[column].dtype != object and not isinstance(frame[column].dtype,
+                                                                                              pd.StringDtype):
+            continue
+        text = frame[column].map(lambda v: _CONTROL.sub("", v) if isinstance(v, str) else v)
+        n = int((text.astype(object) != frame[column].astype(object)).sum())
+        if n:
+            frame[column] = text
+            changed += n
+    if changed:
+        log.warning("%s: 已删除 %d 个单元格中不可见的控制字符 (removed invisible control characters from %d cells)",
+                    path, changed, changed)
     return frame
