@@ -129,7 +129,7 @@ def _(ws):
 def _(ws):
     feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.227, 31.005]},
                "properties": {"名称": "甲\u000b托育点", "类型": "普惠性托育点"}}
-    path = ws.file("ctrl.geojson", '{"type": "FeatureCollection", "features": [%s]}' % json.dumps(feature))
+    path = ws.file("ctrl.geojson", json.dumps({"type": "FeatureCollection", "features": [feature]}))
     return Case(_validate(ws, path), OK, ["ctrl.geojson", "不可见的控制字符", "通过 (OK)"])
 
 
