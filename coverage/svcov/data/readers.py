@@ -331,10 +331,9 @@ def _without_control_characters(path: Path, frame: gpd.GeoDataFrame) -> gpd.GeoD
         if column == frame.geometry.name or frame[column].dtype != object and not isinstance(frame[column].dtype,
                                                                                               pd.StringDtype):
             continue
-        text = frame[column].map(lambda v: _CONTROL.sub("", v) if isinstance(v, str) else v)
-        n = int((text.astype(object) != frame[column].astype(object)).sum())
+        n = sum(1 for v in frame[column] if isinstance(v, str) and _CONTROL.search(v))
         if n:
-            frame[column] = text
+            frame[column] = frame[column].map(lambda v: _CONTROL.sub("", v) if isinstance(v, str) else v)
             changed += n
     if changed:
         log.warning("%s: 已删除 %d 个单元格中不可见的控制字符 (removed invisible control characters from %d cells)",
