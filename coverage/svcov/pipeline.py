@@ -100,7 +100,7 @@ def load_inputs(config: RunConfig) -> LoadedInputs:
     log.info("inputs: %d 街镇, %d facilities, %d demand cells (%.0f children 0-3%s)", len(boundaries),
              len(facilities), len(demand), demand["pop_0_3"].sum(),
              ", estimated" if demand["is_estimate"].any() else "")
-    return LoadedInputs(config, boundaries, facilities, demand, [w for w in warnings if w.severity != "error"])
+    return LoadedInputs(config, boundaries, facilities, demand, [w for w in warnings if w.severity == "warning"])
 
 
 def data_notes(inputs: LoadedInputs) -> list[str]:
@@ -366,7 +366,8 @@ def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path 
     rules_path
         A rule file instead of the configuration's.
     out_dir
-        Where the tables go (default ``<outputs.dir>/<run_name>_check``).
+        Where the tables go (default ``<outputs.dir>/<run_name>_check``); written like a run folder (replaced
+        only if svcov wrote it, with a manifest).
     coverage
         The coverage table, if already computed; otherwise it is computed (travel model of the configuration)
         when a rule needs it.
@@ -386,6 +387,18 @@ def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path 
         raise single_problem(ConfigError, rules.path, f"规则文件中没有 {year} 年的规则 (规则年份: "
                              f"{', '.join(map(str, rules.years))})。", f"no rule covers {year}", column="years",
                              value=year)
+    target = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}_check"
+    with RunFolder(target) as folder:  # like a run: replaces only svcov's own folder, atomically
+        _record_inputs(folder, config)
+        status, notes = _check_status(config, rules, coverage)
+        written = write_rule_tables(status, rules, year, folder.tmp, notes=notes)
+        folder.write_manifest(_config_settings(config))
+        out = folder.commit()
+    return CheckResult(rules, status, year, [out / p.relative_to(folder.tmp) for p in written], out)
+
+
+def _check_status(config: RunConfig, rules: RuleSet, coverage: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
+    """The rule status of every year (computing the coverage table when a rule needs it) and the data notes."""
     inputs = load_inputs(config)
     notes = data_notes(inputs)
     if coverage is None and any(r.measure == "coverage" for r in rules.rules):
@@ -396,9 +409,7 @@ def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path 
         notes.append(f"出行时间: {model.description_zh}")
     status = evaluate_rules(rules, inputs.facilities, inputs.boundaries, coverage=coverage,
                             district_name_zh=config.district_name_zh)
-    target = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}_check"
-    written = write_rule_tables(status, rules, year, target, notes=notes)
-    return CheckResult(rules, status, year, written, target)
+    return status, notes
 
 
 # --- siting stage (svcov.siting) ----------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
 
 from .. import settings
-from ..errors import ProblemList
+from ..errors import ArgumentError, ProblemList
 from ..network.build import RoadNetwork, speed_mps, travel_time_csr
 from .snap import SegmentIndex, Snapped
 
@@ -68,7 +68,7 @@ class TravelModel(ABC):
 
     def __init__(self, crs: Any, walk_speed_kph: float):
         if not (isinstance(walk_speed_kph, (int, float)) and 0 < walk_speed_kph <= 30):
-            raise ValueError(f"步行速度应在 0-30 公里/小时之间 (walk_speed_kph must be in (0, 30]), got {walk_speed_kph}")
+            raise ArgumentError(f"步行速度应在 0-30 公里/小时之间 (walk_speed_kph must be in (0, 30]), got {walk_speed_kph}")
         self.crs = pyproj.CRS.from_user_input(crs)
         self.walk_speed_kph = float(walk_speed_kph)
         self.speed_mps = speed_mps(walk_speed_kph)
@@ -197,7 +197,7 @@ class StraightLineTravelModel(TravelModel):
                  circuity_factor: float = settings.circuity_factor):
         super().__init__(crs, walk_speed_kph)
         if not (isinstance(circuity_factor, (int, float)) and 1.0 <= circuity_factor <= 5.0):
-            raise ValueError(f"绕行系数应在 1-5 之间 (circuity_factor must be in [1, 5]), got {circuity_factor}")
+            raise ArgumentError(f"绕行系数应在 1-5 之间 (circuity_factor must be in [1, 5]), got {circuity_factor}")
         self.circuity_factor = float(circuity_factor)
         self._s_per_m = self.circuity_factor / self.speed_mps
 
@@ -269,7 +269,7 @@ class NetworkTravelModel(TravelModel):
                  snap_max_m: float = settings.snap_max_m, min_component_nodes: int | None = None):
         super().__init__(network.crs, walk_speed_kph)
         if not snap_max_m > 0:
-            raise ValueError(f"snap_max_m must be > 0, got {snap_max_m}")
+            raise ArgumentError(f"snap_max_m must be > 0, got {snap_max_m}")
         self.network = network
         self.snap_max_m = float(snap_max_m)
         self.csr = travel_time_csr(network, walk_speed_kph)
@@ -300,7 +300,7 @@ class NetworkTravelModel(TravelModel):
         """
         if isinstance(points, Snapped):
             if (points.ok & (points.edge < 0)).any():
-                raise ValueError(f"{role}: these points were prepared by a straight-line model, not snapped to this "
+                raise ArgumentError(f"{role}: these points were prepared by a straight-line model, not snapped to this "
                                  f"network; pass the GeoDataFrame instead")
             return points
         x, y, index = self._xy(points, role)
@@ -484,7 +484,7 @@ class NetworkTravelModel(TravelModel):
     def catchments(self, sources: Points, targets: Points, max_time_s: float) -> pd.DataFrame:
         src, tgt = self.snap(sources, "sources"), self.snap(targets, "targets")
         if not (np.isfinite(max_time_s) and max_time_s >= 0):
-            raise ValueError(f"max_time_s must be a finite number ≥ 0, got {max_time_s}")
+            raise ArgumentError(f"max_time_s must be a finite number ≥ 0, got {max_time_s}")
         return _catchment_frame(*self._pairs(src, tgt, float(max_time_s)), sort=False)
 
     def od_matrix_s(self, origins: Points, destinations: Points, max_time_s: float | None = None) -> np.ndarray:

@@ -11,16 +11,16 @@ Sections: :mod:`.facility_types`, :mod:`.sources` (boundaries, facilities), :mod
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import settings
 from ..errors import ConfigError, ProblemList
+from ..files import plain_name_problem
 from ..vocabulary import FACILITY_ATTRIBUTES
 from ..yamlio import check_keys, line_of, load_yaml
 from .facility_types import FacilityType, TypeGroup, load_facility_types, parse_facility_types
-from .fields import as_mapping, resolve_path
+from .fields import as_mapping, metric_crs_problem, resolve_path
 from .outputs import OutputConfig, parse_outputs
 from .population import PopulationEstimate, PopulationSource, parse_population
 from .siting import SitingConfig, parse_siting
@@ -71,7 +71,7 @@ def default_config_path() -> Path:
     here = Path.cwd() / "data" / "config" / "songjiang.yaml"
     if here.is_file():
         return here
-    return Path(__file__).resolve().parents[2] / "data" / "config" / "songjiang.yaml"
+    return Path(__file__).resolve().parents[3] / "data" / "config" / "songjiang.yaml"  # coverage/svcov/config/
 
 
 _TOP_KEYS = {"run_name", "district", "crs_metric", "boundaries", "facility_types", "facilities", "population",
@@ -112,7 +112,7 @@ def load_config(path: str | Path) -> RunConfig:
         district_name_zh=str(district.get("name_zh", "")),
         district_name_en=str(district.get("name_en", district.get("name_zh", ""))),
         district_code=None if district.get("code") is None else str(district.get("code")),
-        crs_metric=str(raw.get("crs_metric", "auto")),
+        crs_metric=_crs_metric(raw, p),
         boundaries=parse_boundaries(as_mapping(raw, "boundaries", p), base, p),
         facility_types=types,
         type_groups=groups,
@@ -134,12 +134,29 @@ def load_config(path: str | Path) -> RunConfig:
 
 
 def _run_name(raw: dict, path: Path, p: ProblemList) -> str:
-    name = str(raw.get("run_name", path.stem))
-    if not re.fullmatch(r"[\w.\-]+", name):
-        p.add("run_name 只能包含字母、数字、下划线、点和连字符 (它会成为输出文件夹名)。",
-              "run_name may only contain letters, digits, '_', '.' and '-' (it names the output folder)",
+    value = raw.get("run_name", path.stem)
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        p.add("run_name 应是一个名称 (它会成为输出文件夹名), 例如 songjiang_2023。",
+              "run_name must be a name (it names the output folder), e.g. songjiang_2023",
+              row=line_of(raw, "run_name"), column="run_name", value=type(value).__name__)
+        return "run"
+    name = str(value)
+    problem = plain_name_problem(name)
+    if problem:
+        p.add(f"run_name {problem[0]}。它会成为输出文件夹名, 请用普通的名称, 例如 songjiang_2023。",
+              f"run_name {problem[1]}; it names the output folder: use a plain name such as songjiang_2023",
               row=line_of(raw, "run_name"), column="run_name", value=name)
     return name
+
+
+def _crs_metric(raw: dict, p: ProblemList) -> str:
+    value = str(raw.get("crs_metric", "auto"))
+    problem = metric_crs_problem(value)
+    if problem:
+        p.add(f"crs_metric: {problem[0]}", f"crs_metric: {problem[1]}", row=line_of(raw, "crs_metric"),
+              column="crs_metric", value=value)
+        return "auto"
+    return value
 
 
 def _years(raw: dict, p: ProblemList) -> tuple[int, ...]:

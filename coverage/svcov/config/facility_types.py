@@ -51,13 +51,18 @@ def load_facility_types(path: str | Path) -> tuple[tuple[FacilityType, ...], tup
 def parse_facility_types(value: object, base: Path, p: ProblemList, line: int | None):
     if isinstance(value, str):
         tpath = resolve_path(value, base)
+        if not tpath.is_file():
+            p.add(f"facility_types: 找不到类型文件 {tpath}。请检查路径 (相对路径以配置文件所在目录为准)。",
+                  f"facility_types: type file not found: {tpath}; relative paths are relative to the config file",
+                  row=line, column="facility_types", value=value)
+            return (), ()
         sub = ProblemList(str(tpath))
         try:
             types, groups = _types_from_mapping(load_yaml(tpath), sub)
         except ConfigError as exc:
-            p.problems.extend(exc.problems)
-            return (), ()
-        p.problems.extend(sub.problems)
+            sub.problems = exc.problems
+            types, groups = (), ()
+        p.problems.extend(_in_type_file(tpath, sub.problems))
         return types, groups
     if isinstance(value, dict):
         return _types_from_mapping(value, p)
@@ -65,6 +70,18 @@ def parse_facility_types(value: object, base: Path, p: ProblemList, line: int | 
           "facility_types must be a path to a type file or a mapping with types and groups", row=line,
           column="facility_types", value=value)
     return (), ()
+
+
+def _in_type_file(tpath: Path, problems: list) -> list:
+    """Problems of the type file, reported in the config's list: each says which file (and line) it is about."""
+    from dataclasses import replace
+
+    out = []
+    for q in problems:
+        where = f"类型文件 {tpath.name}" + (f" 第 {q.row} 行" if q.row is not None else "")
+        out.append(replace(q, message_zh=f"{where}: {q.message_zh}", message_en=f"type file {tpath.name}"
+                           + (f" line {q.row}" if q.row is not None else "") + f": {q.message_en}", row=None))
+    return out
 
 
 def _types_from_mapping(m: dict, p: ProblemList) -> tuple[tuple[FacilityType, ...], tuple[TypeGroup, ...]]:

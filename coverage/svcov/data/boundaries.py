@@ -16,7 +16,8 @@ import shapely
 
 from .. import settings
 from ..config import BoundarySource
-from ..errors import ProblemList
+from ..config.fields import metric_crs_problem
+from ..errors import ConfigError, ProblemList, single_problem
 from .readers import read_vector
 from .validation import check_unique, excel_row, resolve_columns
 
@@ -31,8 +32,18 @@ BOUNDARY_ALIASES = {
 
 
 def metric_crs(boundaries_wgs84: gpd.GeoDataFrame, crs_metric: str = "auto"):
-    """The metric CRS of a run: the given one, or the UTM zone of the boundaries (EPSG:32651 for Shanghai)."""
+    """The metric CRS of a run: the given one, or the UTM zone of the boundaries (EPSG:32651 for Shanghai).
+
+    Raises
+    ------
+    ConfigError
+        If ``crs_metric`` is not ``auto`` or a projected CRS in metres that keeps distances.
+    """
     if crs_metric and crs_metric != "auto":
+        problem = metric_crs_problem(crs_metric)
+        if problem:
+            raise single_problem(ConfigError, "crs_metric", f"crs_metric: {problem[0]}", f"crs_metric: {problem[1]}",
+                                 value=crs_metric)
         return crs_metric
     return boundaries_wgs84.to_crs(settings.wgs84).estimate_utm_crs()
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from .. import settings
 from ..config import FacilitySource, FacilityType
-from ..errors import ProblemList
+from ..errors import ArgumentError, ProblemList
 from .boundaries import assign_jiezhen
 from .coords import to_wgs84
 from .readers import is_table, read_table, read_vector
@@ -131,6 +131,7 @@ def read_facility_records(source: FacilitySource, types: Sequence[FacilityType])
     else:
         frame = read_vector(path)
     p = ProblemList(str(path), row_base=2 if table else 1)
+    p.problems.extend(frame.attrs.get("problems", ()))  # how the file was read (merged cells, formulas, ...)
     required = ["name"] + (["longitude", "latitude"] if table else [])
     if source.default_type is None and not source.type_from_name:
         required.append("type")
@@ -358,7 +359,7 @@ def _report_placement(records: pd.DataFrame, where: pd.DataFrame, p: ProblemList
 def combine_facilities(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """Concatenate facility frames from several files; ids repeated across files get the file name as prefix."""
     if not frames:
-        raise ValueError("no facility frames to combine")
+        raise ArgumentError("没有可合并的设施表 (no facility frames to combine)")
     out = pd.concat(frames, ignore_index=True)
     dup = out["facility_id"].duplicated(keep=False)
     out.loc[dup, "facility_id"] = out.loc[dup, "source_file"] + ":" + out.loc[dup, "facility_id"]

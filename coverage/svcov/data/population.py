@@ -266,6 +266,7 @@ def load_population_points(path: str | Path, boundaries: gpd.GeoDataFrame, *, po
     path = Path(path)
     frame, _ = read_table(path)
     p = ProblemList(str(path))
+    p.problems.extend(frame.attrs.get("problems", ()))  # how the file was read (merged cells, formulas, ...)
     explicit = {k: v for k, v in (("pop_0_3", pop_0_3_column), ("pop_total", pop_total_column)) if v}
     cols = resolve_columns(frame.columns, POPULATION_ALIASES, p, required=("longitude", "latitude"), explicit=explicit)
     p.raise_if_errors()

@@ -69,7 +69,8 @@ def cjk_font_family() -> str:
 @contextlib.contextmanager
 def _style() -> Iterator[None]:
     rc = {"font.family": [cjk_font_family(), "DejaVu Sans"], "axes.unicode_minus": False,
-          "hatch.linewidth": 0.7, "hatch.color": "#333333", "font.size": 9, "axes.titlesize": 11}
+          "hatch.linewidth": 0.7, "hatch.color": "#333333", "font.size": 9, "axes.titlesize": 11,
+          "text.parse_math": False}  # names from registers are text: "$...$" in a name is not mathtext
     with matplotlib.rc_context(rc):
         yield
 

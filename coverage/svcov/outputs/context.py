@@ -20,7 +20,7 @@ from ..errors import MissingColumnError, ProblemList
 from ..vocabulary import DISTRICT_CODE, FAIL, INSUFFICIENT, PASS, STATUSES
 
 __all__ = ["RunInfo", "fmt_int", "fmt_share", "fmt_pp", "fmt_min", "fmt_value", "est", "split_items",
-           "STATUSES", "STATUS_COLORS", "STATUS_HATCHES", "SHAPES", "SHAPE_MPL", "SITE_COLOR",
+           "circle_threshold", "STATUSES", "STATUS_COLORS", "STATUS_HATCHES", "SHAPES", "SHAPE_MPL", "SITE_COLOR",
            "type_styles", "service_color", "service_name", "DISTRICT_CODE", "require_columns",
            "layout_rule_id", "layout_status"]
 
@@ -88,6 +88,7 @@ class RunInfo:
         default_circle = "inclusive_childcare" if "inclusive_childcare" in groups else (
             config.type_groups[0].key if config.type_groups else config.facility_types[0].key)
         kwargs.setdefault("circle_service", default_circle)
+        kwargs.setdefault("circle_threshold_min", circle_threshold(config))
         # a phrase that sentences around it end: no final full stop of its own
         travel_description_zh = travel_description_zh.strip().rstrip("。.")
         return cls(district_name_zh=config.district_name_zh, travel_description_zh=travel_description_zh,
@@ -112,6 +113,17 @@ class RunInfo:
                        " 文中标「估算」的数字都依赖这一估算。")
         out.extend(n for n in self.notes if n.startswith("估算") and n not in out)
         return out
+
+
+def circle_threshold(config: RunConfig) -> int:
+    """Walking time of the circle, minutes: one of the run's thresholds (``travel.thresholds_min``), the siting
+    threshold if it is one, else 15 if it is one, else the largest (a run with thresholds [5, 10] has a
+    10-minute circle)."""
+    thresholds = tuple(int(t) for t in config.travel.thresholds_min)
+    for minutes in (int(config.siting.threshold_min), 15):
+        if minutes in thresholds:
+            return minutes
+    return max(thresholds) if thresholds else 15
 
 
 def fmt_int(value: object) -> str:

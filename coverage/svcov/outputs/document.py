@@ -18,6 +18,7 @@ from pathlib import Path
 
 import jinja2
 
+from ..errors import ArgumentError
 from ..files import atomic_path, atomic_write_text
 from .charts import cjk_font_path
 
@@ -394,5 +395,5 @@ def write_document(doc: Document, stem: str | Path, formats: Sequence[str] = ("h
     writers = {"html": write_html, "docx": write_docx, "pdf": write_pdf}
     unknown = [f for f in formats if f not in writers]
     if unknown:
-        raise ValueError(f"未知的文档格式 {unknown}, 可用 html, docx, pdf (unknown document formats {unknown})")
+        raise ArgumentError(f"未知的文档格式 {unknown}, 可用 html, docx, pdf (unknown document formats {unknown})")
     return [writers[f](doc, stem.with_suffix(f".{f}")) for f in formats]

@@ -20,12 +20,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element
 
 from .. import settings
 from ..data.facilities import open_in_year
 from ..data.population import cell_squares
-from ..errors import ConfigError, OutputError, single_problem
+from ..errors import ArgumentError, ConfigError, OutputError, single_problem
 from ..files import atomic_write_text
 from .context import (
     DISTRICT_CODE,
@@ -45,7 +44,7 @@ from .context import (
 from .document import template_env
 from .mapelements import Attribution, Control, Points, Shapes, StyleSheet, YearSwitch, popup_html, safe_color, shape_svg
 from .memo import memo_stem
-from .webassets import OfflineMap, external_assets
+from .webassets import Literal, OfflineMap, external_assets
 
 __all__ = ["BASEMAPS", "build_map", "write_map"]
 
@@ -384,7 +383,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
                                  "opened_year", "closed_year"), "设施表 (facilities)")
     years = [int(y) for y in years]
     if not years:
-        raise ValueError("years 不能为空: 请给出规划年份 (years must list the plan's years)")
+        raise ArgumentError("years 不能为空: 请给出规划年份 (years must list the plan's years)")
     year = years[-1] if year is None else int(year)
     x0, y0, x1, y1 = boundaries.to_crs(settings.wgs84).total_bounds
     fmap = OfflineMap(location=[(y0 + y1) / 2, (x0 + x1) / 2], tiles=None, zoom_start=11, zoomSnap=0.25)
@@ -392,7 +391,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
     _basemap(fmap, basemap, tianditu_key)
     css = (Path(__file__).parent / "templates" / "map.css").read_text(encoding="utf-8")
     fmap.get_root().add_child(StyleSheet(css))
-    fmap.get_root().html.add_child(Element(HATCH_SVG), name="svcov_hatch")
+    fmap.get_root().html.add_child(Literal(HATCH_SVG), name="svcov_hatch")
     themes = _Themes(fmap, years)
     rule_label, status_shown = _jiezhen_layer(themes, boundaries, rule_status, coverage, info)
     population = _population_layer(fmap, demand, info) if demand is not None and len(demand) else []

@@ -3,7 +3,10 @@
 folium's own ``Popup`` needs jQuery and pastes its HTML into a JavaScript template literal (so ``${...}`` in a
 facility name would run as code); ``GeoJsonTooltip`` writes property values as HTML. The elements here pass every
 text to the page as a JSON string (``|tojson`` escapes ``<``, ``>``, ``&`` and quotes) holding HTML that was
-escaped in Python (Jinja2 autoescape), so a name from an input file can only ever show as text.
+escaped in Python (Jinja2 autoescape), so a name from an input file can only ever show as text. The templates here
+are svcov's own; what they render is never compiled again as a template (branca would do that: the page of an
+:class:`~svcov.outputs.webassets.OfflineMap` is rendered by :class:`~svcov.outputs.webassets.LiteralFigure`), so
+``{{ }}``, ``{% %}`` or ``{#`` in a name are text too.
 """
 
 from __future__ import annotations

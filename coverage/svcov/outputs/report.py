@@ -17,6 +17,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from ..errors import ConfigError, single_problem
 from . import charts
 from .context import (
     DISTRICT_CODE,
@@ -282,8 +283,11 @@ def _prepare(year: int, *, info, boundaries, coverage, rule_status, sites, years
     circle = coverage[(coverage["service"] == info.circle_service)
                       & (coverage["threshold_min"] == info.circle_threshold_min)]
     if circle.empty:
-        raise ValueError(f"覆盖表中没有服务「{info.circle_service}」{info.circle_threshold_min} 分钟的行 (the coverage "
-                         f"table has no rows for service {info.circle_service!r} at {info.circle_threshold_min} min)")
+        raise single_problem(ConfigError, "travel.thresholds_min", f"覆盖表中没有服务「{info.circle_service}」"
+                             f"{info.circle_threshold_min} 分钟的行: 报告的服务圈需要这个时间。请在 travel.thresholds_min "
+                             f"中加入 {info.circle_threshold_min}。", f"the coverage table has no rows for service "
+                             f"{info.circle_service!r} at {info.circle_threshold_min} min, the report's circle; add "
+                             f"{info.circle_threshold_min} to travel.thresholds_min", value=info.circle_threshold_min)
     years = tuple(int(y) for y in (years or sorted(circle["year"].unique())))
     earlier = sorted(int(y) for y in circle["year"].unique() if int(y) < year)
     return _Data(info=info, year=int(year), prev_year=earlier[-1] if earlier else None, years=years, circle=circle,
@@ -341,8 +345,8 @@ def write_report(out_dir: str | Path, year: int, *, info: RunInfo, boundaries: g
     ------
     MissingColumnError
         A table lacks contract columns.
-    ValueError
-        The coverage table has no rows for the circle's service and threshold.
+    ConfigError
+        The coverage table has no rows for the circle's service and threshold (also a ``ValueError``).
     """
     doc = build_report(year, info=info, boundaries=boundaries, coverage=coverage, rule_status=rule_status,
                        sites=sites, years=years)

@@ -1,10 +1,17 @@
 """Tables for Excel users: CSV (UTF-8 with BOM, so Excel on Chinese Windows opens it correctly) and XLSX with
 Chinese headers, plus GeoPackage layers for QGIS/ArcGIS. Renders the frames it is handed; computes nothing.
+
+Text from registers is written as text, never as a formula (OWASP "CSV injection"): XLSX cells holding text are
+string cells even when the text starts with ``=``; in CSV a text cell starting with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return gets a leading apostrophe, so Excel/WPS shows it instead of evaluating it. Numbers stay numbers.
 """
 
 from __future__ import annotations
 
+import io
 import logging
+import re
+import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -12,9 +19,11 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import settings
+from ..errors import OutputError
 from ..files import atomic_path
 
-__all__ = ["COLUMN_LABELS_ZH", "label_columns", "write_table", "write_layers"]
+__all__ = ["COLUMN_LABELS_ZH", "label_columns", "write_table", "write_layers", "csv_safe_text", "csv_text_safe",
+           "xlsx_text_safe", "text_cells_as_text", "FORMULA_START"]
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +109,7 @@ def write_table(frame: pd.DataFrame, stem: str | Path, *, labels: Mapping[str, s
     if "csv" in formats:
         target = stem.with_suffix(".csv")
         with atomic_path(target) as tmp:
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            csv_text_safe(table).to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\r\n")
         written.append(target)
     if "xlsx" in formats:
         target = stem.with_suffix(".xlsx")
@@ -114,8 +123,9 @@ def write_table(frame: pd.DataFrame, stem: str | Path, *, labels: Mapping[str, s
 def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str, notes: Sequence[str]) -> None:
     from openpyxl.styles import Alignment, Font
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        table.to_excel(writer, sheet_name=sheet_name, index=False)
+    buffer = io.BytesIO()  # the workbook is built in memory: a full disk fails in one plain write, not inside zipfile
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        xlsx_text_safe(table).to_excel(writer, sheet_name=sheet_name, index=False)
         sheet = writer.sheets[sheet_name]
         sheet.freeze_panes = "B2" if len(table.columns) > 1 else "A2"
         for cell in sheet[1]:
@@ -129,7 +139,57 @@ def _write_xlsx(table: pd.DataFrame, path: Path, sheet_name: str, notes: Sequenc
             note_sheet = writer.book.create_sheet("说明")
             note_sheet.column_dimensions["A"].width = 120
             for r, line in enumerate(notes, start=1):
-                note_sheet.cell(row=r, column=1, value=line).alignment = Alignment(wrap_text=True)
+                note_sheet.cell(row=r, column=1, value=_xlsx_text(line)).alignment = Alignment(wrap_text=True)
+        for each in writer.book.worksheets:
+            text_cells_as_text(each)
+    path.write_bytes(buffer.getvalue())
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP: = + - @, tab, carriage return).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+#: Characters an XLSX (XML) cell cannot hold: C0 controls other than tab, new line and carriage return.
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def csv_safe_text(value: object) -> object:
+    """A CSV cell that Excel/WPS shows as written: text starting with a formula character gets a leading ``'``
+    (a plain number written as text, e.g. ``-20``, is left alone: it is not a formula). Other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _map_text(table: pd.DataFrame, func) -> pd.DataFrame:
+    """``table`` with ``func`` applied to its headers and to every cell of its object (text) columns."""
+    columns = [pd.Series([func(v) for v in col], index=table.index, dtype=object)
+               if col.dtype == object or isinstance(col.dtype, pd.StringDtype) else col for _, col in table.items()]
+    out = pd.concat(columns, axis=1) if columns else table.copy()
+    out.columns = [func(c) for c in table.columns]
+    return out
+
+
+def csv_text_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell and header passed through :func:`csv_safe_text`."""
+    return _map_text(table, csv_safe_text)
+
+
+def _xlsx_text(value: object) -> object:
+    return _XML_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def xlsx_text_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with characters an XLSX cell cannot hold replaced by U+FFFD (in text cells and headers)."""
+    return _map_text(table, _xlsx_text)
+
+
+def text_cells_as_text(sheet) -> None:
+    """Make every cell of an openpyxl ``sheet`` that holds text a string cell: openpyxl stores text starting with
+    ``=`` as a formula, which Excel would evaluate (``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" and isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 def _display_width(text: str) -> int:
@@ -151,14 +211,32 @@ def write_layers(path: str | Path, layers: Mapping[str, gpd.GeoDataFrame], *, to
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.unlink()
-        for name, frame in layers.items():
-            if frame is None or len(frame) == 0:
-                continue
-            out = frame.to_crs(settings.wgs84) if to_wgs84 else frame
-            out = gpd.GeoDataFrame(_gpkg_safe(out), geometry=out.geometry.name, crs=out.crs)
-            out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        try:
+            for name, frame in layers.items():
+                if frame is None or len(frame) == 0:
+                    continue
+                out = frame.to_crs(settings.wgs84) if to_wgs84 else frame
+                out = gpd.GeoDataFrame(_gpkg_safe(out), geometry=out.geometry.name, crs=out.crs)
+                out.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+        except RuntimeError as exc:  # pyogrio/GDAL: "Failed to commit transaction" on a full disk, ...
+            raise _gpkg_error(path, tmp, exc) from exc
     log.info("wrote %s (%d layers)", path, sum(1 for f in layers.values() if f is not None and len(f)))
     return path
+
+
+def _gpkg_error(path: Path, tmp: Path, exc: Exception) -> OutputError:
+    """A GeoPackage GDAL could not write: remove its temporary side files and say why (a full disk, most often)."""
+    for suffix in ("-journal", "-wal", "-shm"):
+        tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+    try:
+        free_mb = shutil.disk_usage(path.parent).free / 1e6
+    except OSError:
+        free_mb = float("inf")
+    if free_mb < 100:
+        return OutputError(f"无法写入 {path}: 磁盘空间不足 (只剩 {free_mb:.1f} MB); 请清理磁盘或换一个输出文件夹 "
+                           f"(cannot write {path}: the disk is full ({free_mb:.1f} MB free); free some space or choose "
+                           f"another folder)")
+    return OutputError(f"无法写入 GeoPackage {path} ({exc}); 请检查磁盘和文件夹权限 (cannot write the GeoPackage: {exc})")
 
 
 def _gpkg_safe(frame: pd.DataFrame) -> pd.DataFrame:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from ..errors import ArgumentError
+
 __all__ = ["Selection", "Rule", "RuleSet", "DEFAULT_COVERAGE_MIN_SHARE"]
 
 #: Default target of a ``coverage`` rule: 90% of 0-3-year-olds within the threshold. The Songjiang plan asks for a
@@ -109,4 +111,4 @@ class RuleSet:
         for r in self.rules:
             if r.id == rule_id:
                 return r
-        raise KeyError(rule_id)
+        raise ArgumentError(f"没有规则「{rule_id}」(可用: {', '.join(r.id for r in self.rules)}) (no rule {rule_id!r})")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..errors import ArgumentError
 from ..vocabulary import ATTRIBUTE_LABELS_ZH, FAIL, INSUFFICIENT, PASS
 from .measures import MEASURES, Finding
 from .model import Rule
@@ -46,7 +47,7 @@ def gap_zh(rule: Rule, finding: Finding, status: str, year: int, *, plan_start: 
     if status == INSUFFICIENT:
         own = kind.insufficient_zh(rule, finding, year)
         return own if own is not None else _insufficient(rule, finding, year, plan_start, type_names_zh or {})
-    raise ValueError(f"unknown status {status!r}")
+    raise ArgumentError(f"unknown status {status!r}")
 
 
 def _insufficient(rule: Rule, f: Finding, year: int, plan_start: int | None, type_names: Mapping[str, str]) -> str:

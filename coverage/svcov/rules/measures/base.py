@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ...data.facilities import open_in_year
+from ...errors import ArgumentError
 from ...vocabulary import FAIL, INSUFFICIENT, PASS
 from ..fields import RuleReader
 from ..model import Rule, Selection
@@ -267,7 +268,7 @@ MEASURES: dict[str, Measure] = {}
 def register(cls: type[Measure]) -> type[Measure]:
     """Class decorator: add an instance of ``cls`` to :data:`MEASURES` under ``cls.name``."""
     if cls.name in MEASURES:
-        raise ValueError(f"measure {cls.name!r} is registered twice")
+        raise ArgumentError(f"measure {cls.name!r} is registered twice")
     MEASURES[cls.name] = cls()
     return cls
 
