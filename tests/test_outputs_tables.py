@@ -6,17 +6,23 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point
 
-from svcov.outputs.tables import label_columns, write_layers, write_table
+from svcov.config import DemandGroup, FacilityAttribute
+from svcov.outputs.tables import config_labels, label_columns, write_layers, write_table
+
+#: Headers of the columns a configuration adds come from it (the type file's attributes, the population groups).
+LABELS = config_labels([FacilityAttribute("has_nursery_class", "flag", "开设托班"),
+                        FacilityAttribute("capacity", "number", "托位数")], [DemandGroup("children_0_3", "0-3 岁人口")])
 
 
 def _frame():
-    return pd.DataFrame({"jiezhen_name": ["岳阳街道", "方松街道"], "pop_0_3": [1234.5678, 2.0],
+    return pd.DataFrame({"jiezhen_name": ["岳阳街道", "方松街道"], "children_0_3": [1234.5678, 2.0],
                          "has_nursery_class": pd.array([True, pd.NA], dtype="boolean"),
-                         "capacity_places": pd.array([30, pd.NA], dtype="Int64")})
+                         "capacity": pd.array([30, pd.NA], dtype="Int64")})
 
 
 def test_csv_is_utf8_with_bom_and_chinese_headers(tmp_path):
-    written = write_table(_frame(), tmp_path / "t", labels={"pop_0_3": "0-3岁人口(估算)"}, float_digits=1)
+    written = write_table(_frame(), tmp_path / "t", labels={**LABELS, "children_0_3": "0-3岁人口(估算)"},
+                          float_digits=1)
     assert [p.name for p in written] == ["t.csv", "t.xlsx"]
     raw = (tmp_path / "t.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -28,7 +34,8 @@ def test_csv_is_utf8_with_bom_and_chinese_headers(tmp_path):
 def test_xlsx_has_headers_and_notes_sheet(tmp_path):
     from openpyxl import load_workbook
 
-    write_table(_frame(), tmp_path / "t", sheet_name="汇总", notes=["注: 人口为估算。"], formats=("xlsx",))
+    write_table(_frame(), tmp_path / "t", labels=LABELS, sheet_name="汇总", notes=["注: 人口为估算。"],
+                formats=("xlsx",))
     book = load_workbook(tmp_path / "t.xlsx")
     assert book.sheetnames == ["汇总", "说明"]
     assert [c.value for c in book["汇总"][1]] == ["街镇", "0-3岁人口", "开设托班", "托位数"]
