@@ -111,7 +111,7 @@ def test_summary_sentences_state_the_district_share_change_and_layout_counts(fra
     html = (report[0] / "report.html").read_text(encoding="utf-8")
     change = round((now["share_covered"] - before["share_covered"]) * 100, 1)
     assert (f"<li>2023 年全区 0-3 岁儿童约 {round(now['pop']):,} 人 (估算), 其中约 "
-            f"{round(now['pop_covered']):,} 人步行 15 分钟内能到达普惠性托育服务, 覆盖率 "
+            f"{round(now['pop_covered']):,} 人在步行 15 分钟内能到达普惠性托育服务, 覆盖率 "
             f"{pct(now['share_covered'])}; 2022 年为 {pct(before['share_covered'])}, "
             f"变化 {change:+.1f} 个百分点。</li>") in html
     rules = frames["rule_status"]
@@ -239,8 +239,10 @@ def test_a_siting_problem_has_its_section(frames):
                        rule_status=frames["rule_status"], siting_problem=problem)
     assert "六、建议新增点位" in _headings(doc)
     bullets = [i for b in doc.blocks if isinstance(b, Bullets) for i in b.items]
-    assert "- 2023 年: 叶榭镇没有候选点, 但规则要求至少 1 个" in bullets
-    assert any("选址没有完成" in i for i in bullets)
+    assert "2023 年: 叶榭镇没有候选点, 但规则要求至少 1 个" in bullets
+    texts = [b.text for b in doc.blocks if isinstance(b, Para)]
+    assert any("本次选址没有完成" in t and "选址模型无解" in t for t in texts)
+    assert any("选址没有完成" in i and "第六节" in i for i in bullets)
 
 
 def test_bad_tables_are_refused(frames, tmp_path):

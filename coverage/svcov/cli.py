@@ -81,7 +81,7 @@ def _add_run(sub, common) -> None:
 
 def _add_check(sub, common) -> None:
     p = sub.add_parser("check", parents=[common], help="检查规划布局规则 (check the plan's layout rules)",
-                       description="逐街镇、逐年检查规则文件中的布局目标 (如托育「3个一」), 打印中文结果表, 并写出 "
+                       description="逐街镇、逐年检查规则文件中的布局目标 (如每个街镇至少一处某类设施), 打印中文结果表, 并写出 "
                                    "CSV 和 XLSX (rule_status: 各年全部结果; rule_pivot_<年份>: 街镇×规则; rule_summary: "
                                    "各规则达标街镇数)。")
     p.add_argument("--year", type=int, metavar="YEAR", help="显示哪一年 (默认配置的 report_year)")
@@ -235,7 +235,7 @@ def _validate_facilities(args, config) -> int:
     for path in args.facilities:
         try:
             frame = load_facilities(path, config.facility_types, boundaries, attributes=config.attributes,
-                                    coord_system=args.coords)
+                                    column_aliases=config.column_aliases, coord_system=args.coords)
         except InputError as exc:
             errors.append(exc)
             continue
@@ -251,6 +251,7 @@ def _validate_network(inputs) -> None:
     """Load the configured network and check its fit (raises NetworkFitError below network.min_fit_share)."""
     from .access.fit import drive_network_note
     from .access.stage import fit_table, load_run_network, travel_models
+    from .outputs.context import spaced
 
     config = inputs.config
     network = load_run_network(config, inputs.boundaries)
@@ -261,7 +262,7 @@ def _validate_network(inputs) -> None:
     table = fit_table(config, model, inputs.boundaries, inputs.demand, inputs.facilities)
     d = table.iloc[-1]
     print(f"通过 (OK): 路网 {network.source_zh}: 全区面积的 {d['area_share_in_network']:.0%} 在路网范围内, "
-          f"{d['pop_share_on_network']:.0%} 的{config.served_group.name_zh}和 {d['n_facilities_on_network']}/"
+          f"{d['pop_share_on_network']:.0%} 的{spaced(config.served_group.name_zh)}和 {d['n_facilities_on_network']}/"
           f"{d['n_facilities']} 个设施距道路不超过 {model.snap_max_m:g} 米 (network fit)")
 
 

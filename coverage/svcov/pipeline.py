@@ -98,7 +98,8 @@ def load_inputs(config: RunConfig) -> LoadedInputs:
     frames = []
     for source in config.facilities:
         try:
-            frame = load_facilities(source, config.facility_types, boundaries, attributes=config.attributes)
+            frame = load_facilities(source, config.facility_types, boundaries, attributes=config.attributes,
+                                    column_aliases=config.column_aliases)
             warnings.extend(frame.attrs.pop("problems", []))
             frame.attrs.clear()
             frames.append(frame)
@@ -286,8 +287,9 @@ def _siting_or_problem(folder: RunFolder, inputs: LoadedInputs, travel, tables: 
         diag = pd.DataFrame([{"model": cfg.model, "status": "未完成 (not solved)", "note_zh": message,
                               "fix_zh": _siting_fix_zh(exc), "facility_type": cfg.facility_type,
                               "threshold_min": cfg.threshold_min}])
-        write_table(diag, folder.path("tables/siting_diagnostics"), labels={**SITING_LABELS_ZH, "fix_zh": "如何修改"},
-                    sheet_name="求解诊断", notes=data_notes(inputs))
+        labels = {**SITING_LABELS_ZH, "fix_zh": "如何修改", "facility_type": "新增设施类型"}
+        write_table(diag, folder.path("tables/siting_diagnostics"), labels=labels, sheet_name="求解诊断",
+                    notes=data_notes(inputs))
         folder.notes.append(f"选址未完成: {message}")
         tables["siting_diagnostics"] = diag
         return message

@@ -119,14 +119,14 @@ def check_network_fit(table: pd.DataFrame, *, min_share: float, group_name_zh: s
     worst = units.assign(_a=units["area_share_in_network"], _p=units["pop_share_on_network"].fillna(1.0))
     worst = worst.sort_values(["_a", "_p"]).head(5)
     listed = "; ".join(f"{r['jiezhen_name']}: 面积 {r['area_share_in_network']:.0%} 在路网范围内, "
-                       f"{_pct(r['pop_share_on_network'])} 的{group_name_zh}距道路不超过 {snap_max_m:g} 米"
+                       f"{_pct(r['pop_share_on_network'])} 的{_spaced(group_name_zh)}距道路不超过 {snap_max_m:g} 米"
                        for _, r in worst.iterrows())
     n_bad = int((~units["fits"]).sum())
     fac = (f", 设施 {district['n_facilities_on_network']}/{district['n_facilities']} 个"
            if district["n_facilities"] else "")
     raise NetworkFitError(
         f"路网没有覆盖本区 ({source_zh}): 全区面积的 {district['area_share_in_network']:.0%} 在路网范围内, "
-        f"{_pct(district['pop_share_on_network'])} 的{group_name_zh}距道路不超过 {snap_max_m:g} 米{fac}; "
+        f"{_pct(district['pop_share_on_network'])} 的{_spaced(group_name_zh)}距道路不超过 {snap_max_m:g} 米{fac}; "
         f"{n_bad} 个街镇低于 {min_share:.0%}。受影响最大的街镇: {listed}。"
         f"按这样的路网算出的覆盖率和选址没有意义。请换用覆盖全区的路网 (更大的 OSM 提取范围, 或 network.source: "
         f"osm_download 下载全区步行路网), 或不用路网、按直线距离估算 (network.source: none); 确需只分析路网范围内的部分, "
@@ -134,6 +134,10 @@ def check_network_fit(table: pd.DataFrame, *, min_share: float, group_name_zh: s
         f"{district['area_share_in_network']:.0%} of the district's area inside the network, "
         f"{_pct(district['pop_share_on_network'])} of the population within {snap_max_m:g} m of a road; use a "
         f"network that covers the district, osm_download, or network.source: none)", table)
+
+
+def _spaced(text: str) -> str:
+    return f" {text}" if text[:1].isascii() and text[:1].isalnum() else text
 
 
 def _pct(x: float) -> str:

@@ -70,6 +70,6 @@ def build_travel_models(crs: Any, travel: Any = None, network: RoadNetwork | Non
         log.warning("no road network: travel times are straight-line distance × %.2f (an estimate)",
                     getattr(travel, "circuity_factor", settings.circuity_factor))
     else:
-        log.info("travel model: %s; profiles: %s", network.summary_zh(),
+        log.info("travel model: %s; profiles: %s", network.summary_zh().rstrip("。"),
                  ", ".join(f"{m.profile_name_zh} {m.walk_speed_kph:g} km/h" for m in models.values()))
     return models

@@ -12,8 +12,10 @@ Sections: :mod:`.facility_types`, :mod:`.sources` (boundaries, facilities), :mod
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from .. import settings
 from ..errors import ConfigError, ProblemList
@@ -64,9 +66,11 @@ class RunConfig:
     report_year: int
     siting: SitingConfig
     output: OutputConfig
-    #: Attributes the service's facilities carry (declared by the type file), and the service's words.
+    #: Attributes the service's facilities carry (declared by the type file), the service's words and the
+    #: extra headers its registers use for the built-in columns.
     attributes: tuple[FacilityAttribute, ...] = ()
     service: ServiceWords = ServiceWords()
+    column_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     #: The type file, if the configuration names one (``facility_types: file.yaml``).
     facility_types_path: Path | None = None
 
@@ -167,6 +171,7 @@ def load_config(path: str | Path) -> RunConfig:
         output=parse_outputs(as_mapping(raw, "outputs", p, optional=True), base, p),
         attributes=spec.attributes,
         service=spec.service,
+        column_aliases=spec.column_aliases,
         facility_types_path=(resolve_path(raw["facility_types"], base) if isinstance(raw.get("facility_types"), str)
                              else None),
     )

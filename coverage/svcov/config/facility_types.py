@@ -7,8 +7,10 @@ words live in ``data/config/facility_types_childcare.yaml``, elderly care's in i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from ..errors import ConfigError, ProblemList
 from ..vocabulary import ATTRIBUTE_KINDS, CAPACITY, RESERVED_FACILITY_COLUMNS
@@ -113,6 +115,8 @@ class TypeFile:
     groups: tuple[TypeGroup, ...] = ()
     attributes: tuple[FacilityAttribute, ...] = ()
     service: ServiceWords = ServiceWords()
+    #: More headers registers of this service use for the built-in columns (e.g. ``name``: 园所名称).
+    column_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 def load_facility_types(path: str | Path) -> tuple[tuple[FacilityType, ...], tuple[TypeGroup, ...]]:
@@ -161,11 +165,27 @@ def parse_facility_types(value: object, base: Path, p: ProblemList, line: int | 
 
 
 def _from_mapping(m: dict, p: ProblemList) -> TypeFile:
-    check_keys(m, {"types", "groups", "attributes", "service"}, "facility_types", p, required=("types",))
+    check_keys(m, {"types", "groups", "attributes", "service", "column_aliases"}, "facility_types", p,
+               required=("types",))
     types, groups = _types_and_groups(m, p)
     attributes = _attributes(m.get("attributes"), p, line_of(m, "attributes"))
     service = _service(m.get("service"), p, {t.key for t in types} | {g.key for g in groups}, line_of(m, "service"))
-    return TypeFile(types, groups, attributes, service)
+    return TypeFile(types, groups, attributes, service, _column_aliases(m, p))
+
+
+#: Built-in facility columns a type file may give more headers for.
+_ALIASED_COLUMNS = ("facility_id", "name", "type", "address", "opened_year", "closed_year", "jiezhen_given")
+
+
+def _column_aliases(m: dict, p: ProblemList) -> Mapping[str, tuple[str, ...]]:
+    raw = m.get("column_aliases") or {}
+    ok = isinstance(raw, dict) and all(isinstance(v, list) for v in raw.values())
+    if not ok or not set(raw) <= set(_ALIASED_COLUMNS):
+        p.add(f"column_aliases 应是「内置列: [表头, ...]」的映射, 内置列可以是 {', '.join(_ALIASED_COLUMNS)}。",
+              "column_aliases must map built-in columns to lists of headers", row=line_of(m, "column_aliases"),
+              column="column_aliases", value=raw)
+        return MappingProxyType({})
+    return MappingProxyType({str(k): tuple(str(h) for h in v) for k, v in raw.items()})
 
 
 def _types_and_groups(m: dict, p: ProblemList) -> tuple[tuple[FacilityType, ...], tuple[TypeGroup, ...]]:

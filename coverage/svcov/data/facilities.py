@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 FACILITY_ALIASES: dict[str, tuple[str, ...]] = {
     "facility_id": ("id", "编号", "机构编号", "设施编号", "序号", "osm", "osm_id", "uid", "fid"),
-    "name": ("名称", "机构名称", "园所名称", "单位名称", "设施名称", "幼儿园名称", "托育机构名称", "站点名称"),
+    "name": ("名称", "机构名称", "单位名称", "设施名称", "站点名称"),
     "type": ("类型", "机构类型", "设施类型", "类别", "category"),
     "longitude": ("lon", "lng", "long", "x", "经度", "东经"),
     "latitude": ("lat", "y", "纬度", "北纬"),
@@ -62,6 +62,11 @@ FACILITY_ALIASES: dict[str, tuple[str, ...]] = {
     "address": ("addr", "地址", "详细地址"),
     "jiezhen_given": ("jiezhen", "街镇", "所属街镇", "街道", "街镇名称"),
 }
+
+
+def _aliases(column_aliases: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """:data:`FACILITY_ALIASES` with the headers the service's type file adds (``column_aliases``, e.g. 园所名称)."""
+    return {k: (*v, *column_aliases.get(k, ())) for k, v in FACILITY_ALIASES.items()}
 
 
 def attribute_aliases(attributes: Sequence[FacilityAttribute]) -> dict[str, tuple[str, ...]]:
@@ -81,6 +86,7 @@ _CHINA_BBOX = (73.0, 3.0, 136.0, 54.0)  # lon_min, lat_min, lon_max, lat_max
 
 def load_facilities(source: FacilitySource | str | Path, types: Sequence[FacilityType],
                     boundaries: gpd.GeoDataFrame, *, attributes: Sequence[FacilityAttribute] = (),
+                    column_aliases: Mapping[str, Sequence[str]] | None = None,
                     tolerance_m: float = settings.boundary_tolerance_m,
                     coord_system: str | None = None) -> gpd.GeoDataFrame:
     """Load one facility file, validate it, and assign each facility its 街镇.
@@ -96,6 +102,9 @@ def load_facilities(source: FacilitySource | str | Path, types: Sequence[Facilit
     attributes
         The attributes the service's type file declares (``RunConfig.attributes``); without them only the
         built-in columns are read.
+    column_aliases
+        More headers for the built-in columns, from the type file (``RunConfig.column_aliases``, e.g. ``name``:
+        园所名称).
     tolerance_m
         Facilities this close outside the boundary go to the nearest 街镇 (with a warning); farther ones within the
         source's ``outside_margin_m`` are kept without a 街镇 (with a warning); beyond it they are errors.
@@ -113,7 +122,7 @@ def load_facilities(source: FacilitySource | str | Path, types: Sequence[Facilit
         Listing every problem of the file.
     """
     source = _as_source(source, coord_system)
-    records, p = read_facility_records(source, types, attributes)
+    records, p = read_facility_records(source, types, attributes, column_aliases)
     p.raise_if_errors()
     points = gpd.GeoSeries(gpd.points_from_xy(records["lon_wgs84"], records["lat_wgs84"]), index=records.index,
                            crs=settings.wgs84).to_crs(boundaries.crs)
@@ -140,7 +149,9 @@ def _as_source(source: FacilitySource | str | Path, coord_system: str | None) ->
 
 
 def read_facility_records(source: FacilitySource, types: Sequence[FacilityType],
-                          attributes: Sequence[FacilityAttribute] = ()) -> tuple[pd.DataFrame, ProblemList]:
+                          attributes: Sequence[FacilityAttribute] = (),
+                          column_aliases: Mapping[str, Sequence[str]] | None = None
+                          ) -> tuple[pd.DataFrame, ProblemList]:
     """Parse a facility file into validated records (WGS-84 lon/lat, no 街镇 yet) and its problems.
 
     Never raises for bad values: every problem is in the returned list. Raises :class:`InputError` only if the
@@ -157,8 +168,8 @@ def read_facility_records(source: FacilitySource, types: Sequence[FacilityType],
     if source.default_type is None and not source.type_from_name:
         required.append("type")
     headers = [c for c in frame.columns if c != "geometry"]
-    cols = resolve_columns(headers, {**FACILITY_ALIASES, **attribute_aliases(attributes)}, p, required=required,
-                           explicit=dict(source.columns))
+    cols = resolve_columns(headers, {**_aliases(column_aliases or {}), **attribute_aliases(attributes)}, p,
+                           required=required, explicit=dict(source.columns))
     p.raise_if_errors()
     if table:
         _warn_unused_columns(headers, cols, attributes, p)
@@ -395,7 +406,7 @@ def _report_placement(records: pd.DataFrame, where: pd.DataFrame, p: ProblemList
     for idx in where.index[where["how"] == "outside"]:
         name, fid, km = records.at[idx, "name"], records.at[idx, "facility_id"], where.at[idx, "distance_m"] / 1000
         if where.at[idx, "distance_m"] <= margin_m:
-            p.warn(f"设施「{name}」(编号 {fid}) 在本区边界外 {km:.1f} km (不超过 {margin_m / 1000:g} km): 保留, 它也服务边界"
+            p.warn(f"设施「{name}」(编号 {fid}) 在本区边界外 {_distance_zh(km)} (不超过 {margin_m / 1000:g} km): 保留, 它也服务边界"
                    f"这一侧的居民; 计入可达性和覆盖率, 不计入街镇的布局规则。",
                    f"facility {fid} ({name}) is {km:.1f} km outside the district (within {margin_m / 1000:g} km): kept "
                    f"for access and coverage, not counted by the layout rules", row=records.at[idx, "source_row"],
@@ -417,6 +428,10 @@ def _report_placement(records: pd.DataFrame, where: pd.DataFrame, p: ProblemList
             p.warn(f"表中所填街镇「{value}」与坐标所在街镇「{actual}」不一致; 以坐标为准。",
                    f"given 街镇 {value!r} differs from the one the point falls in ({actual!r}); using the point",
                    row=records.at[idx, "source_row"], column="街镇", value=value)
+
+
+def _distance_zh(km: float) -> str:
+    return f"{km * 1000:.0f} 米" if km < 1 else f"{km:.1f} km"
 
 
 def in_district(facilities: pd.DataFrame) -> pd.Series:

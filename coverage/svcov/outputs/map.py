@@ -298,7 +298,8 @@ def _uncovered_layer(themes: _Themes, uncovered, coverage, info: RunInfo) -> Non
         if circle is not None and (year, DISTRICT_CODE) in circle.index:
             c = circle.loc[(year, DISTRICT_CODE)]
             rows.append((f"全区 {year} 年", f"约 {fmt_int(c['pop'] - c['pop_covered'])} {info.group_unit_zh}"))
-        tip = popup_html(f"{info.profile_name_zh} {minutes} 分钟内没有{info.circle_name_zh}的{info.who}{e}", rows)
+        tip = popup_html(f"{info.profile_name_zh} {minutes} 分钟内没有{info.circle_name_zh}的{info.group_name_zh}{e}",
+                         rows)
         geom = gpd.GeoSeries([shapely.union_all(squares[mask].values)], crs=uncovered.crs)
         Shapes(_wgs84_features(geom, [{"style": {"color": UNCOVERED_COLOR, "weight": 0.6, "opacity": 0.8,
                                                  "fillColor": UNCOVERED_COLOR, "fillOpacity": 0.9, "radius": 3,

@@ -117,7 +117,7 @@ def _intro(d: _Data, s: _Sections) -> list:
     if d.show_sites:
         checks.append("列出建议新增的点位")
     tail = (", " + ", 并".join(checks)) if checks else ""
-    return [Para(f"本报告统计{info.district_name_zh} {d.year} 年{_who(d)}{d.travel} {d.minutes} 分钟内能否到达"
+    return [Para(f"本报告统计{info.district_name_zh} {d.year} 年{_who(d)}能否在{d.travel} {d.minutes} 分钟内到达"
                  f"{info.circle_name_zh}设施 ({d.minutes} 分钟社区服务圈){tail}。「覆盖率」= {d.travel} {d.minutes} "
                  f"分钟内能到达最近一处{info.circle_name_zh}设施的{_who(d)}人数 ÷ {info.group_name_zh}总数。"
                  f"{d.travel}时间: {info.travel_description_zh}。"),
@@ -130,7 +130,7 @@ def _summary(d: _Data, s: _Sections) -> list:
     if DISTRICT_CODE in now.index:
         row = now.loc[DISTRICT_CODE]
         text = (f"{d.year} 年全区{_who(d)}约 {fmt_int(row['pop'])} {d.info.group_unit_zh}{d.e}, 其中约 "
-                f"{fmt_int(row['pop_covered'])} {d.info.group_unit_zh}{d.travel} {d.minutes} 分钟内能到达"
+                f"{fmt_int(row['pop_covered'])} {d.info.group_unit_zh}在{d.travel} {d.minutes} 分钟内能到达"
                 f"{d.info.circle_name_zh}, 覆盖率 {fmt_share(row['share_covered'])}")
         if DISTRICT_CODE in before.index:
             old = before.loc[DISTRICT_CODE, "share_covered"]
@@ -309,8 +309,10 @@ def _rule_appendix(d: _Data, per_jz: pd.DataFrame) -> list:
 def _sites_section(d: _Data, s: _Sections) -> list:
     head = s.head("sites", "建议新增点位")
     if d.siting_problem is not None:
-        return [head, Para("本次选址没有完成, 其余结果 (覆盖率、规则检查、地图) 不受影响。原因 (求解器给出的数字):", kind="key"),
-                Bullets(tuple(p.strip() for p in d.siting_problem.split("\n") if p.strip())),
+        lines = [line.strip() for line in d.siting_problem.split("\n") if line.strip()]
+        reasons = tuple(line.lstrip("- ").strip() for line in lines[1:]) or (lines[0] if lines else "",)
+        return [head, Para(f"本次选址没有完成, 其余结果 (覆盖率、规则检查、地图) 不受影响。{lines[0] if lines else ''}",
+                           kind="key"), Bullets(reasons),
                 Para("求解诊断见 tables/siting_diagnostics; 按上面的说明修改配置 (siting: 每年新增点数、候选点、街镇规则或覆盖目标) "
                      "后重新运行, 或用 svcov run --skip siting 只更新其余结果。", kind="note")]
     if d.sites is None or not (d.sites["year"] == d.year).any():
