@@ -105,6 +105,9 @@ def test_outputs_speak_of_the_elderly_group_beds_and_both_profiles(elderly_run):
     assert "张床位" in status.loc["new_beds", "目标"] and "个餐位" in status.loc["meal_seats", "现状"]
     # beds ≥ 30 in the district: Y02 41, Y05 32, Y08 52 (Y10, 49 beds, lies across the border: not counted)
     assert status.loc["big_day_care", "现状"] == "3 个"
+    page = (out / "map.html").read_text(encoding="utf-8")
+    for word in ("床位数", "餐位数", "设康复室", "60 岁及以上老人", "老人步行 5/10/15 分钟范围", "「一街镇一中心」"):
+        assert json.dumps(word)[1:-1] in page, word      # texts are JSON strings in the page's script
     fit = pd.read_csv(out / "tables" / "network_fit.csv", encoding="utf-8-sig")
     assert fit["路网覆盖足够"].eq("是").all()
     assert "路网看起来是机动车路网" in log

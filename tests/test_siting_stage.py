@@ -166,3 +166,10 @@ def test_siting_stage_is_skipped_with_a_note_without_facility_type(config, input
         assert pipeline._siting_stage(folder, bare, StraightLineTravel()) == {}
         assert any("选址: 未运行" in n for n in folder.notes)
         assert not (folder.tmp / "tables").exists()
+
+
+def test_the_objective_is_worded_with_the_served_group():
+    from svcov.siting.stage import _worded
+
+    assert _worded("15 分钟内覆盖的需求人口, 各年合计", "0-3 岁儿童") == "15 分钟内覆盖的 0-3 岁儿童, 各年合计"
+    assert _worded("需求人口加权出行时间 (人·分钟)", "老人") == "老人加权出行时间 (人·分钟)"

@@ -221,7 +221,8 @@ def run_siting(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
 
 def _worded(label: str, group_name_zh: str) -> str:
     """A solver's objective label in the run's words: 「需求人口」 becomes the served group (「60 岁及以上老人」)."""
-    return label.replace("需求人口", group_name_zh)
+    name = f" {group_name_zh}" if group_name_zh[:1].isascii() and group_name_zh[:1].isalnum() else group_name_zh
+    return label.replace("需求人口", name).replace("  ", " ")
 
 
 def _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage) -> list[str]:
