@@ -180,6 +180,10 @@ def test_type_file_attributes_and_service(tmp_path):
     ("attributes: {beds: {kind: number, label_zh: 床位, min: low}}", "beds.min 应是数字"),
     ("attributes: [beds]", "attributes 应是映射"),
     ("service: {name_zh: 养老, circle: nowhere}", "service.circle「nowhere」不是已声明的类型或类型组"),
+    ("service: 养老", "service 应是映射"),
+    ("column_aliases: {nme: [机构名称]}", "column_aliases 应是"),
+    ("attributes: {beds: {kind: number, label_zh: 床位, aliases: 床位数}}", "aliases 应是列名列表"),
+    ("attributes: {beds: {kind: number, label_zh: 床位, integer: yes please}}", "integer 应是 true 或 false"),
 ])
 def test_type_file_attribute_problems(tmp_path, text, fragment):
     path = tmp_path / "types.yaml"

@@ -23,6 +23,7 @@ import pytest
 
 import svcov
 from svcov.cli import main
+from svcov.errors import ConfigError, InfeasibleError
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "tests" / "data" / "elderly" / "elderly.yaml"
@@ -177,3 +178,22 @@ def test_partial_runs_skip_and_only(tmp_path):
     assert any("本次运行跳过: 选址 (siting)" in n for n in notes)
     status = pd.read_csv(only.out_dir / "tables" / "rule_status.csv", encoding="utf-8-sig")
     assert status.loc[status["规则编号"] == "circle_15min", "状态"].eq("数据不足").all()  # no coverage without access
+
+
+def test_the_api_computes_each_part_once_and_writes_only_when_asked(tmp_path):
+    config = _infeasible(tmp_path)
+    run = svcov.open_run(config)                               # straight line (network.source: none)
+    assert run.network is None and run.fit().empty and len(run.boundaries) == 4
+    assert run.access is run.access and run.coverage is run.access.coverage
+    status = run.rule_status()
+    assert set(status["rule_id"]) >= {"centre_each_jiezhen", "circle_15min"}
+    assert status.loc[status["rule_id"] == "circle_15min", "status"].ne("数据不足").any()
+    with pytest.raises(InfeasibleError, match="2 个街镇共需新增至少 2 个综合为老服务中心"):
+        run.site()
+    proposals = run.site(k=2, year=2025).proposals                # two sites: one in each 街镇 without a centre
+    assert sorted(proposals["jiezhen_name"]) == ["淮海中路街道", "豫园街道"] and not list(tmp_path.glob("outputs/*"))
+    with_network = svcov.open_run(config, network=ROOT / "tests" / "data" / "shanghai_jingan_drive_osm.osm")
+    assert with_network.config.network.source.name == "shanghai_jingan_drive_osm.osm"
+    no_rules = svcov.open_run(replace(run.config, rules_path=None))
+    with pytest.raises(ConfigError, match="配置中没有 rules"):
+        no_rules.rule_status()
