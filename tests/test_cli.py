@@ -166,3 +166,26 @@ def test_a_crash_log_goes_to_the_temporary_folder_when_the_log_folder_is_unwrita
     assert main(["validate"]) == 3
     logs = list((tmp_path / "tmp" / "svcov-logs").iterdir())
     assert len(logs) == 1 and str(logs[0]) in capsys.readouterr().err
+
+
+def test_validate_a_register_says_which_type_file(capsys):
+    assert main(["validate", "-q", "--facilities", str(ROOT / "tests" / "data" / "good" / "register_utf8.csv")]) == 0
+    err = capsys.readouterr().err
+    assert "设施类型 (types):" in err and "facility_types_childcare.yaml" in err and "--config" in err
+
+
+def test_validate_boundaries_that_overlap(capsys):
+    assert main(["validate", "-q", "--boundaries", str(ROOT / "data" / "boundaries" /
+                                                       "shanghai_jiezhen_217_osm.geojson")]) == 1
+    err = capsys.readouterr().err
+    assert "东明路街道 位于 三林镇 之内: 4.90 平方公里" in err and "boundaries.overlaps: resolve" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "--skip", "maps"], "invalid choice: 'maps'"),
+    (["run", "--skip", "siting", "--only", "rules"], "not allowed with argument"),
+])
+def test_stage_arguments_are_checked(capsys, argv, message):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and message in capsys.readouterr().err

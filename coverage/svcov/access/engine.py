@@ -66,12 +66,15 @@ class TravelModel(ABC):
     mode: str
     is_fallback: bool
 
-    def __init__(self, crs: Any, walk_speed_kph: float):
-        if not (isinstance(walk_speed_kph, (int, float)) and 0 < walk_speed_kph <= 30):
-            raise ArgumentError(f"步行速度应在 0-30 公里/小时之间 (walk_speed_kph must be in (0, 30]), got {walk_speed_kph}")
+    def __init__(self, crs: Any, walk_speed_kph: float, *, profile: str = "walk", profile_name_zh: str = "步行"):
+        if not (isinstance(walk_speed_kph, (int, float)) and 0 < walk_speed_kph <= 60):
+            raise ArgumentError(f"速度应在 0-60 公里/小时之间 (walk_speed_kph must be in (0, 60]), got {walk_speed_kph}")
         self.crs = pyproj.CRS.from_user_input(crs)
         self.walk_speed_kph = float(walk_speed_kph)
         self.speed_mps = speed_mps(walk_speed_kph)
+        #: The travel profile this model computes (``travel.profiles``): its key and Chinese name, e.g. 「老人步行」.
+        self.profile = str(profile)
+        self.profile_name_zh = str(profile_name_zh)
         self._unreachable: dict[tuple[str, Any], tuple] = {}
 
     @property
@@ -194,8 +197,9 @@ class StraightLineTravelModel(TravelModel):
     is_fallback = True
 
     def __init__(self, crs: Any, *, walk_speed_kph: float = settings.walk_speed_kph,
-                 circuity_factor: float = settings.circuity_factor):
-        super().__init__(crs, walk_speed_kph)
+                 circuity_factor: float = settings.circuity_factor, profile: str = "walk",
+                 profile_name_zh: str = "步行"):
+        super().__init__(crs, walk_speed_kph, profile=profile, profile_name_zh=profile_name_zh)
         if not (isinstance(circuity_factor, (int, float)) and 1.0 <= circuity_factor <= 5.0):
             raise ArgumentError(f"绕行系数应在 1-5 之间 (circuity_factor must be in [1, 5]), got {circuity_factor}")
         self.circuity_factor = float(circuity_factor)
@@ -203,8 +207,9 @@ class StraightLineTravelModel(TravelModel):
 
     @property
     def description_zh(self) -> str:
-        return (f"估算: 未加载路网, 步行时间按直线距离 × {self.circuity_factor:g} (绕行系数) ÷ "
-                f"{self.walk_speed_kph:g} 公里/小时计算, 不是沿道路的实际步行时间。")
+        name = self.profile_name_zh
+        return (f"估算: 未加载路网, {name}时间按直线距离 × {self.circuity_factor:g} (绕行系数) ÷ "
+                f"{self.walk_speed_kph:g} 公里/小时计算, 不是沿道路的实际{name}时间。")
 
     @property
     def description_en(self) -> str:
@@ -260,27 +265,54 @@ class NetworkTravelModel(TravelModel):
     min_component_nodes
         Points snap only onto pieces of the network with at least this many junctions, or the largest piece
         (default :data:`svcov.settings.snap_min_component_nodes`).
+    edge_time_s
+        Time to traverse each edge (seconds, finite, ≥ 0; default length ÷ speed): a profile may use per-edge
+        speeds (road classes, slopes, crossings). A point part-way along an edge takes the same share of the edge's
+        time; the access leg from the point to the road is walked at ``walk_speed_kph``.
+    profile, profile_name_zh
+        The travel profile's key and Chinese name (default 「步行」).
+    snap_index
+        A :class:`~svcov.access.snap.SegmentIndex` of the same network and snappable edges, shared by the profiles
+        of a run (default: built here).
     """
 
     mode = "network"
     is_fallback = False
 
     def __init__(self, network: RoadNetwork, *, walk_speed_kph: float = settings.walk_speed_kph,
-                 snap_max_m: float = settings.snap_max_m, min_component_nodes: int | None = None):
-        super().__init__(network.crs, walk_speed_kph)
+                 snap_max_m: float = settings.snap_max_m, min_component_nodes: int | None = None,
+                 edge_time_s: np.ndarray | None = None, profile: str = "walk", profile_name_zh: str = "步行",
+                 snap_index: SegmentIndex | None = None):
+        super().__init__(network.crs, walk_speed_kph, profile=profile, profile_name_zh=profile_name_zh)
         if not snap_max_m > 0:
             raise ArgumentError(f"snap_max_m must be > 0, got {snap_max_m}")
         self.network = network
         self.snap_max_m = float(snap_max_m)
-        self.csr = travel_time_csr(network, walk_speed_kph)
+        if edge_time_s is None:
+            self._edge_time_s = network.edge_length_m / self.speed_mps
+            #: Metres of walking at ``walk_speed_kph`` that one metre of each edge is worth (1 unless per-edge times).
+            self._edge_factor = np.ones(network.n_edges)
+        else:
+            self._edge_time_s = _checked_edge_times(edge_time_s, network.n_edges)
+            length = network.edge_length_m
+            self._edge_factor = np.where(length > 0, self._edge_time_s * self.speed_mps / np.maximum(length, 1e-300),
+                                         1.0)
+        self.csr = travel_time_csr(network, walk_speed_kph, edge_time_s=None if edge_time_s is None
+                                   else self._edge_time_s)
         #: Edges points may snap onto (see ``min_component_nodes``).
         self.snappable = network.snappable_edges(min_component_nodes)
-        self.index = SegmentIndex(network, self.snappable)
-        self._edge_time_s = network.edge_length_m / self.speed_mps
+        self.index = SegmentIndex(network, self.snappable) if snap_index is None else snap_index
+
+    @property
+    def edge_time_s(self) -> np.ndarray:
+        """Time to traverse each road edge (seconds): length ÷ speed, or the profile's per-edge times."""
+        return self._edge_time_s
 
     @property
     def description_zh(self) -> str:
-        return (f"步行时间沿路网计算 ({self.network.source_zh}), 步行速度 {self.walk_speed_kph:g} 公里/小时; "
+        name = self.profile_name_zh
+        varies = "" if np.all(self._edge_factor == 1.0) else " (部分道路类别按配置的速度)"
+        return (f"{name}时间沿路网计算 ({self.network.source_zh}), {name}速度 {self.walk_speed_kph:g} 公里/小时{varies}; "
                 f"设施和人口点沿直线接入最近道路 (计入时间), 距道路超过 {self.snap_max_m:g} 米的点记为不可达。")
 
     @property
@@ -330,9 +362,9 @@ class NetworkTravelModel(TravelModel):
         pos = np.flatnonzero(src.ok)
         e = src.edge[pos]
         u, v = self.network.edge_u[e], self.network.edge_v[e]
-        acc = src.access_m[pos]
-        wu = (acc + src.offset_m[pos]) / self.speed_mps
-        wv = (acc + (self.network.edge_length_m[e] - src.offset_m[pos])) / self.speed_mps
+        acc, f = src.access_m[pos], self._edge_factor[e]
+        wu = (acc + src.offset_m[pos] * f) / self.speed_mps
+        wv = (acc + (self.network.edge_length_m[e] - src.offset_m[pos]) * f) / self.speed_mps
         loop = u == v
         wu = np.where(loop, np.minimum(wu, wv), wu)
         lo, hi = np.minimum(u, v), np.maximum(u, v)
@@ -357,9 +389,9 @@ class NetworkTravelModel(TravelModel):
         target (along the edge, then the access leg)."""
         pos = np.flatnonzero(tgt.ok)
         e = tgt.edge[pos]
-        acc, off = tgt.access_m[pos], tgt.offset_m[pos]
-        leg_u = (off + acc) / self.speed_mps
-        leg_v = (self.network.edge_length_m[e] - off + acc) / self.speed_mps
+        acc, off, f = tgt.access_m[pos], tgt.offset_m[pos], self._edge_factor[e]
+        leg_u = (off * f + acc) / self.speed_mps
+        leg_v = ((self.network.edge_length_m[e] - off) * f + acc) / self.speed_mps
         return pos, self.network.edge_u[e], self.network.edge_v[e], leg_u, leg_v
 
     def _times_at(self, dist: np.ndarray, tgt: Snapped) -> np.ndarray:
@@ -424,7 +456,8 @@ class NetworkTravelModel(TravelModel):
         pairs = pd.DataFrame({"edge": src.edge[s_pos], "s": s_pos}).merge(
             pd.DataFrame({"edge": tgt.edge[t_pos], "t": t_pos}), on="edge")
         s, t = pairs["s"].to_numpy(), pairs["t"].to_numpy()
-        metres = src.access_m[s] + np.abs(src.offset_m[s] - tgt.offset_m[t]) + tgt.access_m[t]
+        along = np.abs(src.offset_m[s] - tgt.offset_m[t]) * self._edge_factor[pairs["edge"].to_numpy()]
+        metres = src.access_m[s] + along + tgt.access_m[t]
         return s, t, metres / self.speed_mps
 
     # --- the three questions ----------------------------------------------------------------------------------
@@ -516,7 +549,7 @@ class NetworkTravelModel(TravelModel):
     def edge_point_times(self, node_time_s: np.ndarray, src: Snapped, edge: np.ndarray,
                          offset_m: np.ndarray) -> np.ndarray:
         """Time to points on edges (no access leg): the better end of the edge, or a source on the same edge."""
-        t_off = offset_m / self.speed_mps
+        t_off = offset_m * self._edge_factor[edge] / self.speed_mps
         u, v = self.network.edge_u[edge], self.network.edge_v[edge]
         out = np.minimum(node_time_s[u] + t_off, node_time_s[v] + (self._edge_time_s[edge] - t_off))
         pos = np.flatnonzero(src.ok)
@@ -525,9 +558,18 @@ class NetworkTravelModel(TravelModel):
             pairs = pd.DataFrame({"edge": edge[on_edge], "p": np.flatnonzero(on_edge)}).merge(
                 pd.DataFrame({"edge": src.edge[pos], "s": pos}), on="edge")
             p, s = pairs["p"].to_numpy(), pairs["s"].to_numpy()
-            direct = (src.access_m[s] + np.abs(src.offset_m[s] - offset_m[p])) / self.speed_mps
+            along = np.abs(src.offset_m[s] - offset_m[p]) * self._edge_factor[pairs["edge"].to_numpy()]
+            direct = (src.access_m[s] + along) / self.speed_mps
             np.minimum.at(out, p, direct)
         return out
+
+
+def _checked_edge_times(edge_time_s: np.ndarray, n_edges: int) -> np.ndarray:
+    times = np.asarray(edge_time_s, dtype=np.float64)
+    if times.shape != (n_edges,) or not (np.isfinite(times).all() and (times >= 0).all()):
+        raise ArgumentError(f"edge_time_s 应是每条路段一个有限、非负的秒数 ({n_edges} 条) (edge_time_s must hold one finite "
+                            f"time ≥ 0 per edge; got shape {times.shape})")
+    return times
 
 
 def _source_of_node(nodes: np.ndarray, origin: np.ndarray) -> np.ndarray:
@@ -550,6 +592,9 @@ def _catchment_frame(s: np.ndarray, t: np.ndarray, time_s: np.ndarray, sort: boo
 
 def build_travel_model(crs: Any, travel: Any = None, network: RoadNetwork | None = None) -> TravelModel:
     """The run's travel model: on ``network`` if given, else the straight-line fallback.
+
+    One speed (``travel.walk_speed_kph``); for the configured profiles (several speeds, per-edge speeds) use
+    :func:`svcov.access.profiles.build_travel_models`.
 
     Parameters
     ----------

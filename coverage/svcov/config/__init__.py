@@ -11,25 +11,37 @@ Sections: :mod:`.facility_types`, :mod:`.sources` (boundaries, facilities), :mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from .. import settings
 from ..errors import ConfigError, ProblemList
 from ..files import plain_name_problem
-from ..vocabulary import FACILITY_ATTRIBUTES
+from ..vocabulary import CAPACITY
 from ..yamlio import check_keys, line_of, load_yaml
-from .facility_types import FacilityType, TypeGroup, load_facility_types, parse_facility_types
+from .facility_types import (
+    FacilityAttribute,
+    FacilityType,
+    ServiceWords,
+    TypeFile,
+    TypeGroup,
+    load_facility_types,
+    load_type_file,
+    parse_facility_types,
+)
 from .fields import as_mapping, metric_crs_problem, resolve_path
 from .outputs import OutputConfig, parse_outputs
-from .population import PopulationEstimate, PopulationSource, parse_population
+from .population import DemandGroup, PopulationEstimate, PopulationSource, parse_population
 from .siting import SitingConfig, parse_siting
 from .sources import BoundarySource, FacilitySource, NameRule, parse_boundaries, parse_facility_sources
-from .travel import NetworkConfig, TravelConfig, parse_network, parse_travel
+from .travel import NetworkConfig, TravelConfig, TravelProfile, parse_network, parse_travel
 
-__all__ = ["FacilityType", "TypeGroup", "NameRule", "FacilitySource", "BoundarySource", "PopulationEstimate",
-           "PopulationSource", "TravelConfig", "NetworkConfig", "SitingConfig", "OutputConfig", "RunConfig",
-           "load_config", "load_facility_types", "default_config_path", "FACILITY_ATTRIBUTES"]
+__all__ = ["FacilityType", "TypeGroup", "FacilityAttribute", "ServiceWords", "TypeFile", "NameRule",
+           "FacilitySource", "BoundarySource", "DemandGroup", "PopulationEstimate", "PopulationSource",
+           "TravelConfig", "TravelProfile", "NetworkConfig", "SitingConfig", "OutputConfig", "RunConfig",
+           "load_config", "load_facility_types", "load_type_file", "default_config_path"]
 
 
 @dataclass(frozen=True)
@@ -54,9 +66,40 @@ class RunConfig:
     report_year: int
     siting: SitingConfig
     output: OutputConfig
+    #: Attributes the service's facilities carry (declared by the type file), the service's words and the
+    #: extra headers its registers use for the built-in columns.
+    attributes: tuple[FacilityAttribute, ...] = ()
+    service: ServiceWords = ServiceWords()
+    column_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: The type file, if the configuration names one (``facility_types: file.yaml``).
+    facility_types_path: Path | None = None
 
     def type_by_key(self) -> dict[str, FacilityType]:
         return {t.key: t for t in self.facility_types}
+
+    def attribute(self, key: str) -> FacilityAttribute | None:
+        """The declared attribute ``key``, or ``None``."""
+        return next((a for a in self.attributes if a.key == key), None)
+
+    @property
+    def capacity(self) -> FacilityAttribute | None:
+        """The declared capacity attribute (its unit word: 托位, 床位 ...), or ``None`` if the service has none."""
+        return self.attribute(CAPACITY)
+
+    @property
+    def served_group(self) -> DemandGroup:
+        """The population group the service is for (``population.served_group``)."""
+        return self.population.served
+
+    @property
+    def circle_service(self) -> str:
+        """The type or group of the 15-minute circle (``service.circle`` of the type file; default the first
+        group, else the first type)."""
+        if self.service.circle:
+            return self.service.circle
+        if self.type_groups:
+            return self.type_groups[0].key
+        return self.facility_types[0].key if self.facility_types else ""
 
     def group_types(self, key: str) -> tuple[str, ...]:
         """Types of a group, or ``(key,)`` if ``key`` is a type."""
@@ -103,7 +146,8 @@ def load_config(path: str | Path) -> RunConfig:
     base = path.resolve().parent
     district = as_mapping(raw, "district", p)
     check_keys(district, {"name_zh", "name_en", "code"}, "district", p, required=("name_zh",))
-    types, groups = parse_facility_types(raw.get("facility_types"), base, p, line_of(raw, "facility_types"))
+    spec = parse_facility_types(raw.get("facility_types"), base, p, line_of(raw, "facility_types"))
+    types, groups = spec.types, spec.groups
     type_keys = {t.key for t in types}
     years = _years(raw, p)
     cfg = RunConfig(
@@ -125,6 +169,11 @@ def load_config(path: str | Path) -> RunConfig:
         report_year=_report_year(raw, years, p),
         siting=parse_siting(as_mapping(raw, "siting", p, optional=True), base, p, type_keys | {g.key for g in groups}),
         output=parse_outputs(as_mapping(raw, "outputs", p, optional=True), base, p),
+        attributes=spec.attributes,
+        service=spec.service,
+        column_aliases=spec.column_aliases,
+        facility_types_path=(resolve_path(raw["facility_types"], base) if isinstance(raw.get("facility_types"), str)
+                             else None),
     )
     if cfg.rules_path is not None and not cfg.rules_path.is_file():
         p.add(f"规则文件不存在: {cfg.rules_path}", f"rule file not found: {cfg.rules_path}",

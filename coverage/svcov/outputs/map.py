@@ -1,12 +1,15 @@
 """The interactive map (``map.html``): folium/Leaflet, fully offline, in Chinese.
 
-Layers: 街镇 coloured by 「3个一」 status; facilities by type (shape *and* colour, so grey print still tells them
-apart) with popups; 5/10/15-minute service areas by service; the 0-3 population surface (labelled 估算 when it is
-one); children beyond the circle's walking time; proposed sites linking to their memos; a legend, a layer control
-and a year switch showing each year of the plan. No script or style comes from the internet (Leaflet is inlined,
-:mod:`svcov.outputs.webassets`); the basemap is optional (none, OpenStreetMap, or 天地图 with the user's key).
-Every text from an input file is escaped (:mod:`svcov.outputs.mapelements`). The map renders the frames it is
-handed (docs/DEVELOPING.md) and computes nothing.
+Layers: 街镇 coloured by the layout rule's status (e.g. the childcare plan's 「3个一」, when the rule file names
+one); facilities by type (shape *and* colour, so grey print still tells them apart) with popups showing the
+attributes the type file declares; 5/10/15-minute service areas by service; the served group's population surface
+(labelled 估算 when it is one); the served group beyond the circle's travel time; proposed sites linking to their
+memos; a legend, a layer control and a year switch showing each year of the plan. Every word naming the service,
+the group, the capacity and the travel profile comes from the configuration (:class:`~.context.RunInfo`). No script
+or style comes from the internet (Leaflet is inlined, :mod:`svcov.outputs.webassets`); the basemap is optional
+(none, OpenStreetMap, or 天地图 with the user's key). Every text from an input file is escaped
+(:mod:`svcov.outputs.mapelements`). The map renders the frames it is handed (docs/DEVELOPING.md) and computes
+nothing.
 """
 
 from __future__ import annotations
@@ -105,7 +108,22 @@ def _circle_coverage(coverage: pd.DataFrame | None, info: RunInfo) -> pd.DataFra
         return None
     rows = coverage[(coverage["service"] == info.circle_service)
                     & (coverage["threshold_min"] == info.circle_threshold_min)]
+    if "group" in rows.columns:
+        rows = rows[rows["group"] == info.group]
+    if "profile" in rows.columns and info.profiles:
+        rows = rows[rows["profile"] == info.profiles[0][0]]
     return rows.set_index(["year", "jiezhen_code"])
+
+
+def _profile_shares(coverage: pd.DataFrame | None, info: RunInfo, year: int, code: str) -> list[tuple[str, str]]:
+    """The circle's coverage of one unit and year by every other travel profile (for popups)."""
+    if coverage is None or len(info.profiles) < 2 or "profile" not in coverage.columns:
+        return []
+    rows = coverage[(coverage["service"] == info.circle_service) & (coverage["group"] == info.group)
+                    & (coverage["threshold_min"] == info.circle_threshold_min) & (coverage["year"] == year)
+                    & (coverage["jiezhen_code"].astype(str) == str(code))].set_index("profile")
+    return [(f"覆盖率 ({name})", fmt_share(rows.loc[key, "share_covered"])) for key, name in info.profiles[1:]
+            if key in rows.index]
 
 
 def _jiezhen_layer(themes: _Themes, boundaries, rule_status, coverage, info: RunInfo) -> tuple[str, bool]:
@@ -122,8 +140,9 @@ def _jiezhen_layer(themes: _Themes, boundaries, rule_status, coverage, info: Run
                 rows.append((rule_label, s))
             if circle is not None and (year, code) in circle.index:
                 c = circle.loc[(year, code)]
-                rows += [(f"0-3 岁儿童{e}", f"{fmt_int(c['pop_0_3'])} 人"),
-                         (f"{minutes} 分钟覆盖率{e}", fmt_share(c["share_0_3_covered"]))]
+                rows += [(f"{info.group_name_zh}{e}", f"{fmt_int(c['pop'])} {info.group_unit_zh}"),
+                         (f"{minutes} 分钟覆盖率{e}", fmt_share(c["share_covered"]))]
+                rows += _profile_shares(coverage, info, year, code)
             notes = _rule_notes(rule_status, year, code)
             fill = STATUS_COLORS.get(s, "#ffffff") if status is not None else "#ffffff"
             props.append({"style": {"color": "#333333", "weight": 1.6, "fillColor": fill,
@@ -160,18 +179,29 @@ def _flag(value: object) -> bool:
         and bool(value)
 
 
-def _facility_popup(row, style: dict) -> str:
+def _attribute_text(attribute, value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "未知"
+    if attribute.is_flag:
+        return "是" if bool(value) else "否"
+    return fmt_int(value) if attribute.integer else f"{float(value):,.1f}"
+
+
+def _facility_popup(row, style: dict, info: RunInfo) -> str:
     estimated = _flag(row.get("type_is_estimate"))
-    rows = [("类型", f"{row['type_name_zh']}" + (" (推断, 估算)" if estimated else "")),
-            ("托位数", "未知" if pd.isna(row.get("capacity_places")) else fmt_int(row["capacity_places"])),
-            ("街镇", row.get("jiezhen_name")), ("地址", row.get("address") if pd.notna(row.get("address")) else "—"),
-            ("开办年份", "未知" if pd.isna(row.get("opened_year")) else int(row["opened_year"])),
-            ("数据来源", row.get("source_label")), ("编号", row.get("facility_id"))]
+    rows = [("类型", f"{row['type_name_zh']}" + (" (推断, 估算)" if estimated else ""))]
+    rows += [(a.label_zh, _attribute_text(a, row.get(a.key))) for a in info.attributes if a.key in row.index]
+    outside = row.get("outside_district_m")
+    where = row.get("jiezhen_name") if pd.notna(row.get("jiezhen_name")) else (
+        f"区外 {float(outside) / 1000:.1f} 公里" if outside is not None and pd.notna(outside) else "—")
+    rows += [("街镇", where), ("地址", row.get("address") if pd.notna(row.get("address")) else "—"),
+             ("开办年份", "未知" if pd.isna(row.get("opened_year")) else int(row["opened_year"])),
+             ("数据来源", row.get("source_label")), ("编号", row.get("facility_id"))]
     notes = [f"类型来源: {row['type_source']}"] if estimated else []
     return popup_html(str(row["name"]), rows, notes=notes)
 
 
-def _facility_layers(themes: _Themes, facilities, styles: dict) -> None:
+def _facility_layers(themes: _Themes, facilities, styles: dict, info: RunInfo) -> None:
     keys = [k for k in styles if (facilities["type"] == k).any()]
     for key in keys:
         style = styles[key]
@@ -181,13 +211,17 @@ def _facility_layers(themes: _Themes, facilities, styles: dict) -> None:
             shown = of_type[open_in_year(of_type, year)]
             estimated = shown["type_is_estimate"].fillna(False).astype(bool)
             icons = {flag: str(shape_svg(style["shape"], style["color"], 15, dashed=flag)) for flag in (False, True)}
-            points = [[float(r["lat_wgs84"]), float(r["lon_wgs84"]), _facility_popup(r, style),
+            points = [[float(r["lat_wgs84"]), float(r["lon_wgs84"]), _facility_popup(r, style, info),
                        popup_html(str(r["name"]), subtitle=str(style["name_zh"])), icons[bool(flag)]]
                       for (_, r), flag in zip(shown.iterrows(), estimated)]
             Points(points, size=15).add_to(child)
 
 
 def _service_area_layers(themes: _Themes, service_areas, info: RunInfo) -> list[str]:
+    if "profile" in service_areas.columns and info.profiles:
+        service_areas = service_areas[service_areas["profile"].isna()
+                                      | (service_areas["profile"] == info.profiles[0][0])]
+    travel = info.profile_name_zh
     services = list(dict.fromkeys(service_areas["service"].astype(str)))
     services.sort(key=lambda s: s != info.circle_service)
     for service in services:
@@ -195,7 +229,7 @@ def _service_area_layers(themes: _Themes, service_areas, info: RunInfo) -> list[
         name, color = service_name(service, info), safe_color(service_color(service, info))
         thresholds = sorted(rows["threshold_min"].unique(), reverse=True)
         label = "/".join(str(int(t)) for t in sorted(thresholds))
-        theme = themes.theme(f"{name} 步行 {label} 分钟范围", show=service == info.circle_service)
+        theme = themes.theme(f"{name} {travel} {label} 分钟范围", show=service == info.circle_service)
         for year, child in themes.by_year(theme).items():
             now = rows if "year" not in rows.columns else rows[rows["year"].isna() | (rows["year"] == year)]
             for t in thresholds:
@@ -203,7 +237,7 @@ def _service_area_layers(themes: _Themes, service_areas, info: RunInfo) -> list[
                 if len(at) == 0:
                     continue
                 geom = gpd.GeoSeries([at.geometry.union_all()], crs=at.crs)
-                tip = popup_html(f"{name}: 步行 {int(t)} 分钟内", subtitle=info.travel_description_zh)
+                tip = popup_html(f"{name}: {travel} {int(t)} 分钟内", subtitle=info.travel_description_zh)
                 Shapes(_wgs84_features(geom, [{"style": {"color": color, "weight": 1, "opacity": 0.7,
                                                          "fillColor": color, "fillOpacity": 0.13},
                                                "tooltip": tip}])).add_to(child)
@@ -228,15 +262,16 @@ POP_COLORS = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
 
 def _population_layer(fmap, demand, info: RunInfo) -> list[tuple[str, str]]:
     e = est(info.population_is_estimate)
-    group = folium.FeatureGroup(name=f"0-3 岁儿童分布{e}", show=False).add_to(fmap)
-    cells = demand[demand["pop_0_3"] > 0]
-    edges = _population_classes(cells["pop_0_3"].to_numpy(dtype=float))
+    group = folium.FeatureGroup(name=f"{info.group_name_zh}分布{e}", show=False).add_to(fmap)
+    cells = demand[demand[info.group] > 0]
+    edges = _population_classes(cells[info.group].to_numpy(dtype=float))
     squares = cell_squares(cells) if "cell_size_m" in cells.columns else cells.geometry
-    klass = np.searchsorted(edges, cells["pop_0_3"].to_numpy(dtype=float), side="right") - 1
+    klass = np.searchsorted(edges, cells[info.group].to_numpy(dtype=float), side="right") - 1
     legend, geoms, props = [], [], []
     unit = "每网格" if "cell_size_m" in cells.columns and cells["cell_size_m"].notna().any() else "每点"
     for k, low in enumerate(edges):
-        label = f"{low:g}-{edges[k + 1]:g} 人" if k + 1 < len(edges) else f"≥ {low:g} 人"
+        unit_zh = info.group_unit_zh
+        label = f"{low:g}-{edges[k + 1]:g} {unit_zh}" if k + 1 < len(edges) else f"≥ {low:g} {unit_zh}"
         color = POP_COLORS[min(k, len(POP_COLORS) - 1)]
         members = squares[klass == k]
         if len(members) == 0:
@@ -244,14 +279,14 @@ def _population_layer(fmap, demand, info: RunInfo) -> list[tuple[str, str]]:
         legend.append((color, f"{unit} {label}"))
         geoms.append(shapely.union_all(members.values))
         props.append({"style": {"stroke": False, "fillColor": color, "fillOpacity": 0.7, "radius": 3},
-                      "tooltip": popup_html(f"0-3 岁儿童{e}: {unit} {label}")})
+                      "tooltip": popup_html(f"{info.group_name_zh}{e}: {unit} {label}")})
     Shapes(_wgs84_features(gpd.GeoSeries(geoms, crs=demand.crs), props, simplify_m=0)).add_to(group)
     return legend
 
 
 def _uncovered_layer(themes: _Themes, uncovered, coverage, info: RunInfo) -> None:
     minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
-    theme = themes.theme(f"{minutes} 分钟内没有{info.circle_name_zh}的儿童{e}")
+    theme = themes.theme(f"{minutes} 分钟内没有{info.circle_name_zh}的{info.group_short_zh}{e}")
     circle = _circle_coverage(coverage, info)
     squares = cell_squares(uncovered) if "cell_size_m" in uncovered.columns else uncovered.geometry
     for year, child in themes.by_year(theme).items():
@@ -261,8 +296,9 @@ def _uncovered_layer(themes: _Themes, uncovered, coverage, info: RunInfo) -> Non
         rows = []
         if circle is not None and (year, DISTRICT_CODE) in circle.index:
             c = circle.loc[(year, DISTRICT_CODE)]
-            rows.append((f"全区 {year} 年", f"约 {fmt_int(c['pop_0_3'] - c['pop_0_3_covered'])} 人"))
-        tip = popup_html(f"步行 {minutes} 分钟内没有{info.circle_name_zh}的 0-3 岁儿童{e}", rows)
+            rows.append((f"全区 {year} 年", f"约 {fmt_int(c['pop'] - c['pop_covered'])} {info.group_unit_zh}"))
+        tip = popup_html(f"{info.profile_name_zh} {minutes} 分钟内没有{info.circle_name_zh}的{info.group_name_zh}{e}",
+                         rows)
         geom = gpd.GeoSeries([shapely.union_all(squares[mask].values)], crs=uncovered.crs)
         Shapes(_wgs84_features(geom, [{"style": {"color": UNCOVERED_COLOR, "weight": 0.6, "opacity": 0.8,
                                                  "fillColor": UNCOVERED_COLOR, "fillOpacity": 0.9, "radius": 3,
@@ -273,7 +309,8 @@ def _uncovered_layer(themes: _Themes, uncovered, coverage, info: RunInfo) -> Non
 def _site_popup(row, info: RunInfo, memo_dir: str) -> str:
     minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
     rows = [("建议年份", int(row["year"])), ("排名", int(row["rank"])), ("类型", service_name(str(row["type"]), info)),
-            ("街镇", row["jiezhen_name"]), (f"新增 {minutes} 分钟覆盖{e}", f"{fmt_int(row['pop_0_3_newly_covered'])} 人"),
+            ("街镇", row["jiezhen_name"]),
+            (f"新增 {minutes} 分钟覆盖{e}", f"{fmt_int(row['pop_newly_covered'])} {info.group_unit_zh}"),
             (f"街镇覆盖率{e}", f"{fmt_share(row['jiezhen_share_before'])} → {fmt_share(row['jiezhen_share_after'])}"),
             ("候选点来源", row["candidate_source"])]
     href = f"{memo_dir.rstrip('/')}/{memo_stem(row['site_id'])}.html" if memo_dir else None
@@ -332,17 +369,17 @@ def _legend_html(*, info: RunInfo, status_shown: bool, rule_label: str, styles: 
         sections.append({"title": "现有设施 (形状区分类型)", "items": [
             {"symbol": shape_svg(st["shape"], st["color"], 15), "label": st["name_zh"]} for st in styles.values()]})
     if services:
-        sections.append({"title": "步行服务范围 (颜色越深越近)", "items": [
+        sections.append({"title": f"{info.profile_name_zh}服务范围 (颜色越深越近)", "items": [
             {"symbol": Markup(_swatch(service_color(s, info), opacity=0.45)), "label": service_name(s, info)}
             for s in services]})
     if population:
-        sections.append({"title": f"0-3 岁儿童{est(info.population_is_estimate)}", "items": [
+        sections.append({"title": f"{info.group_name_zh}{est(info.population_is_estimate)}", "items": [
             {"symbol": Markup(_swatch(c, opacity=0.8)), "label": label} for c, label in population]})
     extra = []
     if uncovered:
         extra.append({"symbol": Markup('<svg width="16" height="11"><rect x="0.5" y="0.5" width="15" height="10" '
                                        'fill="url(#svcov-hatch)" stroke="#333"/></svg>'),
-                      "label": f"{info.circle_threshold_min} 分钟内没有{info.circle_name_zh}的儿童"})
+                      "label": f"{info.circle_threshold_min} 分钟内没有{info.circle_name_zh}的{info.group_short_zh}"})
     if sites:
         extra.append({"symbol": shape_svg("star", SITE_COLOR, 18), "label": "建议新增点位 (当年大星, 往年小星)"})
     if extra:
@@ -351,14 +388,15 @@ def _legend_html(*, info: RunInfo, status_shown: bool, rule_label: str, styles: 
     if any_estimated_type:
         notes.append("虚线边框的设施: 类型是按名称推断的 (估算), 不是登记数据。")
     if info.population_is_estimate:
-        notes.append("0-3 岁儿童分布为估算值, 不是实际统计。")
+        notes.append(f"{info.group_name_zh}分布为估算值, 不是实际统计。")
     return template_env().get_template("map_legend.html.j2").render(sections=sections, notes=notes)
 
 
 def _title_html(info: RunInfo, years: Sequence[int], year: int) -> str:
-    lines = [f"{info.circle_name_zh} · 步行 {info.circle_threshold_min} 分钟", info.travel_description_zh]
+    lines = [f"{info.circle_name_zh} · {info.group_name_zh} · {info.profile_name_zh} {info.circle_threshold_min} 分钟",
+             info.travel_description_zh]
     if info.population_is_estimate:
-        lines.append("0-3 岁儿童为估算值。点击街镇、设施、建议点位查看详情; 右上角开关图层。")
+        lines.append(f"{info.group_name_zh}为估算值。点击街镇、设施、建议点位查看详情; 右上角开关图层。")
     return template_env().get_template("map_title.html.j2").render(
         title=f"{info.district_name_zh} 15 分钟社区服务圈", lines=lines, years=list(years), year=year)
 
@@ -403,10 +441,10 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
         _uncovered_layer(themes, uncovered, coverage, info)
     extra = list(zip(facilities["type"].astype(str), facilities["type_name_zh"].astype(str)))
     styles = {k: v for k, v in type_styles(info.facility_types, extra).items() if (facilities["type"] == k).any()}
-    _facility_layers(themes, facilities, styles)
+    _facility_layers(themes, facilities, styles, info)
     if sites is not None and len(sites):
         require_columns(sites, ("site_id", "rank", "year", "type", "candidate_name", "jiezhen_name", "lon_wgs84",
-                                "lat_wgs84", "pop_0_3_newly_covered"), "选址结果表 (proposed sites)")
+                                "lat_wgs84", "pop_newly_covered"), "选址结果表 (proposed sites)")
         _sites_layer(themes, sites, info, memo_dir)
     _labels(fmap, boundaries)
     any_est = bool(facilities["type_is_estimate"].fillna(False).astype(bool).any()) \
@@ -448,9 +486,9 @@ def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd
         year), (Multi)Polygon geometry; one row per service × threshold [× year], or several to be merged.
     uncovered
         Demand rows (contract ``demand`` columns, optional ``year``) whose walk to the circle's service is longer
-        than the circle's threshold: drawn as 「没有覆盖的儿童」.
+        than the circle's threshold: drawn as 「没有覆盖的」 + the group's short name.
     coverage, rule_status, sites
-        Contract tables (optional): coverage and 「3个一」 status go into the 街镇 colours and popups, sites into
+        Contract tables (optional): coverage and the layout rule's status go into the 街镇 colours and popups, sites into
         the 「建议新增点位」 layer.
     basemap
         ``none`` (default: no request leaves the PC), ``osm`` or ``tianditu`` (needs ``tianditu_key``).

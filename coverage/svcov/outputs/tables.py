@@ -22,8 +22,8 @@ from .. import settings
 from ..errors import OutputError
 from ..files import atomic_path
 
-__all__ = ["COLUMN_LABELS_ZH", "label_columns", "write_table", "write_layers", "csv_safe_text", "csv_text_safe",
-           "xlsx_text_safe", "text_cells_as_text", "FORMULA_START"]
+__all__ = ["COLUMN_LABELS_ZH", "label_columns", "config_labels", "write_table", "write_layers", "csv_safe_text",
+           "csv_text_safe", "xlsx_text_safe", "text_cells_as_text", "FORMULA_START"]
 
 log = logging.getLogger(__name__)
 
@@ -38,12 +38,10 @@ COLUMN_LABELS_ZH: dict[str, str] = {
     "type_name_zh": "类型",
     "type_source": "类型来源",
     "type_is_estimate": "类型为估算",
-    "capacity_places": "托位数",
     "opened_year": "开办年份",
     "closed_year": "关闭年份",
-    "has_nursery_class": "开设托班",
-    "is_demonstration": "示范性机构",
     "address": "地址",
+    "outside_district_m": "在本区外的距离(米)",
     "source_label": "数据来源",
     "source_file": "来源文件",
     "source_row": "来源行号",
@@ -51,12 +49,18 @@ COLUMN_LABELS_ZH: dict[str, str] = {
     "lon_wgs84": "经度(WGS-84)",
     "lat_wgs84": "纬度(WGS-84)",
     "cell_id": "网格编号",
-    "pop_0_3": "0-3岁人口",
-    "pop_total": "常住人口",
     "is_estimate": "是否估算",
     "cell_size_m": "网格边长(米)",
     "n_facilities": "设施总数",
 }
+
+
+def config_labels(attributes: Sequence = (), groups: Sequence = ()) -> dict[str, str]:
+    """Chinese headers of the columns a configuration adds: each declared facility attribute (its ``label_zh``, e.g.
+    「床位数」) and each population group (its ``name_zh``, e.g. 「60岁及以上老人」)."""
+    out = {a.key: a.label_zh for a in attributes}
+    out.update({g.key: g.name_zh.replace(" ", "") for g in groups})
+    return out
 
 
 def label_columns(frame: pd.DataFrame, labels: Mapping[str, str] | None = None) -> pd.DataFrame:

@@ -34,10 +34,11 @@ log = logging.getLogger(__name__)
 
 
 class MaximalCovering(FromFrames, SitingModel):
-    """Maximal covering (MCLP): the new sites that cover the most weight (children) within the threshold.
+    """Maximal covering (MCLP): the new sites that cover the most weight (people of the served group) within the
+    threshold.
 
-    The objective counts, for every plan year, the children within ``threshold_s`` of an open facility (existing
-    or new), summed over the years: a phased plan is rewarded for covering children early.
+    The objective counts, for every plan year, the weight within ``threshold_s`` of an open facility (existing
+    or new), summed over the years: a phased plan is rewarded for covering people early.
     """
 
     name = "mclp"
@@ -47,7 +48,7 @@ class MaximalCovering(FromFrames, SitingModel):
         super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
                          where=where)
         years = "各年合计" if plan.n_years > 1 else ""
-        self.objective_label_zh = (f"{inputs.threshold_s / 60:.0f} 分钟内覆盖的需求 (0-3 岁儿童)"
+        self.objective_label_zh = (f"{inputs.threshold_s / 60:.0f} 分钟内覆盖的需求人口"
                                    + (f", {years}" if years else ""))
         self._reduce()
 
@@ -63,7 +64,7 @@ class MaximalCovering(FromFrames, SitingModel):
             Demand × candidate times in seconds: a dense array (``np.inf`` = unreachable) or a scipy sparse matrix
             whose stored entries are the reachable pairs.
         weights
-            Demand weight of every row (e.g. ``pop_0_3``).
+            Demand weight of every row (e.g. the served group's people).
         threshold_s
             A demand point is covered by a facility within this many seconds.
         k, plan
@@ -173,7 +174,7 @@ class MaximalCovering(FromFrames, SitingModel):
 
 
 class SetCovering(MaximalCovering):
-    """Set covering (LSCP): the fewest new sites such that at least ``target_share`` of all the weight (children)
+    """Set covering (LSCP): the fewest new sites such that at least ``target_share`` of all the weight (people)
     is within the threshold of a facility in every plan year. Among the solutions with that fewest number, the
     one covering the most is returned (a second, exact solve)."""
 
@@ -214,7 +215,7 @@ class SetCovering(MaximalCovering):
                 year = self.plan.years[y]
                 out.append(f"{'' if year is None else f'{year} 年'}目标覆盖率 {self.target_share:.1%} 无法达到: 即使全部 "
                            f"{self.n_candidates} 个候选点都建成, 最多覆盖 {best / max(self.total_weight, 1e-12):.1%}; "
-                           f"有 {short:,.0f} 名儿童在任何候选点和现有设施的步行范围之外 (target share unreachable: "
+                           f"有 {short:,.0f} 人在任何候选点和现有设施的可达范围之外 (target share unreachable: "
                            f"at most {best / max(self.total_weight, 1e-12):.1%})")
         return out
 

@@ -132,7 +132,7 @@ class SolveResult:
         Objective of the solution, best bound (MIP dual bound, or the LP relaxation for the heuristic), relative gap
         ``|bound - objective| / max(|objective|, 1e-9)``.
     objective_label_zh
-        What the objective counts (e.g. 「15 分钟内覆盖的 0-3 岁儿童 (各年合计)」).
+        What the objective counts (e.g. 「15 分钟内覆盖的需求人口 (各年合计)」).
     time_s, build_time_s, solver_time_s
         End to end (reduction, model building and solving), model building, solver.
     n_demand, n_demand_in_model, n_demand_merged

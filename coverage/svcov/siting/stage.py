@@ -4,6 +4,7 @@ model, and the proposed-sites, coverage and diagnostics tables (used by ``svcov 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ import pandas as pd
 from ..config import RunConfig
 from ..data.readers import read_vector
 from ..errors import ConfigError, Problem
-from ..vocabulary import DISTRICT_CODE, MODEL_NAMES_ZH
+from ..vocabulary import CAPACITY, DISTRICT_CODE, MODEL_NAMES_ZH
 from .candidates import build_candidates
 from .constraints import rules_from_facilities, rules_from_status
 from .instance import Plan, SiteRules
@@ -133,11 +134,15 @@ def _model_kwargs(config: RunConfig, model: str, existing: gpd.GeoDataFrame, can
     if model == "p_median":
         return {"max_time_s": (s.max_time_min or 2 * s.threshold_min) * 60.0}
     if model == "capacitated":
+        cap = config.capacity
+        if cap is None or CAPACITY not in existing.columns:
+            raise _fail("容量约束模型需要设施的容量: 请在类型文件的 attributes 中声明 capacity (如床位数)。",
+                        "the capacitated model needs a capacity attribute declared in the type file")
         if s.capacity_places_new is None:
-            raise _fail("容量约束模型需要 siting.capacity_places_new (新增点的托位数)。",
+            raise _fail(f"容量约束模型需要 siting.capacity_places_new (新增点的{cap.label_zh})。",
                         "the capacitated model needs siting.capacity_places_new")
-        new = candidates["capacity_places"].astype("Float64").fillna(s.capacity_places_new).to_numpy(dtype=float)
-        old = existing["capacity_places"].astype("Float64")
+        new = candidates[CAPACITY].astype("Float64").fillna(s.capacity_places_new).to_numpy(dtype=float)
+        old = existing[CAPACITY].astype("Float64")
         if s.capacity_places_unknown is not None:
             old = old.fillna(s.capacity_places_unknown)
         return {"capacity_new": new, "existing_capacity": old.to_numpy(dtype=float, na_value=np.nan)}
@@ -187,26 +192,37 @@ def run_siting(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
     plan = siting_plan(config, model=name, k=k, year=year)
     existing, counted = existing_facilities(config, facilities)
     rules = _rules(config, boundaries, facilities, rule_status, type_name)
+    group = config.served_group
     candidates = build_candidates(boundaries, tuple(s.candidates) + tuple(extra_candidates), type_key=s.facility_type,
                                   facility_types=config.facility_types, demand=demand, existing=existing,
                                   exclusions=s.exclusions, min_spacing_m=s.min_spacing_m,
-                                  min_distance_to_existing_m=s.min_distance_to_existing_m)
+                                  min_distance_to_existing_m=s.min_distance_to_existing_m, weight_column=group.key,
+                                  attributes=config.attributes)
     warnings, counts = candidates.attrs.pop("problems", []), candidates.attrs.pop("counts", {})
     candidates.attrs.clear()
     cls = MODELS[name]
     solved = cls.from_geodataframe(demand, candidates, travel=travel, threshold_min=s.threshold_min,
-                                   existing=existing, plan=plan, rules=rules,
+                                   existing=existing, plan=plan, rules=rules, weight_column=group.key,
                                    **_model_kwargs(config, name, existing, candidates))
     solved.solve(method=method or s.method, time_limit_s=time_limit_s or s.time_limit_s, mip_rel_gap=s.mip_rel_gap)
     proposals = proposed_sites(solved, candidates, demand, type_key=s.facility_type, type_name_zh=type_name,
                                existing=existing, compounds=_compounds(config, boundaries.crs), travel=travel,
-                               n_alternatives=s.n_alternatives)
-    coverage = coverage_change(solved, demand)
-    diagnostics = diagnostics_table(solved, model_name_zh=MODEL_NAMES_ZH[name],
-                                    travel_mode=getattr(travel, "mode", ""), n_existing=len(existing),
-                                    count_existing=counted, n_candidates_given=counts.get("given", len(candidates)))
+                               n_alternatives=s.n_alternatives, group_name_zh=group.name_zh)
+    coverage = coverage_change(solved, demand).assign(group=group.key)
+    solved.result_ = dataclasses.replace(solved.result_, objective_label_zh=_worded(
+        solved.result_.objective_label_zh, group.name_zh))
+    diagnostics = diagnostics_table(solved, model_name_zh=MODEL_NAMES_ZH[name], group=group.key,
+                                    travel_mode=getattr(travel, "mode", ""), profile=getattr(travel, "profile", ""),
+                                    n_existing=len(existing), count_existing=counted,
+                                    n_candidates_given=counts.get("given", len(candidates)))
     notes = _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage)
     return SitingOutcome(proposals, coverage, diagnostics, candidates, solved, rules, notes, warnings)
+
+
+def _worded(label: str, group_name_zh: str) -> str:
+    """A solver's objective label in the run's words: 「需求人口」 becomes the served group (「60 岁及以上老人」)."""
+    name = f" {group_name_zh}" if group_name_zh[:1].isascii() and group_name_zh[:1].isalnum() else group_name_zh
+    return label.replace("需求人口", name).replace("  ", " ")
 
 
 def _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage) -> list[str]:
@@ -216,11 +232,12 @@ def _notes(config, solved, rules, candidates, counts, existing, counted, travel,
     change = "; ".join(f"{'' if pd.isna(row.year) else f'{row.year} 年'} {row.share_before:.1%} → {row.share_after:.1%}"
                        for row in district.itertuples())
     by_source = ", ".join(f"{k[5:]} {v}" for k, v in counts.items() if k.startswith("kept_") and v)
+    how = getattr(travel, "profile_name_zh", "步行")
     notes = [
         f"选址: {MODEL_NAMES_ZH[solved.name]}, 新增{type_name} {int((solved.open_year_ >= 0).sum())} 个 "
-        f"(计划年份 {solved.plan.label()}), 步行 {s.threshold_min} 分钟覆盖; 求解 {r.method} / {r.status}, 目标值 "
+        f"(计划年份 {solved.plan.label()}), {how} {s.threshold_min} 分钟覆盖; 求解 {r.method} / {r.status}, 目标值 "
         f"{r.objective:,.1f} ({r.objective_label_zh}), 界 {r.best_bound:,.1f}, 相对差距 {r.gap:.4%}, 用时 {r.time_s:.1f} 秒。",
-        f"选址: 0-3 岁儿童 {s.threshold_min} 分钟覆盖率 (现有设施 → 加上新增点): {change}。",
+        f"选址: {config.served_group.name_zh} {s.threshold_min} 分钟覆盖率 (现有设施 → 加上新增点): {change}。",
         f"选址: 现有设施按「{counted}」计入 ({len(existing)} 个"
         + (f", 其中 {n_est} 个类型为按名称推断的估算" if n_est else "") + ")。",
         f"选址: 候选点 {len(candidates)} 个 ({by_source}); 边界外 {counts.get('outside_boundary', 0)} 个、排除区内 "
