@@ -152,9 +152,9 @@ def column_widths(columns: Sequence[str], rows: Sequence[Sequence[str]], total: 
     Every column is at least as wide as its widest unbreakable piece and, if its content is longer, room for
     :data:`SOFT_MIN_CHARS` Chinese characters (fewer in a table of many columns); the space left goes, step by
     step, to the column where it saves the most lines of the table per unit of width (:func:`_shortest_table`),
-    and what saves no more lines is shared in proportion to how much wider each column would be with every cell on one line. If every cell fits
-    on one line, the natural widths are stretched to ``total``; if even the minimum widths do not fit, they are
-    scaled down (and :func:`break_lines` cuts the longest pieces).
+    and what saves no more lines is shared in proportion to how much wider each column would be with every cell
+    on one line. If every cell fits on one line, the natural widths are stretched to ``total``; if even the
+    minimum widths do not fit, they are scaled down (and :func:`break_lines` cuts the longest pieces).
 
     Parameters
     ----------
