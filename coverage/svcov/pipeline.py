@@ -247,17 +247,38 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
                                travel_is_fallback=access.model.is_fallback,
                                population_is_estimate=inputs.population_is_estimate, notes=list(folder.notes))
     sites, rule_status = tables.get("proposed_sites"), tables.get("rule_status")
+    site_areas = _site_areas(access, sites) if sites is not None and len(sites) else None
+    out = cfg.output
     write_map(folder.path("map.html"), boundaries=inputs.boundaries, facilities=inputs.facilities, info=info,
               years=cfg.years, year=cfg.report_year, demand=inputs.demand, service_areas=access.areas,
               uncovered=_uncovered(inputs, access, info), coverage=access.coverage, rule_status=rule_status,
-              sites=sites, basemap=cfg.output.basemap, tianditu_key=cfg.output.tianditu_key)
+              sites=sites, site_areas=site_areas, places=map_places(cfg, inputs.boundaries), basemap=out.basemap,
+              tianditu_key=out.tianditu_key, basemap_attribution=out.basemap_attribution,
+              basemap_name_zh=out.basemap_name_zh, basemap_subdomains=out.basemap_subdomains,
+              basemap_max_zoom=out.basemap_max_zoom, memo_dir=out.memo_base_url or "memos")
     if sites is not None and len(sites):
         write_memos(folder.path("memos"), sites, info=info, boundaries=inputs.boundaries,
-                    facilities=inputs.facilities, service_areas=access.areas, site_areas=_site_areas(access, sites))
+                    facilities=inputs.facilities, service_areas=access.areas, site_areas=site_areas)
     for year in cfg.years:
         write_report(folder.tmp, year, info=info, boundaries=inputs.boundaries, coverage=access.coverage,
                      rule_status=rule_status, sites=sites, years=cfg.years,
                      stem="report" if year == cfg.report_year else f"report_{year}")
+
+
+def map_places(config: RunConfig, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The named places of the map (``outputs.context``; by default the population estimate's compounds file),
+    or ``None`` when there are none."""
+    from .config.outputs import ContextLayerConfig
+    from .data.places import load_places
+
+    source = config.output.context
+    estimate = config.population.estimate
+    if source is None and config.output.context_default and estimate is not None and estimate.compounds:
+        source = ContextLayerConfig(path=estimate.compounds)
+    if source is None:
+        return None
+    places = load_places(source, boundaries)
+    return places if len(places) else None
 
 
 def _uncovered(inputs: LoadedInputs, access, info) -> gpd.GeoDataFrame:

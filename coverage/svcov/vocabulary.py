@@ -13,7 +13,8 @@ __all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", 
            "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "CANDIDATE_KINDS", "CandidateKind",
            "CANDIDATE_SOURCE_NAMES_ZH", "COORD_SYSTEMS", "normalise_coord_system", "TRAVEL_MODES",
            "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "FACILITY_ATTRIBUTES", "BOOL_ATTRIBUTES",
-           "NUMERIC_ATTRIBUTES", "ATTRIBUTE_LABELS_ZH", "BASEMAPS", "POPULATION_KINDS"]
+           "NUMERIC_ATTRIBUTES", "ATTRIBUTE_LABELS_ZH", "BASEMAPS", "POPULATION_KINDS", "PLACE_KINDS_ZH",
+           "DEFAULT_PLACE_KINDS"]
 
 # --- units of the tables ---------------------------------------------------------------------------------------
 #: ``jiezhen_code`` of the district rows of the coverage, rule and siting tables.
@@ -106,5 +107,13 @@ ATTRIBUTE_LABELS_ZH: Mapping[str, str] = MappingProxyType({
 POPULATION_KINDS = ("estimate", "raster", "vector", "points")
 
 # --- outputs ---------------------------------------------------------------------------------------------------
-#: Background maps of map.html.
+#: Background maps of map.html (besides the URL template of any XYZ/WMTS tile service).
 BASEMAPS = ("none", "osm", "tianditu")
+#: Chinese names of the kinds of place (OpenStreetMap ``fclass``) drawn on the map for orientation.
+PLACE_KINDS_ZH: Mapping[str, str] = MappingProxyType({
+    "residential": "住宅小区", "community_centre": "社区中心", "school": "学校", "kindergarten": "幼儿园",
+    "park": "公园", "hospital": "医院", "clinic": "诊所", "doctors": "诊所", "university": "大学",
+    "college": "学院", "playground": "游乐场"})
+#: Kinds drawn when the configuration names none (kindergartens are left to the facility layers).
+DEFAULT_PLACE_KINDS = ("residential", "community_centre", "school", "park", "hospital", "clinic", "doctors",
+                       "university", "college")
