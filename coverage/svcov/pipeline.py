@@ -41,6 +41,13 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
 
+#: Chinese headers and words of the input-warnings table.
+WARNING_LABELS_ZH = {"file": "文件", "message_zh": "问题", "message_en": "问题 (英文)", "row": "行", "column": "列",
+                     "value": "值", "severity": "级别", "row_kind": "行号含义"}
+SERVICE_KINDS_ZH = {"type": "设施类型", "group": "类型组"}
+WARNING_WORDS_ZH = {"severity": {"error": "错误", "warning": "警告"},
+                    "row_kind": {"row": "表格行号 (表头为第 1 行)", "feature": "要素序号", "line": "配置文件行号"}}
+
 
 @dataclass
 class LoadedInputs:
@@ -216,8 +223,10 @@ def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
     folder.notes.extend(result.notes)
     notes = data_notes(inputs) + result.notes
     sheet = "覆盖率 (直线距离估算)" if result.model.is_fallback else "覆盖率 (路网)"
-    write_table(result.coverage, folder.path("tables/coverage"), labels=ACCESS_LABELS_ZH, sheet_name=sheet,
-                notes=notes, float_digits=4)
+    shown = result.coverage.assign(service_kind=result.coverage["service_kind"].map(SERVICE_KINDS_ZH)
+                                   .fillna(result.coverage["service_kind"]))
+    write_table(shown, folder.path("tables/coverage"), labels=ACCESS_LABELS_ZH, sheet_name=sheet, notes=notes,
+                float_digits=4)
     if not result.capacity.empty:
         write_table(result.capacity, folder.path("tables/capacity_2sfca"), labels=ACCESS_LABELS_ZH,
                     sheet_name="托位可达性2SFCA", notes=notes, float_digits=4)
@@ -230,7 +239,11 @@ def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
         write_table(network.components(), folder.path("tables/network_components"), sheet_name="路网连通部分",
                     notes=notes, formats=("csv",))
         layers.update(network_layers(network))
-    write_layers(folder.path("service_areas.gpkg"), layers)
+    services = [*cfg.facility_types, *cfg.type_groups]
+    per_service = {f"{prefix}{s.key}": f"{label.format(s.name_zh)}" for s in services for prefix, label in
+                   (("time_min_", "到最近{}步行时间(分钟)"), ("places_per_child_", "{}托位/儿童(2SFCA)"))}
+    write_layers(folder.path("service_areas.gpkg"), layers, crs=cfg.output.crs,
+                 labels={**ACCESS_LABELS_ZH, **per_service})
     return result
 
 
@@ -308,12 +321,12 @@ def _write_data_outputs(folder: RunFolder, inputs: LoadedInputs) -> pd.DataFrame
     write_table(inputs.facilities, folder.path("tables/facilities"), sheet_name="设施", notes=notes)
     if inputs.warnings:
         warnings = pd.DataFrame([dataclasses.asdict(w) for w in inputs.warnings])
-        write_table(warnings, folder.path("tables/input_warnings"),
-                    labels={"file": "文件", "message_zh": "问题", "message_en": "problem", "row": "行",
-                            "column": "列", "value": "值", "severity": "级别"}, sheet_name="输入数据警告")
+        warnings = warnings.assign(**{c: warnings[c].map(WARNING_WORDS_ZH.get(c, {})).fillna(warnings[c])
+                                      for c in ("severity", "row_kind") if c in warnings.columns})
+        write_table(warnings, folder.path("tables/input_warnings"), labels=WARNING_LABELS_ZH, sheet_name="输入数据警告")
     cells = inputs.demand.set_geometry(cell_squares(inputs.demand))
     write_layers(folder.path("layers.gpkg"), {"jiezhen": inputs.boundaries, "facilities": inputs.facilities,
-                                              "demand_cells": cells})
+                                              "demand_cells": cells}, crs=cfg.output.crs, labels=labels)
     return summary
 
 
@@ -365,13 +378,26 @@ def write_rule_tables(status: pd.DataFrame, rules: RuleSet, year: int, folder: P
     all_notes = rule_notes(rules) + list(notes)
     written = write_table(status, folder / "rule_status", labels=RULE_STATUS_LABELS_ZH, sheet_name="布局规则检查",
                           notes=all_notes, float_digits=4)
-    written += write_table(rule_pivot(status, year), folder / f"rule_pivot_{year}",
-                           sheet_name=f"{year}年街镇布局规则", notes=all_notes)
+    pivot, district_only = _jiezhen_pivot(rule_pivot(status, year))
+    pivot_notes = all_notes + ([f"全区层面的目标 ({'、'.join(district_only)}) 不按街镇检查, 见「规则达标汇总」"
+                                f"(rule_summary) 和「逐年进展」(rule_progress) 表。"] if district_only else [])
+    written += write_table(pivot, folder / f"rule_pivot_{year}", sheet_name=f"{year}年街镇布局规则",
+                           notes=pivot_notes)
     written += write_table(rule_progress(status), folder / "rule_progress", labels=RULE_STATUS_LABELS_ZH,
                            sheet_name="逐年进展", notes=all_notes)
     written += write_table(rule_summary(status), folder / "rule_summary", labels=RULE_SUMMARY_LABELS_ZH,
                            sheet_name="规则达标汇总", notes=all_notes)
     return written
+
+
+def _jiezhen_pivot(pivot: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The 街镇 × rule pivot without the columns of district-wide rules (empty in every 街镇 row), and their names."""
+    from .vocabulary import DISTRICT_CODE
+
+    rows = pivot[pivot["jiezhen_code"].astype(str) != DISTRICT_CODE] if "jiezhen_code" in pivot.columns else pivot
+    empty = [c for c in pivot.columns if c not in ("jiezhen_code", "jiezhen_name")
+             and (rows[c].isna() | (rows[c].astype(str).str.strip() == "")).all()]
+    return pivot.drop(columns=empty), [str(c) for c in empty]
 
 
 def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path | None = None,
@@ -457,7 +483,8 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
                 sheet_name="新增点前后覆盖率", notes=notes)
     write_table(out.diagnostics, folder.path("tables/siting_diagnostics"), labels=SITING_LABELS_ZH,
                 sheet_name="求解诊断", notes=notes)
-    write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates})
+    write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates},
+                 crs=inputs.config.output.crs, labels=SITING_LABELS_ZH)
     return {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics}
 
 
