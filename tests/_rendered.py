@@ -108,7 +108,10 @@ def _bad_break(before: str, after: str) -> bool:
     if after[0] in NO_LINE_START:
         return True
     tail = before[before.rfind("(") + 1:] if "(" in before else None
-    return tail is not None and ")" not in tail and " " not in tail and re.match(r"^[^\s()]{1,5}\)", after) is not None
+    closing = re.match(r"^([^\s()]{1,5})\)", after)
+    # a short bracketed note split in two (「(估|算)」); a longer one may break at its spaces
+    return tail is not None and ")" not in tail and " " not in tail and closing is not None \
+        and len(tail) + len(closing.group(1)) <= 6
 
 
 def page_bottoms(path: Path, *, dpi: int = 40) -> list[float]:
