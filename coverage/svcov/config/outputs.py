@@ -130,8 +130,10 @@ def _memo_base_url(m: dict, p: ProblemList) -> str | None:
         return None
     text = str(value).strip()
     if not re.match(r"^(https?|file)://[^\s\"'<>\\`]+$", text):
-        p.add("outputs.memo_base_url 应是以 http://、https:// 或 file:// 开头的地址 (选址说明所在的文件夹)。",
-              "outputs.memo_base_url must be an http://, https:// or file:// address of the memo folder",
+        p.add("outputs.memo_base_url 应是以 http://、https:// 或 file:// 开头的地址 (选址说明所在的文件夹); 本机或共享"
+              "文件夹请写成 file:///D:/svcov/memos/ 或 file://server/share/memos/。",
+              "outputs.memo_base_url must be an http://, https:// or file:// address of the memo folder, e.g. "
+              "file:///D:/svcov/memos/",
               row=line_of(m, "memo_base_url"), column="memo_base_url", value=text)
         return None
     return text if text.endswith("/") else text + "/"
