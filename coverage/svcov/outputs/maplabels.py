@@ -91,7 +91,10 @@ def label_positions(polygons, names, markers_xy: np.ndarray, marker_radius_px: n
         inside = _candidates(polygons[i], step_m=step, keep_in_m=h / 2)
         around = _around(polygons[i], district, step_m=step, reach_m=w)
         cand = np.vstack([inside, around])
-        cost = _overlaps(cand, w / 2, h / 2, markers_xy, radius_m, weights, placed)
+        x0, y0, x1, y1 = polygons[i].bounds
+        near = ((markers_xy[:, 0] > x0 - 2 * w) & (markers_xy[:, 0] < x1 + 2 * w)
+                & (markers_xy[:, 1] > y0 - 2 * w) & (markers_xy[:, 1] < y1 + 2 * w))
+        cost = _overlaps(cand, w / 2, h / 2, markers_xy[near], radius_m[near], weights[near], placed)
         cost[len(inside):] += OUTSIDE_COST
         centre = polygons[i].representative_point()
         dist = np.hypot(cand[:, 0] - centre.x, cand[:, 1] - centre.y)
