@@ -327,7 +327,7 @@ def _attributions(info: RunInfo, facilities, basemap_kind: str) -> list[str]:
 
 def _title(info: RunInfo, years: Sequence[int], year: int, basemap_off: bool) -> str:
     lines = [f"{info.circle_name_zh} · 步行 {info.circle_threshold_min} 分钟"
-             + (" · 步行时间和儿童人数为估算" if info.travel_is_fallback or info.population_is_estimate else "")]
+             + (" · 含估算值 (见说明)" if info.travel_is_fallback or info.population_is_estimate else "")]
     if basemap_off:
         lines.append("未加载底图 (离线); 浅灰圆点为住宅小区等地名。")
     details = [f"步行时间: {info.travel_description_zh}。"]

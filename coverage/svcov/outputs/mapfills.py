@@ -125,7 +125,7 @@ def jiezhen_layers(themes, legend: Legend, boundaries, *, facilities, rule_statu
 def _fill_legend(legend: Legend, kind: str, layer: str, seen: set[str], *, status_label: str,
                  circle_name: str, minutes: int) -> None:
     if kind == "coverage":
-        section = f"街镇: {minutes} 分钟内可达{circle_name}的 0-3 岁儿童占比"
+        section = f"街镇: {minutes} 分钟覆盖率 (可达{circle_name}的比例)"
         for k, color in enumerate(COVERAGE_COLORS):
             if color in seen:
                 legend.add(section, layer, swatch(color, opacity=0.75), coverage_class_label(k))
