@@ -65,6 +65,14 @@ def test_minimal_config_gets_defaults(tmp_path):
     ("travel: {thresholds_min: [0, 15]}\n", "thresholds_min"),
     ("network: {source: /no/such/network.osm}\n", "network: 文件不存在"),
     ("outputs: {basemap: google}\n", "basemap"),
+    ("outputs: {basemap: 'http://10.0.0.1/tiles/{z}/{x}/{y}.png'}\n", "basemap_attribution"),
+    ("outputs: {basemap: 'http://10.0.0.1/tiles/{z}/{x}.png', basemap_attribution: 局}\n", "缺少瓦片占位符"),
+    ("outputs: {basemap: 'https://a/{z}/{x}/{y}.png', basemap_attribution: 局, basemap_max_zoom: 30}\n",
+     "basemap_max_zoom"),
+    ("outputs: {crs: 'EPSG:999999'}\n", "outputs.crs「EPSG:999999」"),
+    ("outputs: {memo_base_url: 'D:/memos'}\n", "memo_base_url"),
+    ("outputs: {context: {path: no_such_places.geojson}}\n", "outputs.context: 文件不存在"),
+    ("outputs: {context: 3}\n", "outputs.context 应是"),
     ("siting: {facility_type: hospital}\n", "siting.facility_type「hospital」"),
     ("siting: {sites_per_year: {2021: -1}}\n", "sites_per_year"),
     ("rules: no_rules.yaml\n", "规则文件不存在"),
@@ -83,6 +91,20 @@ def test_bad_values_name_the_line(tmp_path, extra, fragment):
         load_config(_write(tmp_path, extra))
     assert fragment in str(info.value)
     assert any(p.row == 7 for p in info.value.problems), str(info.value)
+
+
+def test_output_options(tmp_path):
+    c = load_config(_write(tmp_path, "outputs: {basemap: 'https://gis.example.cn/wmts/{TileMatrix}/{TileRow}/"
+                                     "{TileCol}.png', basemap_attribution: 区内网底图, crs: 'EPSG:4490', "
+                                     "memo_base_url: 'file://server/share/memos', context: none}\n"))
+    out = c.output
+    assert out.basemap_is_url and out.basemap_attribution == "区内网底图" and out.basemap_max_zoom == 18
+    assert out.crs == "EPSG:4490" and out.memo_base_url == "file://server/share/memos/"
+    assert out.context is None and not out.context_default
+    default = load_config(_write(tmp_path, "")).output
+    assert default.crs == "EPSG:4326" and default.context is None and default.context_default
+    bundled = load_config(ROOT / "data/config/songjiang.yaml").output
+    assert bundled.context.path.name == "songjiang_pois_osm.geojson" and bundled.basemap == "none"
 
 
 def test_missing_required_sections(tmp_path):

@@ -35,6 +35,37 @@ def test_bundled_osm_kindergartens(songjiang_inputs, childcare_attributes):
     assert named.loc["海伦幼儿园", "type"] == "other_kindergarten"  # no pattern: the default
 
 
+@pytest.mark.parametrize("name, kind", [
+    ("石湖荡幼儿园(育新路)", "public_nursery_kindergarten"),      # named after its town
+    ("小昆山幼儿园", "public_nursery_kindergarten"),
+    ("松江区中山幼儿园", "public_nursery_kindergarten"),         # named after its 街道, with the district prefix
+    ("泗泾镇中心幼儿园", "public_nursery_kindergarten"),
+    ("泖港中心幼儿园", "public_nursery_kindergarten"),
+    ("松江区绿洲艺术幼儿园", "other_kindergarten"),              # 「松江区」 alone is no evidence
+    ("上海市松江区洞悦幼儿园", "other_kindergarten"),
+    ("松江区民办彩虹幼儿园", "other_kindergarten"),
+    ("佘山北大型居住社区 47A-02A地块幼儿园", "other_kindergarten"),   # a town name, but not the town's kindergarten
+])
+def test_bundled_name_rules(songjiang_inputs, name, kind):
+    row = songjiang_inputs.facilities.set_index("name").loc[name]
+    assert row["type"] == kind
+    assert bool(row["type_is_estimate"]) and "估算" in row["type_source"]    # every inferred type stays labelled
+
+
+def test_jiezhen_placeholder_in_name_rules(tmp_path, songjiang_boundaries, facility_types):
+    from svcov.data.facilities import jiezhen_name_variants
+
+    assert jiezhen_name_variants(["石湖荡镇", "方松街道", "镇"])[:4] == ["方松街道", "石湖荡镇", "石湖荡", "方松"]
+    csv = tmp_path / "towns.csv"
+    csv.write_text("名称,经度,纬度\n新浜幼儿园,121.10,30.95\n新浜镇幼儿园,121.10,30.951\n{jiezhen}幼儿园,121.10,30.952\n"
+                   "新幼儿园,121.10,30.953\n", encoding="utf-8")
+    source = FacilitySource(path=csv, label_zh="测试", default_type="other_kindergarten",
+                            type_from_name=(NameRule("^{jiezhen}幼儿园", "public_nursery_kindergarten", "以街镇命名", ""),))
+    f = load_facilities(source, facility_types, songjiang_boundaries)
+    assert list(f["type"]) == ["public_nursery_kindergarten", "public_nursery_kindergarten", "other_kindergarten",
+                               "other_kindergarten"]
+
+
 def test_osm_jiezhen_matches_the_source_assignment(songjiang_inputs):
     import geopandas as gpd
 

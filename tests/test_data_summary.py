@@ -22,7 +22,8 @@ def test_summary_on_songjiang(songjiang_inputs):
     by_name = s.set_index("jiezhen_name")
     # SOURCES.md: OSM has no kindergartens in 新桥, 新浜, 叶榭
     assert by_name.loc[["新桥镇", "新浜镇", "叶榭镇"], "n_facilities"].tolist() == [0, 0, 0]
-    assert by_name.loc["方松街道", "n_public_nursery_kindergarten"] == 11
+    # typed public by name: 实验 ×2, 附属; 「松江区…」 alone is no evidence (data/config/songjiang.yaml)
+    assert by_name.loc["方松街道", "n_public_nursery_kindergarten"] == 3
 
 
 def test_labels_say_estimate(facility_types, songjiang_config):

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 from shapely.geometry import Point
 
 from svcov.config import DemandGroup, FacilityAttribute
 from svcov.errors import OutputError
-from svcov.outputs.tables import config_labels, label_columns, write_layers, write_table
+from svcov.outputs.tables import column_kinds, config_labels, label_columns, layer_aliases, write_layers, write_table
 
 #: Headers of the columns a configuration adds come from it (the type file's attributes, the population groups).
 LABELS = config_labels([FacilityAttribute("has_nursery_class", "flag", "开设托班"),
@@ -26,13 +27,13 @@ def _frame():
 
 def test_csv_is_utf8_with_bom_and_chinese_headers(tmp_path):
     written = write_table(_frame(), tmp_path / "t", labels={**LABELS, "children_0_3": "0-3岁人口(估算)"},
-                          float_digits=1)
+                          counts=("children_0_3",), float_digits=1)
     assert [p.name for p in written] == ["t.csv", "t.xlsx"]
     raw = (tmp_path / "t.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     assert text.splitlines()[0] == "街镇,0-3岁人口(估算),开设托班,托位数"
-    assert text.splitlines()[1] == "岳阳街道,1234.6,是,30"
+    assert text.splitlines()[1] == "岳阳街道,1235,是,30"            # a headcount is a whole number
 
 
 def test_xlsx_has_headers_and_notes_sheet(tmp_path):
@@ -48,7 +49,45 @@ def test_xlsx_has_headers_and_notes_sheet(tmp_path):
 
 
 def test_label_columns_keeps_unknown_names():
-    assert list(label_columns(pd.DataFrame(columns=["name", "whatever"])).columns) == ["名称", "whatever"]
+    assert list(label_columns(pd.DataFrame(columns=["name", "whatever", 2023])).columns) == ["名称", "whatever",
+                                                                                              "2023年"]
+
+
+def _coverage_like():
+    return pd.DataFrame({"jiezhen_name": ["岳阳街道", "方松街道", "全区"], "threshold_min": [15, 15, 15],
+                         "pop": [1429.312653795147, 6100.2, 7529.5], "pop_covered": [0.4, 5524.0, 5524.4],
+                         "share_covered": [0.00028, 0.90557, 0.7337], "mean_time_min": [44.51, 9.2, 12.0],
+                         "children_0_3": [1.6, 2.4, 4.0], "open_share": [0.5, 0.25, 1.0],
+                         "note": [None, None, None], "capacity_per_person_2sfca": [0.1234, np.nan, 0.05]})
+
+
+def test_xlsx_shares_have_a_percent_format_and_counts_are_whole(tmp_path):
+    from openpyxl import load_workbook
+
+    write_table(_coverage_like(), tmp_path / "c", labels={"children_0_3": "0-3岁儿童", "open_share": "开放比例",
+                                                          "share_covered": "覆盖率", "pop": "0-3岁人口"},
+                counts=("children_0_3",), float_digits=4)
+    sheet = load_workbook(tmp_path / "c.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert "说明" not in header and "note" not in header                  # the empty column is left out ...
+    notes = [c.value for c in load_workbook(tmp_path / "c.xlsx")["说明"]["A"]]
+    assert any("全部为空" in n and "note" in n for n in notes)              # ... and named
+    col = {h: i + 1 for i, h in enumerate(header)}
+    for r in range(2, 5):
+        share = sheet.cell(row=r, column=col["覆盖率"])
+        assert isinstance(share.value, float) and 0 <= share.value <= 1 and share.number_format == "0.0%"
+        assert sheet.cell(row=r, column=col["开放比例"]).number_format == "0.0%"
+        for name in ("0-3岁人口", "0-3岁儿童"):
+            count = sheet.cell(row=r, column=col[name])
+            assert isinstance(count.value, int) and count.number_format == "#,##0", (name, count.value)
+        assert sheet.cell(row=r, column=col["mean_time_min"]).number_format == "0.0"
+        assert sheet.cell(row=r, column=col["threshold_min"]).number_format == "General"     # an integer stays
+    assert sheet.cell(row=2, column=col["0-3岁人口"]).value == 1429
+    assert sheet.cell(row=2, column=col["覆盖率"]).value == pytest.approx(0.0003)
+    assert sheet.cell(row=2, column=col["capacity_per_person_2sfca"]).number_format == "0.00"
+    assert column_kinds(_coverage_like())["pop"] == column_kinds(_coverage_like())["pop_covered"] == "count"
+    assert column_kinds(pd.DataFrame({"children_0_3_per_km2": [1.5], "year": [2023], "name": ["甲"]})) == {
+        "children_0_3_per_km2": "ratio"}
 
 
 def test_geopackage_layers_round_trip(tmp_path):
@@ -149,3 +188,30 @@ def test_a_table_on_a_full_disk_is_an_output_error(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="t.xlsx: 磁盘空间不足"):
         write_table(_frame(), tmp_path / "t", formats=("xlsx",))
     assert list(tmp_path.iterdir()) == []
+@pytest.mark.parametrize("crs", ["EPSG:4326", "EPSG:4490", "EPSG:4549"])
+def test_geopackage_layers_in_the_output_crs_with_chinese_aliases(tmp_path, crs):
+    a = gpd.GeoDataFrame({"jiezhen_name": ["方松街道"], "pop_0_3": [12.5], "extra": [1]},
+                         geometry=[Point(332000, 3432000)], crs="EPSG:32651")
+    b = a.assign(name="乙")
+    path = write_layers(tmp_path / "l.gpkg", {"a": a, "b": b}, crs=crs, labels={"pop_0_3": "0-3岁人口"})
+    for layer in ("a", "b"):
+        back = gpd.read_file(path, layer=layer)
+        assert back.crs == gpd.GeoSeries([], crs=crs).crs
+        assert back.geometry.to_crs("EPSG:32651").iloc[0].distance(Point(332000, 3432000)) < 0.01
+        assert back.columns.tolist()[:3] == ["jiezhen_name", "pop_0_3", "extra"]       # names stay for analysts
+    assert layer_aliases(path, "a") == {"jiezhen_name": "街镇", "pop_0_3": "0-3岁人口"}
+    assert layer_aliases(path, "b")["name"] == "名称"
+    plain = write_layers(tmp_path / "plain.gpkg", {"c": a[["extra", "geometry"]]})
+    assert layer_aliases(plain, "c") == {}                          # nothing to alias: no schema table at all
+
+
+def test_whole_minutes_stay_integers_and_year_headers_are_chinese(tmp_path):
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"threshold_min": [15.0, 10.0], "mean_time_min": [12.346, 3.0], "2021": ["a", "b"]})
+    write_table(frame, tmp_path / "m")
+    sheet = load_workbook(tmp_path / "m.xlsx").worksheets[0]
+    assert [c.value for c in sheet[1]] == ["threshold_min", "mean_time_min", "2021年"]
+    assert sheet["A2"].value == 15 and isinstance(sheet["A2"].value, int) and sheet["A2"].number_format == "General"
+    assert sheet["B2"].value == pytest.approx(12.35) and sheet["B2"].number_format == "0.0"
+    assert (tmp_path / "m.csv").read_text(encoding="utf-8-sig").splitlines()[1] == "15,12.35,a"

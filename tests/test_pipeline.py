@@ -118,3 +118,35 @@ def test_siting_before_equals_the_coverage_table(songjiang_run_dir):
     siting = _read_table(songjiang_run_dir / "tables" / "siting_coverage.csv", SITING_LABELS_ZH)
     before = siting[siting["jiezhen_code"] == "全区"].set_index("year")["share_before"]
     assert before.round(4).to_dict() == district.round(4).to_dict()
+
+
+def test_tables_and_layers_are_ready_for_excel_and_qgis(songjiang_run_dir):
+    """Every XLSX has Chinese headers and no empty column; shares are numbers in percent format, headcounts whole
+    numbers; every GeoPackage layer is in outputs.crs (WGS-84 here) with Chinese field aliases."""
+    import pyogrio
+    from openpyxl import load_workbook
+
+    from svcov.outputs.tables import layer_aliases
+
+    tables = sorted((songjiang_run_dir / "tables").glob("*.xlsx"))
+    assert len(tables) >= 10
+    for path in tables:
+        sheet = load_workbook(path).worksheets[0]
+        header = [c.value for c in sheet[1]]
+        assert not [h for h in header if str(h).isascii()], (path.name, header)
+        columns = list(sheet.iter_cols(min_row=2, values_only=True))
+        assert all(any(v not in (None, "") for v in col) for col in columns), path.name
+    sheet = load_workbook(songjiang_run_dir / "tables" / "coverage.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    share, count = header.index("覆盖率") + 1, header.index("阈值内可达的人数") + 1
+    for r in range(2, sheet.max_row + 1):
+        s, c = sheet.cell(row=r, column=share), sheet.cell(row=r, column=count)
+        assert s.number_format == "0.0%" and 0 <= s.value <= 1
+        assert c.number_format == "#,##0" and isinstance(c.value, int)
+    for gpkg in ("layers.gpkg", "service_areas.gpkg", "siting.gpkg"):
+        for layer, _ in pyogrio.list_layers(songjiang_run_dir / gpkg):
+            info = pyogrio.read_info(songjiang_run_dir / gpkg, layer=layer)
+            assert info["crs"] == "EPSG:4326", (gpkg, layer)
+            aliases = layer_aliases(songjiang_run_dir / gpkg, layer)
+            assert set(info["fields"]) <= set(aliases), (gpkg, layer, set(info["fields"]) - set(aliases))
+            assert all(not a.isascii() for a in aliases.values())

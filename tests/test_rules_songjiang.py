@@ -147,7 +147,7 @@ def test_svcov_run_includes_the_rule_tables(songjiang_run_dir):
 
 
 def test_svcov_check_computes_the_coverage_the_15_minute_rule_needs(tmp_path):
-    from svcov.pipeline import check
+    from svcov.check import check
 
     result = check(load_config(CONFIG), out_dir=tmp_path / "check")
     circle = result.status[result.status["rule_id"] == "circle_15min"]

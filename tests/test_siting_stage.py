@@ -141,7 +141,7 @@ def test_svcov_site_writes_the_proposal(monkeypatch, tmp_path, capsys):
     table = pd.read_csv(out / "tables" / "proposed_sites.csv", encoding="utf-8-sig")
     assert len(table) == 7 and "新增覆盖人数" in table.columns
     layer = gpd.read_file(out / "siting.gpkg", layer="proposed_sites")
-    assert len(layer) == 7 and layer.crs.to_epsg() == 32651
+    assert len(layer) == 7 and layer.crs.to_epsg() == 4326          # outputs.crs: WGS-84 by default
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert any("选址" in n for n in manifest["notes"]) and "siting" in manifest["timings_s"]
 

@@ -111,7 +111,7 @@ def _add_check(sub, common) -> None:
 
 
 def _cmd_check(args) -> int:
-    from .pipeline import check
+    from .check import check
     from .rules.tables import status_text
 
     config = _config(args)

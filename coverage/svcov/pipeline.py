@@ -38,13 +38,20 @@ from .rules.tables import (
 )
 from .vocabulary import STAGE_NAMES_ZH, STAGES
 
-__all__ = ["LoadedInputs", "RunResult", "CheckResult", "load_inputs", "run", "data_notes", "load_run_rules",
-           "check_rules", "write_rule_tables", "check", "site", "siting_travel_model", "resolve_stages",
+__all__ = ["LoadedInputs", "RunResult", "load_inputs", "run", "data_notes", "load_run_rules",
+           "check_rules", "write_rule_tables", "site", "siting_travel_model", "resolve_stages",
            "column_labels"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+
+#: Chinese headers and words of the input-warnings table.
+WARNING_LABELS_ZH = {"file": "文件", "message_zh": "问题", "message_en": "问题 (英文)", "row": "行", "column": "列",
+                     "value": "值", "severity": "级别", "row_kind": "行号含义"}
+SERVICE_KINDS_ZH = {"type": "设施类型", "group": "类型组"}
+WARNING_WORDS_ZH = {"severity": {"error": "错误", "warning": "警告"},
+                    "row_kind": {"row": "表格行号 (表头为第 1 行)", "feature": "要素序号", "line": "配置文件行号"}}
 
 
 @dataclass
@@ -320,8 +327,10 @@ def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
     labels = {**column_labels(cfg), **access_labels(cfg.served_group.name_zh, cap.noun_zh or cap.label_zh if cap
                                                     else None, cap.label_zh if cap else None)}
     sheet = "覆盖率 (直线距离估算)" if result.model.is_fallback else "覆盖率 (路网)"
-    write_table(result.coverage, folder.path("tables/coverage"), labels=labels, sheet_name=sheet,
-                notes=notes, float_digits=4)
+    shown = result.coverage.assign(service_kind=result.coverage["service_kind"].map(SERVICE_KINDS_ZH)
+                                   .fillna(result.coverage["service_kind"]))
+    write_table(shown, folder.path("tables/coverage"), labels=labels, sheet_name=sheet, notes=notes,
+                float_digits=4)
     if not result.capacity.empty:
         what = (cap.noun_zh or cap.label_zh) if cap else "容量"
         write_table(result.capacity, folder.path("tables/capacity_2sfca"), labels=labels,
@@ -338,7 +347,12 @@ def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
         write_table(network.components(), folder.path("tables/network_components"), sheet_name="路网连通部分",
                     notes=notes, formats=("csv",))
         layers.update(network_layers(network))
-    write_layers(folder.path("service_areas.gpkg"), layers)
+    services = [*cfg.facility_types, *cfg.type_groups]
+    travel = cfg.travel.profile_list()[0].name_zh
+    what = (cap.noun_zh or cap.label_zh) if cap else "容量"
+    per_service = {f"{prefix}{s.key}": f"{label.format(s.name_zh)}" for s in services for prefix, label in
+                   (("time_min_", f"到最近{{}}{travel}时间(分钟)"), ("capacity_per_person_", f"{{}}每人可达{what}(2SFCA)"))}
+    write_layers(folder.path("service_areas.gpkg"), layers, crs=cfg.output.crs, labels={**labels, **per_service})
     return result
 
 
@@ -367,17 +381,38 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
     cfg = inputs.config
     info = run_info(inputs, access, rules=rules, notes=folder.notes)
     sites, rule_status = tables.get("proposed_sites"), tables.get("rule_status")
+    site_areas = _site_areas(access, sites) if sites is not None and len(sites) else None
+    out = cfg.output
     write_map(folder.path("map.html"), boundaries=inputs.boundaries, facilities=inputs.facilities, info=info,
               years=cfg.years, year=cfg.report_year, demand=inputs.demand, service_areas=access.areas,
               uncovered=_uncovered(inputs, access, info), coverage=access.coverage, rule_status=rule_status,
-              sites=sites, basemap=cfg.output.basemap, tianditu_key=cfg.output.tianditu_key)
+              sites=sites, site_areas=site_areas, places=map_places(cfg, inputs.boundaries), basemap=out.basemap,
+              tianditu_key=out.tianditu_key, basemap_attribution=out.basemap_attribution,
+              basemap_name_zh=out.basemap_name_zh, basemap_subdomains=out.basemap_subdomains,
+              basemap_max_zoom=out.basemap_max_zoom, memo_dir=out.memo_base_url or "memos")
     if sites is not None and len(sites):
         write_memos(folder.path("memos"), sites, info=info, boundaries=inputs.boundaries,
-                    facilities=inputs.facilities, service_areas=access.areas, site_areas=_site_areas(access, sites))
+                    facilities=inputs.facilities, service_areas=access.areas, site_areas=site_areas)
     for year in cfg.years:
         write_report(folder.tmp, year, info=info, boundaries=inputs.boundaries, coverage=access.coverage,
                      rule_status=rule_status, sites=sites, years=cfg.years, siting_problem=siting_problem,
                      stem="report" if year == cfg.report_year else f"report_{year}")
+
+
+def map_places(config: RunConfig, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The named places of the map (``outputs.context``; by default the population estimate's compounds file),
+    or ``None`` when there are none."""
+    from .config.outputs import ContextLayerConfig
+    from .data.places import load_places
+
+    source = config.output.context
+    estimate = config.population.estimate
+    if source is None and config.output.context_default and estimate is not None and estimate.compounds:
+        source = ContextLayerConfig(path=estimate.compounds)
+    if source is None:
+        return None
+    places = load_places(source, boundaries)
+    return places if len(places) else None
 
 
 def _uncovered(inputs: LoadedInputs, access, info) -> gpd.GeoDataFrame:
@@ -405,32 +440,23 @@ def _write_data_outputs(folder: RunFolder, inputs: LoadedInputs) -> pd.DataFrame
     labels = summary_labels(cfg.facility_types, groups, population_is_estimate=inputs.population_is_estimate)
     notes = data_notes(inputs)
     shown = summary.round({"area_km2": 2, **{g.key: 0 for g in groups}, **{f"{g.key}_per_km2": 1 for g in groups}})
-    write_table(shown, folder.path("tables/data_summary"), labels=labels, sheet_name="街镇数据汇总", notes=notes)
+    write_table(shown, folder.path("tables/data_summary"), labels=labels, sheet_name="街镇数据汇总", notes=notes,
+                counts=[g.key for g in groups])
     write_table(inputs.facilities, folder.path("tables/facilities"), labels=column_labels(cfg), sheet_name="设施",
                 notes=notes)
     if inputs.warnings:
         warnings = pd.DataFrame([dataclasses.asdict(w) for w in inputs.warnings])
-        write_table(warnings, folder.path("tables/input_warnings"),
-                    labels={"file": "文件", "message_zh": "问题", "message_en": "problem", "row": "行",
-                            "column": "列", "value": "值", "severity": "级别"}, sheet_name="输入数据警告")
+        warnings = warnings.assign(**{c: warnings[c].map(WARNING_WORDS_ZH.get(c, {})).fillna(warnings[c])
+                                      for c in ("severity", "row_kind") if c in warnings.columns})
+        write_table(warnings, folder.path("tables/input_warnings"), labels=WARNING_LABELS_ZH, sheet_name="输入数据警告")
     cells = inputs.demand.set_geometry(cell_squares(inputs.demand))
     write_layers(folder.path("layers.gpkg"), {"jiezhen": inputs.boundaries, "facilities": inputs.facilities,
-                                              "demand_cells": cells})
+                                              "demand_cells": cells}, crs=cfg.output.crs,
+                 labels={**column_labels(cfg), **labels})
     return summary
 
 
 # --- layout rules ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class CheckResult:
-    """What ``svcov check`` produced: the rules, the status of every year, the year shown and the files."""
-
-    rules: RuleSet
-    status: pd.DataFrame
-    year: int
-    written: list[Path]
-    out_dir: Path
 
 
 def load_run_rules(config: RunConfig, path: str | Path | None = None) -> RuleSet | None:
@@ -468,8 +494,11 @@ def write_rule_tables(status: pd.DataFrame, rules: RuleSet, year: int, folder: P
     all_notes = rule_notes(rules) + list(notes)
     written = write_table(status, folder / "rule_status", labels=RULE_STATUS_LABELS_ZH, sheet_name="布局规则检查",
                           notes=all_notes, float_digits=4)
-    written += write_table(rule_pivot(status, year), folder / f"rule_pivot_{year}",
-                           sheet_name=f"{year}年街镇布局规则", notes=all_notes)
+    pivot, district_only = _jiezhen_pivot(rule_pivot(status, year))
+    pivot_notes = all_notes + ([f"全区层面的目标 ({'、'.join(district_only)}) 不按街镇检查, 见「规则达标汇总」"
+                                f"(rule_summary) 和「逐年进展」(rule_progress) 表。"] if district_only else [])
+    written += write_table(pivot, folder / f"rule_pivot_{year}", sheet_name=f"{year}年街镇布局规则",
+                           notes=pivot_notes)
     written += write_table(rule_progress(status), folder / "rule_progress", labels=RULE_STATUS_LABELS_ZH,
                            sheet_name="逐年进展", notes=all_notes)
     written += write_table(rule_summary(status), folder / "rule_summary", labels=RULE_SUMMARY_LABELS_ZH,
@@ -477,63 +506,14 @@ def write_rule_tables(status: pd.DataFrame, rules: RuleSet, year: int, folder: P
     return written
 
 
-def check(config: RunConfig, *, year: int | None = None, rules_path: str | Path | None = None,
-          out_dir: str | Path | None = None, coverage: pd.DataFrame | None = None) -> CheckResult:
-    """Load the inputs, check the layout rules for every year and write the tables (``svcov check``).
+def _jiezhen_pivot(pivot: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The 街镇 × rule pivot without the columns of district-wide rules (empty in every 街镇 row), and their names."""
+    from .vocabulary import DISTRICT_CODE
 
-    Parameters
-    ----------
-    config
-        The run configuration.
-    year
-        The year of the pivot table (default ``report_year``); must be a year of the rules.
-    rules_path
-        A rule file instead of the configuration's.
-    out_dir
-        Where the tables go (default ``<outputs.dir>/<run_name>_check``); written like a run folder (replaced
-        only if svcov wrote it, with a manifest).
-    coverage
-        The coverage table, if already computed; otherwise it is computed (travel model of the configuration)
-        when a rule needs it.
-
-    Raises
-    ------
-    ConfigError
-        If no rule file is configured or given, or no rule covers ``year``.
-    """
-    rules = load_run_rules(config, rules_path)
-    if rules is None:
-        raise single_problem(ConfigError, config.path, "配置中没有 rules (规则文件)。请在配置中加入 rules: 规则文件路径, "
-                             "或用 --rules 指定。", "the config names no rule file; add 'rules:' or pass --rules",
-                             column="rules")
-    year = config.report_year if year is None else int(year)
-    if year not in rules.years:
-        raise single_problem(ConfigError, rules.path, f"规则文件中没有 {year} 年的规则 (规则年份: "
-                             f"{', '.join(map(str, rules.years))})。", f"no rule covers {year}", column="years",
-                             value=year)
-    target = Path(out_dir) if out_dir else config.output.dir / f"{config.run_name}_check"
-    with RunFolder(target) as folder:  # like a run: replaces only svcov's own folder, atomically
-        _record_inputs(folder, config)
-        status, notes = _check_status(config, rules, coverage)
-        written = write_rule_tables(status, rules, year, folder.tmp, notes=notes)
-        folder.write_manifest(_config_settings(config))
-        out = folder.commit()
-    return CheckResult(rules, status, year, [out / p.relative_to(folder.tmp) for p in written], out)
-
-
-def _check_status(config: RunConfig, rules: RuleSet, coverage: pd.DataFrame | None) -> tuple[pd.DataFrame, list[str]]:
-    """The rule status of every year (computing the coverage table when a rule needs it) and the data notes."""
-    inputs = load_inputs(config)
-    notes = data_notes(inputs)
-    if coverage is None and any(r.measure == "coverage" for r in rules.rules):
-        from .access.stage import coverage_only, load_run_network
-
-        model, coverage = coverage_only(config, inputs.boundaries, inputs.facilities, inputs.demand,
-                                        network=load_run_network(config, inputs.boundaries))
-        notes.append(f"出行时间: {model.description_zh}")
-    status = evaluate_rules(rules, inputs.facilities, inputs.boundaries, coverage=coverage,
-                            district_name_zh=config.district_name_zh)
-    return status, notes
+    rows = pivot[pivot["jiezhen_code"].astype(str) != DISTRICT_CODE] if "jiezhen_code" in pivot.columns else pivot
+    empty = [c for c in pivot.columns if c not in ("jiezhen_code", "jiezhen_name")
+             and (rows[c].isna() | (rows[c].astype(str).str.strip() == "")).all()]
+    return pivot.drop(columns=empty), [str(c) for c in empty]
 
 
 # --- siting stage (svcov.siting) ----------------------------------------------------------------------------
@@ -573,7 +553,8 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
                 sheet_name="新增点前后覆盖率", notes=notes)
     write_table(out.diagnostics, folder.path("tables/siting_diagnostics"), labels=labels,
                 sheet_name="求解诊断", notes=notes)
-    write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates})
+    write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates},
+                 crs=inputs.config.output.crs, labels={**column_labels(inputs.config), **labels})
     return {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics}
 
 

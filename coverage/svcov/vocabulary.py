@@ -14,7 +14,7 @@ __all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", 
            "CANDIDATE_SOURCE_NAMES_ZH", "COORD_SYSTEMS", "normalise_coord_system", "TRAVEL_MODES",
            "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "ATTRIBUTE_KINDS", "CAPACITY", "YEAR_ATTRIBUTES",
            "YEAR_LABELS_ZH", "RESERVED_FACILITY_COLUMNS", "RESERVED_DEMAND_COLUMNS", "BASEMAPS", "POPULATION_KINDS",
-           "STAGES", "STAGE_NAMES_ZH", "BOUNDARY_OVERLAP_CHOICES"]
+           "STAGES", "STAGE_NAMES_ZH", "BOUNDARY_OVERLAP_CHOICES", "PLACE_KINDS_ZH", "DEFAULT_PLACE_KINDS"]
 
 # --- units of the tables ---------------------------------------------------------------------------------------
 #: ``jiezhen_code`` of the district rows of the coverage, rule and siting tables.
@@ -122,5 +122,13 @@ STAGE_NAMES_ZH: Mapping[str, str] = MappingProxyType({"access": "可达性与覆
 STAGES = tuple(STAGE_NAMES_ZH)
 
 # --- outputs ---------------------------------------------------------------------------------------------------
-#: Background maps of map.html.
+#: Background maps of map.html (besides the URL template of any XYZ/WMTS tile service).
 BASEMAPS = ("none", "osm", "tianditu")
+#: Chinese names of the kinds of place (OpenStreetMap ``fclass``) drawn on the map for orientation.
+PLACE_KINDS_ZH: Mapping[str, str] = MappingProxyType({
+    "residential": "住宅小区", "community_centre": "社区中心", "school": "学校", "kindergarten": "幼儿园",
+    "park": "公园", "hospital": "医院", "clinic": "诊所", "doctors": "诊所", "university": "大学",
+    "college": "学院", "playground": "游乐场"})
+#: Kinds drawn when the configuration names none (kindergartens are left to the facility layers).
+DEFAULT_PLACE_KINDS = ("residential", "community_centre", "school", "park", "hospital", "clinic", "doctors",
+                       "university", "college")

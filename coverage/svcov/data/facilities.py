@@ -121,7 +121,7 @@ def load_facilities(source: FacilitySource | str | Path, types: Sequence[Facilit
     InputError
         Listing every problem of the file.
     """
-    source = _as_source(source, coord_system)
+    source = with_jiezhen_names(_as_source(source, coord_system), boundaries)
     records, p = read_facility_records(source, types, attributes, column_aliases)
     p.raise_if_errors()
     points = gpd.GeoSeries(gpd.points_from_xy(records["lon_wgs84"], records["lat_wgs84"]), index=records.index,
@@ -136,6 +136,35 @@ def load_facilities(source: FacilitySource | str | Path, types: Sequence[Facilit
     out.attrs["problems"] = p.problems
     log.info("loaded %d facilities from %s (%d warnings)", len(out), source.path, len(p.warnings))
     return out
+
+
+#: In a ``type_from_name`` pattern this stands for the name of any 街镇 of the district, with or without its
+#: 镇/街道/乡 suffix, so that a rule can say "named after its town" (「石湖荡幼儿园」, 「小昆山幼儿园」).
+JIEZHEN_PLACEHOLDER = "{jiezhen}"
+_SUFFIX = re.compile(r"(街道办事处|地区办事处|街道|镇|乡)$")
+
+
+def jiezhen_name_variants(names) -> list[str]:
+    """Each 街镇 name with and without its suffix (「石湖荡镇」, 「石湖荡」), longest first."""
+    out = set()
+    for name in (str(n).strip() for n in names):
+        if name:
+            out.add(name)
+            short = _SUFFIX.sub("", name)
+            if len(short) >= 2:
+                out.add(short)
+    return sorted(out, key=lambda n: (-len(n), n))
+
+
+def with_jiezhen_names(source: FacilitySource, boundaries: gpd.GeoDataFrame) -> FacilitySource:
+    """The source with :data:`JIEZHEN_PLACEHOLDER` in its name rules replaced by the district's 街镇 names."""
+    if not any(JIEZHEN_PLACEHOLDER in r.pattern for r in source.type_from_name) or "name" not in boundaries:
+        return source
+    from dataclasses import replace
+
+    names = "(?:" + "|".join(re.escape(n) for n in jiezhen_name_variants(boundaries["name"])) + ")"
+    rules = tuple(replace(r, pattern=r.pattern.replace(JIEZHEN_PLACEHOLDER, names)) for r in source.type_from_name)
+    return replace(source, type_from_name=rules)
 
 
 def _as_source(source: FacilitySource | str | Path, coord_system: str | None) -> FacilitySource:

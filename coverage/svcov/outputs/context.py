@@ -20,7 +20,9 @@ from ..errors import MissingColumnError, ProblemList
 from ..vocabulary import CAPACITY, DISTRICT_CODE, FAIL, INSUFFICIENT, PASS, STATUSES
 
 __all__ = ["RunInfo", "fmt_int", "fmt_share", "fmt_pp", "fmt_min", "fmt_value", "est", "split_items",
-           "circle_threshold", "STATUSES", "STATUS_COLORS", "STATUS_HATCHES", "SHAPES", "SHAPE_MPL", "SITE_COLOR",
+           "circle_threshold", "COVERAGE_BINS", "COVERAGE_COLORS", "NO_DATA", "NO_DATA_COLOR", "coverage_class",
+           "coverage_class_label", "share_has_no_data",
+           "STATUSES", "STATUS_COLORS", "STATUS_HATCHES", "SHAPES", "SHAPE_MPL", "SITE_COLOR",
            "type_styles", "service_color", "service_name", "DISTRICT_CODE", "require_columns",
            "layout_rule_id", "layout_name", "layout_status", "spaced"]
 
@@ -28,6 +30,13 @@ __all__ = ["RunInfo", "fmt_int", "fmt_share", "fmt_pp", "fmt_min", "fmt_value", 
 STATUS_COLORS = {PASS: "#a6d96a", FAIL: "#d7191c", INSUFFICIENT: "#969696"}
 #: Hatches of the static maps and charts (matplotlib), for grey print.
 STATUS_HATCHES = {PASS: "", FAIL: "xxx", INSUFFICIENT: "..."}
+
+#: Classes of the coverage maps (share 0-1): lower edges and fills (light to dark, so they stay apart in grey).
+COVERAGE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+COVERAGE_COLORS = ("#d9e8f5", "#a6cee4", "#5ba3d0", "#2070b4", "#083c7d")
+#: A 街镇 with no data (white, dotted): not the same as 0 %.
+NO_DATA = "无数据"
+NO_DATA_COLOR = "#ffffff"
 
 #: Marker shapes of facility types, in the order types are configured.
 SHAPES = ("circle", "square", "triangle", "diamond", "triangle_down", "pentagon", "hexagon", "cross")
@@ -264,6 +273,28 @@ def type_styles(facility_types: Iterable[FacilityType], extra_types: Iterable[tu
         if key not in out:
             out[key] = {"color": "#555555", "shape": SHAPES[len(out) % len(SHAPES)], "name_zh": name or key}
     return out
+
+
+def coverage_class(share: object) -> int | None:
+    """Index of the class of a share 0-1 in :data:`COVERAGE_BINS` (``None`` if missing)."""
+    if _missing(share):
+        return None
+    value = float(share)
+    return min(sum(value >= edge for edge in COVERAGE_BINS[1:-1]), len(COVERAGE_COLORS) - 1)
+
+
+def coverage_class_label(k: int) -> str:
+    """「20-40%」 for class ``k``."""
+    return f"{COVERAGE_BINS[k] * 100:.0f}-{COVERAGE_BINS[k + 1] * 100:.0f}%"
+
+
+def share_has_no_data(share: object, n_facilities: object, register_complete: bool) -> bool:
+    """True when a 街镇's covered share says nothing: missing, or 0 % with no facility record in the 街镇 while
+    the register is not complete (an empty incomplete register cannot tell "no facility" from "not recorded")."""
+    if _missing(share):
+        return True
+    no_record = not _missing(n_facilities) and float(n_facilities) == 0
+    return float(share) == 0 and no_record and not register_complete
 
 
 def service_name(key: str, info: RunInfo) -> str:

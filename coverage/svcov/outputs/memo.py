@@ -142,7 +142,7 @@ def _conclusion_and_location(site: pd.Series, info: RunInfo) -> list:
             ("候选点", name), ("候选点编号", str(site["candidate_id"])), ("候选点来源", str(site["candidate_source"])),
             ("街镇", f"{jz} ({site['jiezhen_code']})"),
             ("坐标 (WGS-84 经度, 纬度)", f"{float(site['lon_wgs84']):.6f}, {float(site['lat_wgs84']):.6f}"),
-            ("附近小区", "、".join(split_items(site["nearest_compounds"])) or "—")), key="location", widths=(1, 3))]
+            ("附近小区", "、".join(split_items(site["nearest_compounds"])) or "—")), key="location")]
 
 
 def _coverage_and_reasons(site: pd.Series, info: RunInfo) -> list:

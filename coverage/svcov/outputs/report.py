@@ -169,7 +169,7 @@ def _coverage_section(d: _Data, s: _Sections) -> list:
                      fmt_min(r["mean_time_min"])))
     table = Table(("街镇", f"{d.info.group_name_zh} ({unit}){d.e}", f"{d.minutes} 分钟内可达 ({unit}){d.e}", "覆盖率",
                    f"{prev}覆盖率", "变化 (百分点)", f"平均{d.travel}时间 (分钟)"), tuple(rows), key="coverage",
-                  numeric=(False, True, True, True, True, True, True), widths=(14, 12, 13, 9, 10, 10, 11))
+                  numeric=(False, True, True, True, True, True, True))
     blocks = [s.head("coverage", f"{d.minutes} 分钟覆盖率: 全区和各街镇"), Para(
         f"下表第一行是全区, 其余按 {d.year} 年覆盖率从低到高排列。各列依次为: {d.info.group_name_zh}人数{d.e}; 其中"
         f"{d.travel} {d.minutes} 分钟内能到达最近一处{d.info.circle_name_zh}设施的人数; 覆盖率 (前两列之比); "
@@ -243,7 +243,7 @@ def _layout_section(d: _Data, s: _Sections) -> list:
     table = Table(("街镇", "状态", "现状", "差距 / 说明"),
                   tuple((str(r["jiezhen_name"]), str(r["status"]), _value_text(r),
                          str(r["gap_zh"]) if pd.notna(r["gap_zh"]) and str(r["gap_zh"]) else "—")
-                        for _, r in rows.iterrows()), key="layout", widths=(12, 8, 8, 40))
+                        for _, r in rows.iterrows()), key="layout")
     blocks = [s.head("layout", f"{name}布局"), Para(
         f"规划要求 ({first['clause'] if first is not None else ''}): {first['target_zh'] if first is not None else ''}。"
         f"下表列出 {d.year} 年各街镇的状态: 「未达标」的街镇排在前面,「差距」一栏说明还缺什么;「现状」是规则计量的值; "
@@ -290,8 +290,7 @@ def _targets_section(d: _Data, s: _Sections) -> list:
         rows.append((str(g["clause"].iloc[0]), str(g["label_zh"].iloc[0]), str(g["target_zh"].iloc[0]),
                      f"{len(g)} 个街镇", "; ".join(f"{st} {int(counts.get(st, 0))}" for st in STATUSES),
                      _rule_overall(g["status"]), "见附表"))
-    blocks.append(Table(("条款", "目标", "要求", "范围", "现状", "状态", "差距 / 说明"), tuple(rows), key="targets",
-                        widths=(7, 16, 14, 8, 12, 7, 18)))
+    blocks.append(Table(("条款", "目标", "要求", "范围", "现状", "状态", "差距 / 说明"), tuple(rows), key="targets"))
     blocks += _rule_appendix(d, per_jz)
     return blocks
 
@@ -325,8 +324,7 @@ def _sites_section(d: _Data, s: _Sections) -> list:
                          fmt_int(r["pop_newly_covered"]),
                          f"{fmt_share(r['jiezhen_share_before'])} → {fmt_share(r['jiezhen_share_after'])}",
                          f"{fmt_share(r['district_share_before'])} → {fmt_share(r['district_share_after'])}")
-                        for _, r in rows.iterrows()), key="sites", numeric=(True, False, False, True, True, True),
-                  widths=(5, 18, 10, 10, 14, 14))
+                        for _, r in rows.iterrows()), key="sites", numeric=(True, False, False, True, True, True))
     return [head, Para(
         f"选址模型为 {d.year} 年建议了 {len(rows)} 处点位。「新增覆盖」是原来{d.travel} {d.minutes} 分钟内没有"
         f"{d.info.circle_name_zh}、该点建成后可达的{_who(d)}人数{d.e}; 覆盖率列给出该点建成前后所在街镇和全区的覆盖率。"
