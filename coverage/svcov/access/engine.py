@@ -16,10 +16,13 @@ the *access leg*. The time between two points is
 
 where the walk may run along part of an edge at each end, or directly along the edge both points lie on. Times are
 exact for this model: they equal Dijkstra's algorithm on the network with every point inserted as a junction
-(the benchmark checks this against networkx to 1e-6 s). Sources become extra graph nodes linked to both ends of
-their edge, so one compiled ``scipy.sparse.csgraph.dijkstra`` call serves all sources at once. Points farther than
-``snap_max_m`` from every road are never snapped: their time is infinite and they are listed in
-:attr:`TravelModel.unreachable`.
+(the benchmark checks this against networkx to 1e-6 s). Points farther than ``snap_max_m`` from every road are
+never snapped: their time is infinite and they are listed in :attr:`TravelModel.unreachable`.
+
+The searches run in numba-compiled kernels (:mod:`svcov.access.kernels`: bounded searches per source with sparse
+output, threads over sources; one multi-source search for nearest times) when numba imports, else in
+``scipy.sparse.csgraph.dijkstra`` (sources become extra graph nodes linked to both ends of their edge; the
+reference, ``backend="scipy"``). Both give the same times.
 
 **The straight-line model** (:class:`StraightLineTravelModel`): time = straight-line distance × circuity factor /
 walking speed. It is an estimate, and its :attr:`~TravelModel.description_zh` says so for every table and map.
@@ -44,6 +47,7 @@ from scipy.spatial import cKDTree
 from .. import settings
 from ..errors import ProblemList
 from ..network.build import RoadNetwork, speed_mps, travel_time_csr
+from . import kernels
 from .snap import SegmentIndex, Snapped
 
 __all__ = ["TravelModel", "NetworkTravelModel", "StraightLineTravelModel", "build_travel_model", "Points",
@@ -260,19 +264,25 @@ class NetworkTravelModel(TravelModel):
     min_component_nodes
         Points snap only onto pieces of the network with at least this many junctions, or the largest piece
         (default :data:`svcov.settings.snap_min_component_nodes`).
+    backend
+        ``"numba"`` (compiled kernels), ``"scipy"`` (the reference) or ``"auto"`` (numba if it imports); default
+        :data:`svcov.settings.access_backend`.
     """
 
     mode = "network"
     is_fallback = False
 
     def __init__(self, network: RoadNetwork, *, walk_speed_kph: float = settings.walk_speed_kph,
-                 snap_max_m: float = settings.snap_max_m, min_component_nodes: int | None = None):
+                 snap_max_m: float = settings.snap_max_m, min_component_nodes: int | None = None,
+                 backend: str | None = None):
         super().__init__(network.crs, walk_speed_kph)
         if not snap_max_m > 0:
             raise ValueError(f"snap_max_m must be > 0, got {snap_max_m}")
         self.network = network
         self.snap_max_m = float(snap_max_m)
+        self.backend = _backend(settings.access_backend if backend is None else backend)
         self.csr = travel_time_csr(network, walk_speed_kph)
+        self._kernel_csr = kernels.kernel_graph(self.csr) if self.backend == "numba" else None
         #: Edges points may snap onto (see ``min_component_nodes``).
         self.snappable = network.snappable_edges(min_component_nodes)
         self.index = SegmentIndex(network, self.snappable)
@@ -351,6 +361,17 @@ class NetworkTravelModel(TravelModel):
         nodes = np.full(len(src), -1, dtype=np.int64)
         nodes[pos] = n + np.arange(len(pos))
         return graph, nodes
+
+    def _seeds(self, src: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Seeds of the compiled searches: ``(seed_ptr, junction, time)``, the two ends of each source's edge with
+        the walk to them (access leg, then along the edge); sources off the network have none."""
+        pos = np.flatnonzero(src.ok)
+        e = src.edge[pos]
+        acc = src.access_m[pos]
+        wu = (acc + src.offset_m[pos]) / self.speed_mps
+        wv = (acc + (self.network.edge_length_m[e] - src.offset_m[pos])) / self.speed_mps
+        nodes = np.r_[self.network.edge_u[e], self.network.edge_v[e]]
+        return kernels.csr_by_row(np.r_[pos, pos], len(src), nodes, np.r_[wu, wv])
 
     def _legs(self, tgt: Snapped) -> tuple[np.ndarray, ...]:
         """Targets on the network: positions, the two ends (u, v) of their edge, and the time from each end to the
@@ -434,12 +455,7 @@ class NetworkTravelModel(TravelModel):
         time_s = np.full(len(tgt), np.inf)
         source_pos = np.full(len(tgt), -1, dtype=np.int64)
         if src.ok.any() and len(tgt):
-            graph, nodes = self._with_sources(src)
-            dist, _, origin = dijkstra(graph, directed=True, indices=nodes[nodes >= 0], min_only=True,
-                                       return_predecessors=True)
-            node_source = np.full(len(dist), -1, dtype=np.int64)
-            reached = origin >= 0
-            node_source[reached] = _source_of_node(nodes, origin[reached])
+            dist, node_source = self._nearest_nodes(src, np.inf)
             time_s, source_pos = self._nearest_at(dist, node_source, tgt)
             s, t, direct = self._same_edge_pairs(src, tgt)
             better = direct < time_s[t]
@@ -449,6 +465,20 @@ class NetworkTravelModel(TravelModel):
                 time_s[best["t"].to_numpy()] = best["time"].to_numpy()
                 source_pos[best["t"].to_numpy()] = best["s"].to_numpy()
         return pd.DataFrame({"time_s": time_s, "source_pos": source_pos}, index=tgt.index)
+
+    def _nearest_nodes(self, src: Snapped, limit: float) -> tuple[np.ndarray, np.ndarray]:
+        """Time from the nearest source to every junction (inf beyond ``limit``) and that source's position."""
+        if self.backend == "numba":
+            ptr, node, time_s = self._seeds(src)
+            label = np.repeat(np.arange(len(src)), np.diff(ptr))
+            return kernels.multi_source(self._kernel_csr, node, time_s, label, limit)
+        graph, nodes = self._with_sources(src)
+        dist, _, origin = dijkstra(graph, directed=True, indices=nodes[nodes >= 0], min_only=True, limit=limit,
+                                   return_predecessors=True)
+        node_source = np.full(len(dist), -1, dtype=np.int64)
+        reached = origin >= 0
+        node_source[reached] = _source_of_node(nodes, origin[reached])
+        return dist[:self.network.n_nodes], node_source[:self.network.n_nodes]
 
     def _nearest_at(self, dist: np.ndarray, node_source: np.ndarray, tgt: Snapped):
         time_s = np.full(len(tgt), np.inf)
@@ -471,10 +501,17 @@ class NetworkTravelModel(TravelModel):
             dist = dijkstra(graph, directed=True, indices=nodes[block], limit=limit)
             yield block, dist.reshape(len(block), -1)
 
-    def _pairs(self, src: Snapped, tgt: Snapped, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (source, target) pair within ``limit`` with its time, once (the shortest), sorted."""
-        incidence = self._incidence(tgt)
+    def _pairs(self, src: Snapped, tgt: Snapped, limit: float,
+               incidence: tuple | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (source, target) pair within ``limit`` with its time, once (the shortest), sorted
+        (``incidence``: :meth:`_incidence` of the targets, when already at hand)."""
+        incidence = self._incidence(tgt) if incidence is None else incidence
         same = self._same_edge_pairs(src, tgt)
+        if self.backend == "numba":
+            start, counts, inc_target, inc_leg = incidence
+            inc = (np.r_[0, np.cumsum(counts)], inc_target, inc_leg)
+            direct = kernels.csr_by_row(same[0], len(src), same[1], same[2])
+            return kernels.bounded_pairs(self._kernel_csr, self._seeds(src), limit, inc, len(tgt), direct)
         parts = [self._block_pairs(block, dist, tgt, incidence, limit, same)
                  for block, dist in self._blocks(src, len(tgt), limit)]
         if not parts:
@@ -490,8 +527,8 @@ class NetworkTravelModel(TravelModel):
     def od_matrix_s(self, origins: Points, destinations: Points, max_time_s: float | None = None) -> np.ndarray:
         src, tgt = self.snap(origins, "origins"), self.snap(destinations, "destinations")
         out = np.full((len(src), len(tgt)), np.inf)
-        if max_time_s is not None and np.isfinite(max_time_s):
-            s, t, time_s = self._pairs(src, tgt, float(max_time_s))
+        if (max_time_s is not None and np.isfinite(max_time_s)) or self.backend == "numba":
+            s, t, time_s = self._pairs(src, tgt, np.inf if max_time_s is None else float(max_time_s))
             out[s, t] = time_s
             return out
         for block, dist in self._blocks(src, len(tgt), np.inf):
@@ -509,9 +546,7 @@ class NetworkTravelModel(TravelModel):
         src = self.snap(sources, "sources")
         if not src.ok.any():
             return np.full(self.network.n_nodes, np.inf), src
-        graph, nodes = self._with_sources(src)
-        dist = dijkstra(graph, directed=True, indices=nodes[nodes >= 0], min_only=True, limit=limit)
-        return dist[:self.network.n_nodes], src
+        return self._nearest_nodes(src, limit)[0], src
 
     def edge_point_times(self, node_time_s: np.ndarray, src: Snapped, edge: np.ndarray,
                          offset_m: np.ndarray) -> np.ndarray:
@@ -528,6 +563,15 @@ class NetworkTravelModel(TravelModel):
             direct = (src.access_m[s] + np.abs(src.offset_m[s] - offset_m[p])) / self.speed_mps
             np.minimum.at(out, p, direct)
         return out
+
+
+def _backend(name: str) -> str:
+    """The shortest-path backend to use for ``name`` (``auto``, ``numba`` or ``scipy``)."""
+    if name not in ("auto", "numba", "scipy"):
+        raise ValueError(f"backend must be 'auto', 'numba' or 'scipy', got {name!r}")
+    if name == "numba" and not kernels.AVAILABLE:  # pragma: no cover - numba is installed where tests run
+        raise ImportError("backend='numba' needs numba: pip install numba (或改用 backend='scipy')")
+    return "numba" if name == "auto" and kernels.AVAILABLE else ("scipy" if name == "auto" else name)
 
 
 def _source_of_node(nodes: np.ndarray, origin: np.ndarray) -> np.ndarray:
