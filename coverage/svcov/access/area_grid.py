@@ -202,36 +202,47 @@ def _as_targets(model, node: np.ndarray, edge: np.ndarray, offset: np.ndarray, x
     return Snapped(np.arange(n), x, y, edge.astype(np.int64), offset, np.zeros(n), np.ones(n, dtype=bool))
 
 
-def _window(grid: RoadGrid, xs: np.ndarray, ys: np.ndarray, margin_m: float) -> tuple[int, int, int, int]:
-    """Rows and columns ``(r0, r1, c0, c1)`` of the pixels within ``margin_m`` of the points' bounding box."""
+def _window(grid: RoadGrid, xs: np.ndarray, ys: np.ndarray, margin_m) -> tuple[int, int, int, int]:
+    """Rows and columns ``(r0, r1, c0, c1)`` of the pixels within ``margin_m`` (one value, or one per point) of
+    the points."""
     p = grid.pixel_m
     rows, cols = grid.shape
-    c0 = max(int(np.floor((xs.min() - margin_m - grid.x0) / p)), 0)
-    c1 = min(int(np.ceil((xs.max() + margin_m - grid.x0) / p)) + 1, cols)
-    r0 = max(int(np.floor((grid.y1 - ys.max() - margin_m) / p)), 0)
-    r1 = min(int(np.ceil((grid.y1 - ys.min() + margin_m) / p)) + 1, rows)
+    c0 = max(int(np.floor(((xs - margin_m).min() - grid.x0) / p)), 0)
+    c1 = min(int(np.ceil(((xs + margin_m).max() - grid.x0) / p)) + 1, cols)
+    r0 = max(int(np.floor((grid.y1 - (ys + margin_m).max()) / p)), 0)
+    r1 = min(int(np.ceil((grid.y1 - (ys - margin_m).min()) / p)) + 1, rows)
     return r0, r1, c0, c1
 
 
-def grid_area(grid: RoadGrid, time_s: np.ndarray, threshold_s: float, window: tuple[int, int, int, int],
-              speed_mps: float):
-    """Polygon of the places of ``window`` within ``threshold_s``, from the time at every pixel centre
-    (``time_s``: rows × cols of the window): the filled contour of the time field at the threshold (contourpy),
+def grid_area(grid: RoadGrid, time_s: np.ndarray, thresholds_s, window: tuple[int, int, int, int],
+              speed_mps: float) -> list:
+    """Polygons of the places of ``window`` within each of ``thresholds_s``, from the time at every pixel centre
+    (``time_s``: rows × cols of the window): the filled contours of the time field at the thresholds (contourpy),
     so boundaries fall between pixel centres by linear interpolation rather than on stair steps."""
     import contourpy
 
-    if not (time_s <= threshold_s).any():
-        return shapely.Polygon()
+    thresholds_s = [float(t) for t in thresholds_s]
+    if not (time_s <= max(thresholds_s)).any():
+        return [shapely.Polygon() for _ in thresholds_s]
     r0, r1, c0, c1 = window
     p = grid.pixel_m
-    # beyond the threshold only "more" matters: clip (inf included) to one pixel's walk past it
-    z = np.minimum(time_s, np.float32(threshold_s + p / speed_mps))[::-1].astype(np.float64)
+    # beyond the thresholds only "more" matters: clip (inf included) to one pixel's walk past the largest
+    z = np.minimum(time_s, np.float32(max(thresholds_s) + p / speed_mps))[::-1].astype(np.float64)
     xs = grid.x0 + (np.arange(c0, c1) + 0.5) * p
     ys = (grid.y1 - (np.arange(r0, r1) + 0.5) * p)[::-1]
     gen = contourpy.contour_generator(xs, ys, z, fill_type=contourpy.FillType.OuterOffset)
-    points, offsets = gen.filled(-1.0, float(threshold_s))
-    polygons = [shapely.Polygon(pts[o[0]:o[1]], [pts[a:b] for a, b in zip(o[1:-1], o[2:])])
-                for pts, o in zip(points, offsets)]
+    return [_polygons(*gen.filled(-1.0, t)) if (time_s <= t).any() else shapely.Polygon() for t in thresholds_s]
+
+
+def _polygons(points: list, offsets: list):
+    """One (Multi)Polygon from contourpy's OuterOffset output (per polygon: points, ring offsets; outer ring first)."""
+    if not points:
+        return shapely.Polygon()
+    coords = np.concatenate(points)
+    sizes = np.concatenate([np.diff(o) for o in offsets])
+    rings = shapely.linearrings(coords, indices=np.repeat(np.arange(len(sizes)), sizes))
+    owner = np.repeat(np.arange(len(offsets)), [len(o) - 1 for o in offsets])
+    polygons = shapely.polygons(rings, indices=owner)
     return shapely.multipolygons(polygons) if len(polygons) > 1 else polygons[0]
 
 
@@ -240,8 +251,7 @@ def _pixel_times(grid: RoadGrid, padded_time_s: np.ndarray, speed_mps: float, wi
 
     ``padded_time_s`` holds the samples' times and one more entry, inf, that pixels off the network (-1) read."""
     r0, r1, c0, c1 = window
-    times = padded_time_s[grid.sample[r0:r1, c0:c1]]
-    return times + grid.dist_m[r0:r1, c0:c1] / np.float32(speed_mps)
+    return padded_time_s[grid.sample[r0:r1, c0:c1]] + grid.dist_m[r0:r1, c0:c1] / np.float32(speed_mps)
 
 
 def grid_areas_dissolved(model, grid: RoadGrid, sample_time_s: np.ndarray, thresholds_min) -> dict:
@@ -253,28 +263,31 @@ def grid_areas_dissolved(model, grid: RoadGrid, sample_time_s: np.ndarray, thres
     window = _window(grid, grid.x[reached], grid.y[reached], margin)
     padded = np.append(sample_time_s, np.inf).astype(np.float32)
     times = _pixel_times(grid, padded, model.speed_mps, window)
-    return {t: grid_area(grid, times, t * 60.0, window, model.speed_mps) for t in thresholds_min}
+    areas = grid_area(grid, times, [t * 60.0 for t in thresholds_min], window, model.speed_mps)
+    return dict(zip(thresholds_min, areas))
 
 
 def grid_areas_each(model, grid: RoadGrid, src: Snapped, thresholds_min) -> list[dict]:
     """Per source: threshold (minutes) → polygon (one bounded search per source, the road samples as targets)."""
     limit = max(thresholds_min) * 60.0
-    margin = min(model.snap_max_m, limit * model.speed_mps) + 2 * grid.pixel_m
     incidence = model._incidence(grid.targets)
     scratch = np.full(len(grid.x) + 1, np.inf, dtype=np.float32)  # the last entry stays inf (see _pixel_times)
+    seconds = [m * 60.0 for m in thresholds_min]
     out = []
     for first in range(0, len(src), _SOURCE_BATCH):
         batch = src.take(np.arange(first, min(first + _SOURCE_BATCH, len(src))))
         s, t, time_s = model._pairs(batch, grid.targets, limit, incidence=incidence)
         bounds = np.searchsorted(s, np.arange(len(batch) + 1))
-        for i in range(len(batch)):
-            reached, times = t[bounds[i]:bounds[i + 1]], time_s[bounds[i]:bounds[i + 1]]
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            reached, times = t[a:b], time_s[a:b]
             if len(reached) == 0:
                 out.append({m: shapely.Polygon() for m in thresholds_min})
                 continue
-            window = _window(grid, grid.x[reached], grid.y[reached], margin)
+            # each sample still reaches min(snap distance, the rest of the walk) around it
+            spare = np.minimum(model.snap_max_m, (limit - times) * model.speed_mps) + 2 * grid.pixel_m
+            window = _window(grid, grid.x[reached], grid.y[reached], spare)
             scratch[reached] = times
             pixel_times = _pixel_times(grid, scratch, model.speed_mps, window)
             scratch[reached] = np.inf
-            out.append({m: grid_area(grid, pixel_times, m * 60.0, window, model.speed_mps) for m in thresholds_min})
+            out.append(dict(zip(thresholds_min, grid_area(grid, pixel_times, seconds, window, model.speed_mps))))
     return out

@@ -281,3 +281,52 @@ def multi_source(csr, seed_node: np.ndarray, seed_time: np.ndarray, seed_label: 
     return _multi_source(indptr, indices, weights, np.asarray(seed_node, dtype=np.int64),
                          np.asarray(seed_time, dtype=np.float64), np.asarray(seed_label, dtype=np.int64),
                          float(limit))
+
+
+@_jit
+def _grid_nearest(x, y, first, last, x0, y0, cell_m, nx, ny, start, count, candidates, certified, ax, ay, bx, by,
+                  piece, dist, frac, done):
+    """Nearest piece of the certified-candidate grid for points ``first..last-1`` (in place; see
+    :meth:`svcov.access.snap.SegmentIndex._grid_query`, whose arithmetic this repeats exactly)."""
+    for i in range(first, last):
+        ix, iy = np.floor((x[i] - x0) / cell_m), np.floor((y[i] - y0) / cell_m)
+        if not (0 <= ix < nx and 0 <= iy < ny):
+            continue
+        cell = np.int64(iy * nx + ix)
+        if not certified[cell]:
+            continue
+        best, best_d, best_t = -1, np.inf, 0.0
+        for k in range(start[cell], start[cell] + count[cell]):
+            p = candidates[k]
+            dx, dy = bx[p] - ax[p], by[p] - ay[p]
+            rx, ry = x[i] - ax[p], y[i] - ay[p]
+            t = min(max((rx * dx + ry * dy) / max(dx * dx + dy * dy, 1e-300), 0.0), 1.0)
+            ex, ey = rx - t * dx, ry - t * dy
+            d = np.sqrt(ex * ex + ey * ey)
+            if d < best_d:
+                best, best_d, best_t = p, d, t
+        piece[i], dist[i], frac[i], done[i] = best, best_d, best_t, True
+
+
+def grid_nearest(x: np.ndarray, y: np.ndarray, grid: tuple, ax: np.ndarray, ay: np.ndarray, bx: np.ndarray,
+                 by: np.ndarray, *, threads: int | None = None):
+    """Nearest road piece of every point in a certified cell of the snapping grid, on threads.
+
+    Returns ``(piece, distance, fraction along the piece, done)``; ``done`` is False where the point is outside the
+    grid or its cell is not certified (those are searched with the KD-tree)."""
+    x0, y0, nx, ny, start, count, candidates, certified = grid
+    from .snap import CELL_M
+
+    n = len(x)
+    piece, dist = np.zeros(n, dtype=np.int64), np.full(n, np.inf)
+    frac, done = np.zeros(n), np.zeros(n, dtype=bool)
+    workers = thread_count(threads)
+    size = max(4096, -(-n // workers))
+
+    def block(a):
+        _grid_nearest(x, y, a, min(a + size, n), float(x0), float(y0), float(CELL_M), int(nx), int(ny), start, count,
+                      candidates, certified, ax, ay, bx, by, piece, dist, frac, done)
+
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="svcov-snap") as pool:
+        list(pool.map(block, range(0, n, size)))
+    return piece, dist, frac, done
