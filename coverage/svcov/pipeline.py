@@ -44,13 +44,28 @@ Progress = Callable[[str], None]
 
 @dataclass
 class LoadedInputs:
-    """Validated inputs of a run (all frames in the run's metric CRS)."""
+    """Validated inputs of a run (all frames in the run's metric CRS).
+
+    ``neighbours`` and ``neighbour_demand`` (optional, set by :mod:`svcov.batch`) are the facilities and residents
+    of the districts around, within walking reach of the border: travel times use them (a child may walk to the
+    next district's facility; a facility's 2SFCA ratio counts every child in reach), but every count and share is
+    of the run's own 街镇, facilities and residents only.
+    """
 
     config: RunConfig
     boundaries: gpd.GeoDataFrame
     facilities: gpd.GeoDataFrame
     demand: gpd.GeoDataFrame
     warnings: list[Problem] = field(default_factory=list)
+    neighbours: gpd.GeoDataFrame | None = None
+    neighbour_demand: gpd.GeoDataFrame | None = None
+
+    def facilities_in_reach(self) -> gpd.GeoDataFrame:
+        """The run's facilities followed by the neighbours' (for travel times), or the run's alone."""
+        if self.neighbours is None or len(self.neighbours) == 0:
+            return self.facilities
+        return gpd.GeoDataFrame(pd.concat([self.facilities, self.neighbours], ignore_index=True),
+                                crs=self.facilities.crs)
 
     @property
     def population_is_estimate(self) -> bool:
@@ -154,7 +169,8 @@ def _record_inputs(folder: RunFolder, config: RunConfig) -> None:
     folder.add_input("rules", config.rules_path)
 
 
-def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progress | None = None) -> RunResult:
+def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progress | None = None,
+        inputs: LoadedInputs | None = None, network=None, manifest_extra: dict | None = None) -> RunResult:
     """Run the whole job and write the run folder.
 
     Parameters
@@ -165,6 +181,12 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         The run folder (default ``<outputs.dir>/<run_name>``); replaced only when the run succeeds.
     progress
         Called with a short Chinese description at the start of each stage.
+    inputs
+        Inputs already loaded and validated (e.g. by :mod:`svcov.batch`, with neighbours); default: load them.
+    network
+        The road network already loaded (a :class:`~svcov.network.build.RoadNetwork`); default: from the config.
+    manifest_extra
+        More entries for the manifest's settings (e.g. the batch task's hash).
 
     Returns
     -------
@@ -177,14 +199,14 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         rules = load_run_rules(config)  # a wrong rule file stops the run before the slow stages
         say("读取并检查输入数据 (loading and validating inputs)")
         with folder.timed("load_inputs"):
-            inputs = load_inputs(config)
+            inputs = load_inputs(config) if inputs is None else inputs
         folder.notes.extend(data_notes(inputs))
         say("写出数据汇总 (writing the data summary)")
         with folder.timed("data_summary"):
             tables = {"data_summary": _write_data_outputs(folder, inputs)}
         say("计算步行可达性、覆盖率和服务范围 (access, coverage and service areas)")
         with folder.timed("access"):
-            access = _run_access_stage(folder, inputs)
+            access = _run_access_stage(folder, inputs, network)
         tables.update({"coverage": access.coverage, "capacity_2sfca": access.capacity})
         if rules is not None:
             say("检查布局规则 (checking the layout rules)")
@@ -198,12 +220,12 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         say("生成地图、选址说明和年度报告 (map, memos and reports)")
         with folder.timed("documents"):
             _write_documents(folder, inputs, access, tables)
-        folder.write_manifest(_config_settings(config))
+        folder.write_manifest({**_config_settings(config), **(manifest_extra or {})})
         out = folder.commit()
     return RunResult(inputs, tables, out, access)
 
 
-def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
+def _run_access_stage(folder: RunFolder, inputs: LoadedInputs, network=None):
     """Road network → travel model → coverage tables, 2SFCA and service areas (``tables/``, ``service_areas.gpkg``)."""
     from .access.stage import load_run_network, network_layers, run_access
     from .access.summary import ACCESS_LABELS_ZH
@@ -211,8 +233,9 @@ def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
     cfg = inputs.config
     if cfg.network.source not in (None, "osm_download"):
         folder.add_input("network", cfg.network.source)
-    network = load_run_network(cfg, inputs.boundaries)
-    result = run_access(cfg, inputs.boundaries, inputs.facilities, inputs.demand, network=network)
+    network = load_run_network(cfg, inputs.boundaries) if network is None else network
+    result = run_access(cfg, inputs.boundaries, inputs.facilities, inputs.demand, network=network,
+                        neighbours=inputs.neighbours, neighbour_demand=inputs.neighbour_demand)
     folder.notes.extend(result.notes)
     notes = data_notes(inputs) + result.notes
     sheet = "覆盖率 (直线距离估算)" if result.model.is_fallback else "覆盖率 (路网)"
@@ -426,7 +449,7 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
         folder.notes.append("选址: 未运行 (配置中没有 siting.facility_type)。")
         log.warning("siting skipped: no siting.facility_type in the configuration")
         return {}
-    out = run_siting(inputs.config, inputs.boundaries, inputs.facilities, inputs.demand, travel,
+    out = run_siting(inputs.config, inputs.boundaries, inputs.facilities_in_reach(), inputs.demand, travel,
                      rule_status=rule_status, **overrides)
     notes = data_notes(inputs) + out.notes
     folder.notes.extend(out.notes)

@@ -60,7 +60,9 @@ def load_run_network(config: RunConfig, boundaries: gpd.GeoDataFrame) -> RoadNet
 
 
 def run_access(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
-               demand: gpd.GeoDataFrame, *, network: RoadNetwork | None = None) -> AccessResult:
+               demand: gpd.GeoDataFrame, *, network: RoadNetwork | None = None,
+               neighbours: gpd.GeoDataFrame | None = None,
+               neighbour_demand: gpd.GeoDataFrame | None = None) -> AccessResult:
     """Coverage, 2SFCA and service areas for every year, type and group of the run.
 
     Parameters
@@ -71,6 +73,10 @@ def run_access(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
         Validated inputs (metric CRS).
     network
         The road network; None for the straight-line fallback.
+    neighbours, neighbour_demand
+        Facilities and demand of the districts around (within walking reach; see :mod:`svcov.batch`): times to
+        the nearest facility and the service areas include the neighbours' facilities, each facility's 2SFCA ratio
+        counts the neighbours' children too; the tables count only ``facilities`` and ``demand``.
 
     Returns
     -------
@@ -79,15 +85,17 @@ def run_access(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
     model = build_travel_model(boundaries.crs, config.travel, network)
     services = services_from_config(config.facility_types, config.type_groups)
     thresholds = config.travel.thresholds_min
-    fac_points = model.prepare(facilities, "facilities")
-    cell_points = model.prepare(demand, "demand")
-    nearest = nearest_by_service(model, facilities, demand, years=config.years, services=services)
+    reach = _with(facilities, neighbours)
+    fac_points = model.prepare(reach, "facilities")
+    nearest = nearest_by_service(model, reach, demand, years=config.years, services=services)
     jiezhen = boundaries[["jiezhen_code", "name"]]
     coverage = coverage_table(nearest, demand, facilities, services=services, thresholds_min=thresholds,
                               travel_mode=model.mode, district_name_zh=config.district_name_zh, jiezhen=jiezhen)
-    capacity, access_2sfca = _capacity(model, config, facilities, demand, services, fac_points, cell_points)
+    everyone = _with(demand, neighbour_demand)
+    capacity, access_2sfca = _capacity(model, config, (reach, facilities), (everyone, demand), services, fac_points,
+                                       model.prepare(everyone, "demand"))
     cells = _cell_layer(demand, nearest, access_2sfca, config.report_year, services, model)
-    areas = _service_area_layer(model, facilities, fac_points, config.years, services, thresholds)
+    areas = _service_area_layer(model, reach, fac_points, config.years, services, thresholds)
     facility_areas = facility_service_areas(model, facilities, thresholds,
                                             columns=("facility_id", "name", "type", "type_name_zh", "opened_year",
                                                      "closed_year", "jiezhen_code"))
@@ -115,20 +123,32 @@ def coverage_only(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: g
     return model, coverage
 
 
+def _with(own: gpd.GeoDataFrame, others: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """``own`` followed by ``others`` (positions of ``own`` unchanged), or ``own`` alone."""
+    if others is None or len(others) == 0:
+        return own
+    return gpd.GeoDataFrame(pd.concat([own, others.reindex(columns=own.columns)], ignore_index=True), crs=own.crs)
+
+
 def _capacity(model, config, facilities, demand, services, fac_points, cell_points):
-    """2SFCA tables (report year and every year) for services with at least one known capacity."""
+    """2SFCA tables (report year and every year) for services with at least one known capacity.
+
+    ``facilities`` and ``demand`` are pairs (all in reach, the run's own; the own rows come first): ratios use
+    every facility and child in reach, the tables the run's own."""
+    (reach, own), (everyone, residents) = facilities, demand
     threshold = max(config.travel.thresholds_min)
     frames, per_cell = [], {}
-    known = pd.to_numeric(facilities["capacity_places"], errors="coerce").notna().to_numpy()
+    known = pd.to_numeric(reach["capacity_places"], errors="coerce").notna().to_numpy()
     for year in config.years:
-        is_open = open_in_year(facilities, year).to_numpy()
+        is_open = open_in_year(reach, year).to_numpy()
         for service in services:
-            chosen = np.flatnonzero(is_open & facilities["type"].isin(service.types).to_numpy())
+            chosen = np.flatnonzero(is_open & reach["type"].isin(service.types).to_numpy())
             if not known[chosen].any():
                 continue
-            access, _ = two_step_fca(model, facilities.iloc[chosen], demand, threshold,
+            access, _ = two_step_fca(model, reach.iloc[chosen], everyone, threshold,
                                      facility_points=fac_points.take(chosen), demand_points=cell_points)
-            frames.append(capacity_table(access, demand, facilities, year=year, service=service,
+            access = access.iloc[:len(residents)].set_axis(residents.index)
+            frames.append(capacity_table(access, residents, own, year=year, service=service,
                                          threshold_min=threshold, travel_mode=model.mode,
                                          district_name_zh=config.district_name_zh))
             if year == config.report_year:
