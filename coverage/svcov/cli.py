@@ -85,7 +85,7 @@ def _cmd_batch(args) -> int:
                                                 flush=True))
     for o in result.outcomes:
         line = f"  {o.name_zh} ({o.key}): {o.status}" + (f" ({o.seconds:.1f} 秒)" if o.seconds else "")
-        print(line + (f"\n    {o.message}" if o.status == FAILED else ""))
+        print(line + ("".join(f"\n    {m}" for m in o.message.splitlines()) if o.status == FAILED else ""))
     print(f"完成 (done) in {result.seconds:.1f} s: {result.out_dir} (全市汇总: map.html, report.html, tables/)")
     return 1 if result.failed else 0
 

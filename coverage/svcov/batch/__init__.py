@@ -59,6 +59,8 @@ log = logging.getLogger(__name__)
 #: ``--scheduler`` values besides a ``tcp://HOST:PORT`` address.
 SCHEDULERS = ("local", "serial")
 DONE, SKIPPED, FAILED = "完成", "跳过 (输入和设置未变)", "失败"
+#: Seconds to wait for a cluster's scheduler (``--scheduler tcp://...``).
+CONNECT_TIMEOUT_S = 20
 Progress = Callable[[str], None]
 
 
@@ -216,36 +218,68 @@ def prepare_tasks(batch: BatchConfig, progress: Progress | None = None) -> tuple
     """
     say = progress or (lambda message: None)
     from ..data.boundaries import load_boundaries
-    from ..data.population import load_population
 
     configs = {s.key: district_config(batch, s) for s in batch.districts}
-    own, failed = {}, []
+    names = {s.key: s.name_zh for s in batch.districts}
+    bounds, failed = {}, []
     say(f"读取 {len(configs)} 个区的街镇边界和人口 (boundaries and population of {len(configs)} districts)")
-    for spec in batch.districts:
-        cfg = configs[spec.key]
+    for key, cfg in configs.items():
         try:
-            bnd = load_boundaries(cfg.boundaries, crs_metric=cfg.crs_metric)
-            own[spec.key] = (bnd, load_population(cfg.population, bnd).assign(district=spec.key))
+            bounds[key] = load_boundaries(cfg.boundaries, crs_metric=cfg.crs_metric)
         except (InputError, ValidationFailed) as exc:
-            failed.append(Outcome(spec.key, spec.name_zh, FAILED, batch.out_dir / spec.key, message=str(exc)))
+            failed.append(Outcome(key, names[key], FAILED, batch.out_dir / key, message=str(exc)))
+    own = {}
+    for keys in _population_groups(configs, bounds):
+        try:
+            for key, demand in _load_demand(configs[keys[0]].population, {k: bounds[k] for k in keys}).items():
+                own[key] = (bounds[key], demand)
+        except (InputError, ValidationFailed) as exc:
+            failed += [Outcome(k, names[k], FAILED, batch.out_dir / k, message=str(exc)) for k in keys]
     if not own:
         return [], failed
     crs = next(iter(own.values()))[0].crs
     city = gpd.GeoDataFrame(pd.concat([b.assign(district=k) for k, (b, _) in own.items()], ignore_index=True), crs=crs)
-    facilities = _city_facilities(batch.template, city)
+    try:  # every 街镇 of the template's file: facilities of districts that failed (or are not in the batch) stay
+        whole = load_boundaries(batch.template.boundaries, crs_metric=batch.template.crs_metric).to_crs(crs)
+    except InputError as exc:
+        raise ValidationFailed([exc]) from None
+    facilities = _city_facilities(batch.template, whole, city)
     tasks = [_task(batch, configs[s.key], s, own, city, facilities) for s in batch.districts if s.key in own]
     return tasks, failed
 
 
-def _city_facilities(template: RunConfig, city: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The registers of the template, placed in the 街镇 of every district of the batch."""
+def _population_groups(configs: dict, bounds: dict) -> list[list[str]]:
+    """Districts (with boundaries) that read the same population source: loaded once, over all their 街镇, so a
+    point near a border goes to one district only."""
+    groups: dict[str, list[str]] = {}
+    for key, cfg in configs.items():
+        if key in bounds:
+            groups.setdefault(repr(cfg.population), []).append(key)
+    return list(groups.values())
+
+
+def _load_demand(population, bounds: dict) -> dict[str, gpd.GeoDataFrame]:
+    """Demand of each district in ``bounds`` from one population source (estimates: per district)."""
+    from ..data.population import load_population
+
+    if population.kind == "estimate" or len(bounds) == 1:
+        return {k: load_population(population, b) for k, b in bounds.items()}
+    union = gpd.GeoDataFrame(pd.concat([b.assign(district=k) for k, b in bounds.items()], ignore_index=True),
+                             crs=next(iter(bounds.values())).crs)
+    demand = load_population(population, union.drop(columns="district"))
+    district = demand["jiezhen_code"].astype(str).map(dict(zip(union["jiezhen_code"].astype(str), union["district"])))
+    return {k: demand[(district == k).to_numpy()].reset_index(drop=True) for k in bounds}
+
+
+def _city_facilities(template: RunConfig, whole: gpd.GeoDataFrame, city: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The registers of the template, placed in the 街镇 of the template's boundary file (``whole``), with the
+    batch district they fall in (``district``; missing for 街镇 of no district that loaded)."""
     from ..data.facilities import combine_facilities, load_facilities
 
     frames, errors = [], []
     for source in template.facilities:
         try:
-            frame = load_facilities(source, template.facility_types, city[["jiezhen_code", "name", "area_km2",
-                                                                           "geometry"]])
+            frame = load_facilities(source, template.facility_types, whole)
             frame.attrs.clear()
             frames.append(frame)
         except InputError as exc:
@@ -347,12 +381,15 @@ def _task_network(task: Task):
     if task.network_boundary is None:
         return None
     from ..access.stage import default_cache_dir
+    from ..network.build import clip_network
     from ..network.sources import load_network
 
     net = task.config.network
-    return load_network(net.source, crs_metric=task.inputs.boundaries.crs, boundary=task.network_boundary,
-                        place=net.place, cache_dir=default_cache_dir(task.config),
-                        snap_tolerance_m=net.snap_tolerance_m, split_crossings=net.split_crossings)
+    whole = load_network(net.source, crs_metric=task.inputs.boundaries.crs, boundary=task.network_boundary,
+                         place=net.place, cache_dir=default_cache_dir(task.config),
+                         snap_tolerance_m=net.snap_tolerance_m, split_crossings=net.split_crossings)
+    area = task.network_boundary.to_crs(whole.crs).geometry.union_all()
+    return clip_network(whole, area, note_zh="批处理: 只保留本区及其外 2 倍可达距离内的路段 (跨区步行所需的全部路网)。")
 
 
 def _worker_task(task: Task) -> Outcome:
@@ -421,7 +458,7 @@ def _client(scheduler: str, n_workers: int | None):
             f"--scheduler 应是 local、serial 或调度器地址 tcp://主机:8786, 而不是「{scheduler}」。",
             f"--scheduler must be local, serial or a scheduler address tcp://HOST:8786, not {scheduler!r}")])
     try:
-        return Client(scheduler, timeout="20s"), None
+        return Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s"), None
     except OSError as exc:
         raise ConfigError("--scheduler", [_problem(
             f"无法连接 Dask 调度器 {scheduler}: {exc}。请确认调度器已启动、地址和端口正确。",
