@@ -203,6 +203,7 @@ def coverage_table(nearest: pd.DataFrame, demand: pd.DataFrame, facilities: pd.D
     pop = demand["pop_total"].to_numpy(dtype=float)
     is_estimate = bool(demand["is_estimate"].astype(bool).any())
     by_service = {s.key: s for s in services}
+    positions = _positions(codes)
     rows = []
     for (year, key), grp in nearest.groupby(["year", "service"], sort=False):
         time_s = np.full(len(demand), np.inf)
@@ -210,7 +211,7 @@ def coverage_table(nearest: pd.DataFrame, demand: pd.DataFrame, facilities: pd.D
         service = by_service[key]
         counts = _facility_counts(facilities, year, service)
         for code in units + [DISTRICT_CODE]:
-            mask = np.ones(len(codes), dtype=bool) if code == DISTRICT_CODE else codes == code
+            mask = slice(None) if code == DISTRICT_CODE else positions.get(code, np.zeros(0, dtype=np.int64))
             for row in _unit_rows(time_s[mask], pop03[mask], pop[mask], thresholds_min):
                 rows.append({"year": year, "jiezhen_code": code,
                              "jiezhen_name": district_name_zh if code == DISTRICT_CODE else names.get(code, code),
@@ -222,6 +223,12 @@ def coverage_table(nearest: pd.DataFrame, demand: pd.DataFrame, facilities: pd.D
     table["travel_mode"] = travel_mode
     table["travel_mode_zh"] = TRAVEL_MODE_ZH.get(travel_mode, travel_mode)
     return table.reindex(columns=COVERAGE_COLUMNS)
+
+
+def _positions(codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Positions of each code (in order): one pass, instead of comparing every row with every 街镇."""
+    return {str(k): v for k, v in pd.Series(np.arange(len(codes))).groupby(np.asarray(codes, dtype=object),
+                                                                             sort=False).indices.items()}
 
 
 def _facility_counts(facilities: pd.DataFrame, year: int, service: Service) -> pd.Series:
@@ -293,18 +300,19 @@ def capacity_table(access: pd.Series, demand: pd.DataFrame, facilities: pd.DataF
     chosen = facilities[open_in_year(facilities, year) & facilities["type"].isin(service.types)]
     cap = pd.to_numeric(chosen["capacity_places"], errors="coerce")
     all_unknown = len(chosen) == 0 or cap.isna().all()
-    codes = demand["jiezhen_code"].astype(str)
+    codes = demand["jiezhen_code"].astype(str).to_numpy(dtype=object)
+    positions, names = _positions(codes), demand["jiezhen_name"].to_numpy()
+    chosen_codes = chosen["jiezhen_code"].astype(str).to_numpy(dtype=object)
+    weight, values = demand["pop_0_3"].to_numpy(dtype=float), access.to_numpy()
     rows = []
     for code in list(dict.fromkeys(codes)) + [DISTRICT_CODE]:
-        mask = np.ones(len(demand), dtype=bool) if code == DISTRICT_CODE else (codes == code).to_numpy()
-        here = np.ones(len(chosen), dtype=bool) if code == DISTRICT_CODE else \
-            (chosen["jiezhen_code"].astype(str) == code).to_numpy()
-        w = demand["pop_0_3"].to_numpy(dtype=float)[mask]
-        a = access.to_numpy()[mask]
+        mask = np.arange(len(demand)) if code == DISTRICT_CODE else positions[code]
+        here = np.ones(len(chosen), dtype=bool) if code == DISTRICT_CODE else chosen_codes == code
+        w = weight[mask]
+        a = values[mask]
         value = float((a * w).sum() / w.sum()) if w.sum() > 0 and not all_unknown else float("nan")
         rows.append({"year": year, "jiezhen_code": code,
-                     "jiezhen_name": district_name_zh if code == DISTRICT_CODE else
-                     str(demand["jiezhen_name"].to_numpy()[mask][0]),
+                     "jiezhen_name": district_name_zh if code == DISTRICT_CODE else str(names[mask][0]),
                      "service": service.key, "service_name_zh": service.name_zh, "threshold_min": threshold_min,
                      "pop_0_3": w.sum(), "places": float(cap[here].sum()) if not all_unknown else float("nan"),
                      "places_per_child_2sfca": value, "places_per_100_children_2sfca": value * 100,

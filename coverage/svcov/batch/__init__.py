@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import geopandas as gpd
 import numpy as np
@@ -92,7 +93,7 @@ class BatchConfig:
 _TOP_KEYS = {"batch_name", "template", "districts", "halo_margin_m", "outputs"}
 _DISTRICT_KEYS = {"key", "name_zh", "name_en", "code", "boundary_filter", "population"}
 _POPULATION_KEYS = {"total_pop", "total_0_3", "source_zh", "compound_share", "kernel_sigma_m", "cell_size_m",
-                    "compounds"}
+                    "compounds", "compounds_filter"}
 
 
 def load_batch_config(path: str | Path) -> BatchConfig:
@@ -151,6 +152,9 @@ def _districts(value, base: Path, p: ProblemList, line) -> tuple[DistrictSpec, .
             check_keys(population, _POPULATION_KEYS, f"districts[{key}].population", p)
             if population.get("compounds"):
                 population = {**population, "compounds": resolve_path(population["compounds"], base)}
+            if isinstance(population.get("compounds_filter"), dict):
+                population = {**population, "compounds_filter": MappingProxyType(
+                    {str(k): str(v) for k, v in population["compounds_filter"].items()})}
         filt = item.get("boundary_filter") if isinstance(item.get("boundary_filter"), dict) else {}
         out.append(DistrictSpec(key, str(item.get("name_zh", key)), str(item.get("name_en", "")),
                                 None if item.get("code") is None else str(item.get("code")),

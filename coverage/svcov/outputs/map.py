@@ -44,6 +44,7 @@ from .context import (
 )
 from .document import template_env
 from .mapelements import Attribution, Control, Points, Shapes, StyleSheet, YearSwitch, popup_html, safe_color, shape_svg
+from .maplimits import lighten_layers
 from .memo import memo_stem
 from .webassets import OfflineMap, external_assets
 
@@ -394,6 +395,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
     fmap.get_root().add_child(StyleSheet(css))
     fmap.get_root().html.add_child(Element(HATCH_SVG), name="svcov_hatch")
     themes = _Themes(fmap, years)
+    demand, service_areas, uncovered = lighten_layers(boundaries, demand, service_areas, uncovered)  # large runs
     rule_label, status_shown = _jiezhen_layer(themes, boundaries, rule_status, coverage, info)
     population = _population_layer(fmap, demand, info) if demand is not None and len(demand) else []
     services = []
