@@ -63,6 +63,11 @@ def test_python_bodies_equal_the_compiled_kernels(street, monkeypatch):
         monkeypatch.setattr(kernels, name, getattr(kernels, name).py_func)
     few = src.take(np.arange(6))
     python = model.catchments(few, tgt, 600.0)
+    points = random_points(model.network, 2500, seed=9)  # enough points for the snapping grid
+    compiled_snap = model.index.query(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+    monkeypatch.setattr(kernels, "_grid_nearest", kernels._grid_nearest.py_func)
+    python_snap = model.index.query(points.geometry.x.to_numpy(), points.geometry.y.to_numpy())
+    assert all(np.array_equal(a, b) for a, b in zip(compiled_snap, python_snap))
     expected = compiled[compiled["source_pos"] < 6].reset_index(drop=True)
     assert python.equals(expected)
     assert model.nearest(few, tgt.take(np.arange(50)))["time_s"].notna().all()
@@ -94,6 +99,16 @@ def test_thread_count_does_not_change_results(street, monkeypatch):
     assert kernels.thread_count() == 1 and kernels.thread_count(3) == 3
     monkeypatch.setattr(settings, "access_threads", 4)
     assert model.catchments(src, tgt, 600.0).equals(one)
+
+
+def test_snapping_grid_kernel_equals_numpy(street, monkeypatch):
+    model = street[0]
+    points = random_points(model.network, 3000, seed=4)
+    x, y = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
+    fast = model.index.query(x, y)
+    monkeypatch.setattr(kernels, "AVAILABLE", False)
+    slow = model.index.query(x, y)
+    assert model.index.grid is not None and all(np.array_equal(a, b) for a, b in zip(fast, slow))
 
 
 def test_backend_choice(street, monkeypatch):

@@ -36,10 +36,11 @@ MAX_AREA_VERTICES = 200_000
 def lighten_layers(boundaries: gpd.GeoDataFrame, demand: gpd.GeoDataFrame | None,
                    service_areas: gpd.GeoDataFrame | None, uncovered: gpd.GeoDataFrame | None):
     """(demand, service_areas, uncovered) made light enough to draw (see the module docstring)."""
-    if demand is not None and len(demand) > MAX_CELLS:
-        demand = coarser_cells(demand, MAX_CELLS)
-    if uncovered is not None and len(uncovered) > MAX_CELLS:
-        uncovered = coarser_cells(uncovered, MAX_CELLS, by=("year",) if "year" in uncovered.columns else ())
+    limit = MAX_CELLS  # read at call time (module setting)
+    if demand is not None and len(demand) > limit:
+        demand = coarser_cells(demand, limit)
+    if uncovered is not None and len(uncovered) > limit:
+        uncovered = coarser_cells(uncovered, limit, by=("year",) if "year" in uncovered.columns else ())
     if service_areas is not None and len(service_areas):
         vertices = int(shapely.get_num_coordinates(service_areas.geometry.to_numpy()).sum())
         if vertices > MAX_AREA_VERTICES:
