@@ -123,9 +123,17 @@ def build(args):
     print(f"  setup: {len(demand):,} population cells, {len(facilities):,} facilities; network {network.n_nodes:,} "
           f"junctions, {network.n_edges:,} edges, blocks of {block:.0f} m ({time.perf_counter() - t0:.0f} s) "
           f"— setup {time.perf_counter() - start:.0f} s")
-    # one new 普惠性托育点 per 街镇: at most one each, one in every 街镇 without one (where it has a candidate)
+    # one new 普惠性托育点 per 街镇: at most one each and one in every 街镇 without one; every 街镇 gets a synthetic
+    # candidate at an inner point (the 1 km grid misses the smallest 街镇)
+    inner = boundaries.geometry.representative_point().to_crs("EPSG:4326")
+    pd.DataFrame({"编号": [f"C{i:03d}" for i in range(len(inner))], "名称": [f"模拟候选用房{i}" for i in range(len(inner))],
+                  "经度": inner.x.round(7), "纬度": inner.y.round(7)}).to_csv(tmp / "candidates.csv", index=False,
+                                                                          encoding="utf-8-sig")
+    candidates = tuple(template.siting.candidates) + ({"kind": "file", "path": tmp / "candidates.csv",
+                                                       "label_zh": "模拟候选点 (每街镇一个)", "coord_system": "wgs84"},)
     siting = dataclasses.replace(template.siting, sites_per_year={template.report_year: [1, len(boundaries)]},
-                                 max_per_jiezhen=1, require_in_each_jiezhen=True, time_limit_s=120.0)
+                                 max_per_jiezhen=1, require_in_each_jiezhen=True, time_limit_s=120.0,
+                                 candidates=candidates)
     config = dataclasses.replace(template, run_name="shanghai_simulation", district_name_zh="上海市 (模拟)",
                                  district_name_en="Shanghai (simulation)", siting=siting,
                                  network=dataclasses.replace(template.network, source=None),
