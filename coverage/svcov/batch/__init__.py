@@ -531,8 +531,19 @@ def run_batch(batch: BatchConfig, *, scheduler: str = "local", n_workers: int | 
     from .summary import write_summary
 
     say("写出全市汇总 (city summary)")
-    tables = write_summary(batch, tasks, outcomes, notes=data_notes(tasks[0].inputs) if tasks else [])
+    tables = write_summary(batch, tasks, outcomes, notes=_city_notes(tasks))
     return BatchResult(outcomes, *tables, batch.out_dir, time.perf_counter() - start)
+
+
+def _city_notes(tasks: Sequence[Task]) -> list[str]:
+    """The data notes shared by the districts (the first district's, without its own population line), and one
+    line on the population of all of them."""
+    if not tasks:
+        return []
+    notes = [n for n in data_notes(tasks[0].inputs) if "人口" not in n]
+    if any(t.inputs.population_is_estimate for t in tasks):
+        notes.insert(1, "估算: 各区 0-3 岁人口和常住人口分布是估算值 (各区总数分布到网格), 不是实际统计; 见各区报告。")
+    return notes
 
 
 def _saved_coverage(folder: Path) -> pd.DataFrame | None:

@@ -150,7 +150,7 @@ def write_city_report(out_dir: str | Path, *, jiezhen: pd.DataFrame, districts: 
         body.append((str(s["district_name_zh"]), str(s["status"]), people, value,
                      (str(s["message"]).splitlines() or [""])[0][:120]))
     blocks = [Heading("各区结果"),
-              Table(("区", "状态", "人口 (圈的人群)", f"{year} 年步行圈内占比", "说明"), tuple(body), key="districts",
+              Table(("区", "状态", "服务人群 (人)", f"{year} 年步行圈内占比", "说明"), tuple(body), key="districts",
                     numeric=(False, False, True, True, False)),
               Heading("各区文件夹"),
               Links(tuple((f"{s['district_name_zh']}: 地图", f"{s['district']}/map.html") for _, s in status.iterrows())
