@@ -129,8 +129,8 @@ def build(args):
     pd.DataFrame({"编号": [f"C{i:03d}" for i in range(len(inner))], "名称": [f"模拟候选用房{i}" for i in range(len(inner))],
                   "经度": inner.x.round(7), "纬度": inner.y.round(7)}).to_csv(tmp / "candidates.csv", index=False,
                                                                           encoding="utf-8-sig")
-    candidates = tuple(template.siting.candidates) + ({"kind": "file", "path": tmp / "candidates.csv",
-                                                       "label_zh": "模拟候选点 (每街镇一个)", "coord_system": "wgs84"},)
+    candidates = ({"kind": "file", "path": tmp / "candidates.csv", "label_zh": "模拟候选点 (每街镇一个)",
+                   "coord_system": "wgs84"},) + tuple(template.siting.candidates)  # first: kept by the spacing rule
     siting = dataclasses.replace(template.siting, sites_per_year={template.report_year: [1, len(boundaries)]},
                                  max_per_jiezhen=1, require_in_each_jiezhen=True, time_limit_s=120.0,
                                  candidates=candidates)
