@@ -46,7 +46,8 @@ def main(argv=None) -> int:
           f"({sum(len(t.inputs.demand) for t in tasks):,} population cells, {len(failed)} failed)")
     tmp = Path(tempfile.mkdtemp(prefix="svcov-bench-batch-"))
     results = {}
-    for name, scheduler in (("serial (one process)", "serial"), (f"Dask LocalCluster, {args.workers} workers", "local")):
+    runs = (("serial (one process)", "serial"), (f"Dask LocalCluster, {args.workers} workers", "local"))
+    for name, scheduler in runs:
         for task in tasks:
             task.out_dir = tmp / scheduler / task.key
         start = time.perf_counter()
