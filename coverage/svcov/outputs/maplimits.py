@@ -8,8 +8,8 @@ layers keep the full detail):
 - population cells beyond :data:`MAX_CELLS` are summed into coarser square cells (2×, 4×, ... the cell size, until
   few enough), so the population layer keeps its totals;
 - service-area outlines with more than :data:`MAX_AREA_VERTICES` vertices in all are simplified with a tolerance
-  that grows with the extent of the map (one screen pixel at city zoom), and specks smaller than a few cells of the
-  tolerance are left out.
+  that grows with the extent of the map (one screen pixel at city zoom, doubled until the outlines fit the budget),
+  and specks smaller than a few cells of the tolerance are left out.
 
 Small runs are returned unchanged. The map renders what it is handed; this module only prepares it.
 """
@@ -45,7 +45,12 @@ def lighten_layers(boundaries: gpd.GeoDataFrame, demand: gpd.GeoDataFrame | None
         vertices = int(shapely.get_num_coordinates(service_areas.geometry.to_numpy()).sum())
         if vertices > MAX_AREA_VERTICES:
             x0, y0, x1, y1 = boundaries.total_bounds
-            service_areas = simplify_areas(service_areas, max(x1 - x0, y1 - y0) / 4000.0)
+            tolerance, original = max(x1 - x0, y1 - y0) / 4000.0, service_areas
+            for _ in range(5):  # coarser until within the budget (at most 32 × the first tolerance)
+                service_areas = simplify_areas(original, tolerance)
+                if shapely.get_num_coordinates(service_areas.geometry.to_numpy()).sum() <= MAX_AREA_VERTICES:
+                    break
+                tolerance *= 2
     return demand, service_areas, uncovered
 
 
