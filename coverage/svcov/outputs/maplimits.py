@@ -8,8 +8,8 @@ layers keep the full detail):
 - population cells beyond :data:`MAX_CELLS` are summed into coarser square cells (2×, 4×, ... the cell size, until
   few enough), so the population layer keeps its totals;
 - service-area outlines with more than :data:`MAX_AREA_VERTICES` vertices in all are simplified with a tolerance
-  that grows with the extent of the map (one screen pixel at city zoom, doubled until the outlines fit the budget),
-  and specks smaller than a few cells of the tolerance are left out.
+  that grows with the extent of the map (one screen pixel at city zoom) and with how far the outlines exceed the
+  budget, and specks smaller than a few cells of the tolerance are left out.
 
 Small runs are returned unchanged. The map renders what it is handed; this module only prepares it.
 """
@@ -45,12 +45,9 @@ def lighten_layers(boundaries: gpd.GeoDataFrame, demand: gpd.GeoDataFrame | None
         vertices = int(shapely.get_num_coordinates(service_areas.geometry.to_numpy()).sum())
         if vertices > MAX_AREA_VERTICES:
             x0, y0, x1, y1 = boundaries.total_bounds
-            tolerance, original = max(x1 - x0, y1 - y0) / 4000.0, service_areas
-            for _ in range(5):  # coarser until within the budget (at most 32 × the first tolerance)
-                service_areas = simplify_areas(original, tolerance)
-                if shapely.get_num_coordinates(service_areas.geometry.to_numpy()).sum() <= MAX_AREA_VERTICES:
-                    break
-                tolerance *= 2
+            # contour-like outlines lose vertices about in proportion to the tolerance
+            tolerance = max(x1 - x0, y1 - y0) / 4000.0 * max(1.0, vertices / MAX_AREA_VERTICES) ** 0.5
+            service_areas = simplify_areas(service_areas, tolerance)
     return demand, service_areas, uncovered
 
 
@@ -79,13 +76,14 @@ def coarser_cells(cells: gpd.GeoDataFrame, max_cells: int, *, by: tuple[str, ...
 
 
 def simplify_areas(areas: gpd.GeoDataFrame, tolerance_m: float) -> gpd.GeoDataFrame:
-    """Outlines simplified by ``tolerance_m`` (for drawing), without parts smaller than (3 × tolerance)²."""
+    """Outlines simplified by ``tolerance_m`` (for drawing), without parts smaller than tolerance²."""
     geoms = []
     for geom in areas.geometry.to_numpy():
         parts = shapely.get_parts(geom)
-        parts = parts[shapely.area(parts) >= (3 * tolerance_m) ** 2] if len(parts) else parts
-        light = shapely.simplify(parts, tolerance_m, preserve_topology=True) if len(parts) else parts
-        geoms.append(shapely.multipolygons(light) if len(light) > 1 else (light[0] if len(light) else
-                                                                           shapely.Polygon()))
+        parts = parts[shapely.area(parts) >= tolerance_m ** 2] if len(parts) else parts
+        light = shapely.simplify(parts, tolerance_m, preserve_topology=False) if len(parts) else parts
+        broken = ~shapely.is_valid(light)
+        light[broken] = shapely.make_valid(light[broken])
+        geoms.append(shapely.union_all(light) if len(light) else shapely.Polygon())  # valid, parts may have met
     log.info("map: service areas simplified by %.0f m", tolerance_m)
     return areas.set_geometry(gpd.GeoSeries(geoms, index=areas.index, crs=areas.crs))
