@@ -112,7 +112,7 @@ def songjiang():
                              min_spacing_m=s.min_spacing_m)
     d = xy(inputs.demand)
     inst = dict(name="songjiang", cost=times_s(d, xy(cands)), exist=times_s(d, xy(existing)),
-                weights=inputs.demand["pop_0_3"].to_numpy(), k=18)
+                weights=inputs.demand[config.served_group.key].to_numpy(), k=18)
     rules = _rules(config, inputs.boundaries, inputs.facilities, None, "普惠性托育点")
     phased = dict(plan=siting_plan(config, model="mclp"), rules=rules,
                   zones=cands["jiezhen_code"].astype(str).to_numpy(),

@@ -39,6 +39,8 @@ def songjiang():
 def run_info(**kwargs) -> RunInfo:
     config, inputs = songjiang()
     kwargs.setdefault("created", "2024-01-15")
+    kwargs.setdefault("layout_rule_id", LAYOUT_RULE)
+    kwargs.setdefault("layout_name_zh", "「3个一」")
     return RunInfo.from_config(config, travel_description_zh=TRAVEL_ZH, travel_is_fallback=True,
                                population_is_estimate=True, notes=data_notes(inputs), **kwargs)
 
@@ -65,35 +67,38 @@ def share(i: int, year: int, service: str, threshold: int) -> float:
     return float(min(base, 1.0))
 
 
-def coverage_table(boundaries, demand, years=YEARS) -> pd.DataFrame:
-    """A coverage table (contract columns) for two services and three thresholds, with district rows."""
-    pop = demand.groupby("jiezhen_code")["pop_0_3"].sum()
-    total = demand.groupby("jiezhen_code")["pop_total"].sum()
+def coverage_table(boundaries, demand, years=YEARS, profiles=(("walk", "步行"),)) -> pd.DataFrame:
+    """A coverage table (contract columns, long form) for two services, two groups (children_0_3, residents), the
+    given profiles and three thresholds, with district rows. Slower profiles get lower made-up shares."""
     rows = []
-    for year in years:
-        for service, name in (("inclusive_childcare", "普惠性托育服务"), ("kindergarten", "幼儿园 (全部)")):
-            for threshold in (5, 10, 15):
-                block = []
-                for i, (code, jz) in enumerate(zip(boundaries["jiezhen_code"], boundaries["name"])):
-                    s = share(i, year, service, threshold)
-                    p, t = float(pop.get(code, 0.0)), float(total.get(code, 0.0))
-                    block.append({"year": year, "jiezhen_code": code, "jiezhen_name": jz, "service": service,
-                                  "service_name_zh": name, "threshold_min": threshold, "pop_0_3": p,
-                                  "pop_0_3_covered": p * s, "share_0_3_covered": s, "pop_total": t,
-                                  "pop_total_covered": t * s, "share_total_covered": s,
-                                  "mean_time_min": 30 * (1 - s) + i % 3, "median_time_min": 28 * (1 - s),
-                                  "p95_time_min": 60 * (1 - s) + 5, "n_facilities": i % 4,
-                                  "population_is_estimate": True, "travel_mode": "straight_line"})
-                district = pd.DataFrame(block)
-                p, c = district["pop_0_3"].sum(), district["pop_0_3_covered"].sum()
-                t, tc = district["pop_total"].sum(), district["pop_total_covered"].sum()
-                block.append({**block[0], "jiezhen_code": "全区", "jiezhen_name": "全区", "pop_0_3": p,
-                              "pop_0_3_covered": c, "share_0_3_covered": c / p, "pop_total": t,
-                              "pop_total_covered": tc, "share_total_covered": tc / t, "mean_time_min": 17.25,
-                              "median_time_min": 15.5, "p95_time_min": 41.0,
-                              "n_facilities": int(district["n_facilities"].sum())})
-                rows += block
+    for k, (profile, profile_zh) in enumerate(profiles):
+        for group, group_zh in (("children_0_3", "0-3 岁儿童"), ("residents", "常住人口")):
+            pop = demand.groupby("jiezhen_code")[group].sum()
+            for year in years:
+                for service, name in (("inclusive_childcare", "普惠性托育服务"), ("kindergarten", "幼儿园 (全部)")):
+                    for threshold in (5, 10, 15):
+                        rows += _coverage_block(boundaries, pop, year, service, name, threshold, group, group_zh,
+                                                profile, profile_zh, 0.1 * k)
     return pd.DataFrame(rows)
+
+
+def _coverage_block(boundaries, pop, year, service, name, threshold, group, group_zh, profile, profile_zh, less):
+    block = []
+    for i, (code, jz) in enumerate(zip(boundaries["jiezhen_code"], boundaries["name"])):
+        s = max(share(i, year, service, threshold) - less, 0.0)
+        p = float(pop.get(code, 0.0))
+        block.append({"year": year, "jiezhen_code": code, "jiezhen_name": jz, "service": service,
+                      "service_name_zh": name, "service_kind": "group", "group": group, "group_name_zh": group_zh,
+                      "profile": profile, "profile_name_zh": profile_zh, "threshold_min": threshold, "pop": p,
+                      "pop_covered": p * s, "share_covered": s, "mean_time_min": 30 * (1 - s) + i % 3,
+                      "median_time_min": 28 * (1 - s), "p95_time_min": 60 * (1 - s) + 5, "pop_no_access": 0.0,
+                      "n_facilities": i % 4, "population_is_estimate": True, "travel_mode": "straight_line"})
+    district = pd.DataFrame(block)
+    p, c = district["pop"].sum(), district["pop_covered"].sum()
+    block.append({**block[0], "jiezhen_code": "全区", "jiezhen_name": "全区", "pop": p, "pop_covered": c,
+                  "share_covered": c / p, "mean_time_min": 17.25, "median_time_min": 15.5, "p95_time_min": 41.0,
+                  "n_facilities": int(district["n_facilities"].sum())})
+    return block
 
 
 STATUS_CYCLE = ("达标", "未达标", "数据不足")
@@ -144,7 +149,7 @@ def service_areas(facilities) -> gpd.GeoDataFrame:
 def uncovered(demand, areas, years=YEARS) -> gpd.GeoDataFrame:
     """Demand cells outside the 15-minute inclusive area, one copy per year."""
     area = areas[(areas["service"] == "inclusive_childcare") & (areas["threshold_min"] == 15)].geometry.iloc[0]
-    outside = demand[~demand.within(area) & (demand["pop_0_3"] > 0)]
+    outside = demand[~demand.within(area) & (demand["children_0_3"] > 0)]
     return pd.concat([outside.assign(year=y) for y in years])
 
 
@@ -160,7 +165,7 @@ def sites(boundaries, names=("叶榭镇", "新浜镇", "泖港镇"), candidate_n
                      "candidate_id": f"poi-{100 + k}",
                      "candidate_name": (candidate_names or {}).get(k, f"{jz}社区服务中心"),
                      "candidate_source": "OpenStreetMap 社区中心 (community_centre)",
-                     "pop_0_3_newly_covered": 312.4 + 100 * k,
+                     "pop_newly_covered": 312.4 + 100 * k,
                      "district_share_before": 0.4123 + 0.01 * k, "district_share_after": 0.4175 + 0.01 * k,
                      "jiezhen_share_before": 0.2 + 0.1 * k, "jiezhen_share_after": 0.35 + 0.1 * k,
                      "nearest_facilities": f"{jz}中心幼儿园 (公办托幼一体园): 步行 17.5 分钟\n另一所幼儿园: 步行 22.0 分钟",

@@ -38,6 +38,12 @@ def facility_types(songjiang_config):
 
 
 @pytest.fixture(scope="session")
+def childcare_attributes(songjiang_config):
+    """The attributes the childcare type file declares (capacity = 托位数, has_nursery_class, is_demonstration)."""
+    return songjiang_config.attributes
+
+
+@pytest.fixture(scope="session")
 def songjiang_run_dir(tmp_path_factory):
     """One full ``svcov run`` of the bundled job through the command line, shared by every test that reads its
     files (a run takes ~1 min: the suite makes it once), with the two bundled scenarios (data/scenarios)."""

@@ -84,13 +84,14 @@ def test_step_e2sfca_with_one_zone_is_the_2sfca():
     """W = 1 within 15 minutes: E2SFCA equals the step 2SFCA of svcov.access.summary on a travel model."""
     travel = StraightLineTravel()
     crs = "EPSG:32651"
-    facilities = gpd.GeoDataFrame({"capacity_places": [30.0, 50.0]},
+    facilities = gpd.GeoDataFrame({"capacity": [30.0, 50.0]},
                                   geometry=[Point(330000, 3430000), Point(330600, 3430300)], crs=crs)
-    demand = gpd.GeoDataFrame({"pop_0_3": [12.0, 7.0, 20.0, 3.0]},
+    demand = gpd.GeoDataFrame({"children_0_3": [12.0, 7.0, 20.0, 3.0]},
                               geometry=[Point(330100, 3430050), Point(330500, 3430200), Point(331500, 3430000),
                                         Point(329700, 3429800)], crs=crs)
-    step, _ = two_step_fca(travel, facilities, demand, 15)
-    e2 = decay_access(travel, facilities, demand, step_weights({15: 1.0}), 900.0)
+    step, _ = two_step_fca(travel, facilities, demand, 15, weight_column="children_0_3")
+    e2 = decay_access(travel, facilities, demand, step_weights({15: 1.0}), 900.0, weight_column="children_0_3")
     assert e2.to_numpy() == pytest.approx(step.to_numpy())
-    potential = decay_access(travel, facilities, demand, step_weights({15: 1.0}), 900.0, competition=False)
-    assert potential.name == "places_weighted_catchment" and potential.max() <= 80
+    potential = decay_access(travel, facilities, demand, step_weights({15: 1.0}), 900.0, weight_column="children_0_3",
+                              competition=False)
+    assert potential.name == "capacity_weighted_catchment" and potential.max() <= 80

@@ -196,3 +196,44 @@ def test_od_and_catchments_agree_with_networkx(street):
         assert mine["target_pos"].tolist() == np.flatnonzero(ref <= 600.0).tolist()
         assert np.abs(mine["time_s"].to_numpy() - ref[ref <= 600.0]).max() < 1e-6
     assert (od.min(axis=0) == pytest.approx(model.nearest(sources, targets)["time_s"].to_numpy()))
+
+
+def test_per_edge_times_agree_with_networkx(street):
+    """A profile with its own time per edge (here: a random factor 1-3 per street) gives the Dijkstra times of the
+    augmented graph whose edge pieces take their share of the edge's time."""
+    import networkx as nx
+
+    base, sources, targets = street
+    factor = np.random.default_rng(3).uniform(1.0, 3.0, base.network.n_edges)
+    model = NetworkTravelModel(base.network, walk_speed_kph=4.0, min_component_nodes=1,
+                               edge_time_s=base.network.edge_length_m / base.speed_mps * factor,
+                               snap_index=base.index, profile="slow", profile_name_zh="慢行")
+    assert model.index is base.index and "部分道路类别按配置的速度" in model.description_zh
+    ours = model.nearest(sources, targets)["time_s"].to_numpy()
+    ref = reference_nearest_s(model, sources, targets)
+    assert np.abs(ours[np.isfinite(ref)] - ref[np.isfinite(ref)]).max() < 1e-6
+    assert (ours >= base.nearest(sources, targets)["time_s"].to_numpy() - 1e-9).all()   # never faster
+    graph = augmented_graph(model, {"src": sources, "tgt": targets})
+    lengths = nx.single_source_dijkstra_path_length(graph, ("p", "src", 3), weight="weight")
+    want = np.array([lengths.get(("p", "tgt", j), np.inf) for j in range(len(targets))])
+    got = model.od_matrix_s(sources, targets)[3]
+    assert np.abs(got[np.isfinite(want)] - want[np.isfinite(want)]).max() < 1e-6
+    with pytest.raises(ValueError, match="edge_time_s"):
+        NetworkTravelModel(base.network, edge_time_s=np.full(3, 1.0))
+
+
+def test_profiles_of_a_config_share_the_snapping():
+    from svcov.access.profiles import build_travel_models
+    from svcov.config import TravelConfig, TravelProfile
+
+    net = grid_network(5, 5, 100.0, crs=CRS)
+    travel = TravelConfig(profiles=(TravelProfile("walk", "一般步行", 4.0), TravelProfile("bike", "骑行", 12.0,
+                                                                                      speed_by_highway={"road": 4.0})))
+    models = build_travel_models(CRS, travel, net)
+    assert list(models) == ["walk", "bike"] and models["bike"].index is models["walk"].index
+    assert models["bike"].profile_name_zh == "骑行" and "骑行速度 12 公里/小时" in models["bike"].description_zh
+    fallback = build_travel_models(CRS, travel, None)
+    assert fallback["bike"].is_fallback and "骑行时间按直线距离" in fallback["bike"].description_zh
+    walk = models["walk"].nearest(FAC, DEM)["time_s"].to_numpy()
+    bike = models["bike"].nearest(FAC, DEM)["time_s"].to_numpy()
+    assert (bike <= walk + 1e-9).all() and (bike < walk).any()

@@ -80,10 +80,11 @@ def test_prams_lower_the_coverage_and_new_points_raise_it(songjiang_config, song
 
 def test_compare_coverage_puts_the_district_first():
     rows = [{"year": 2023, "jiezhen_code": c, "jiezhen_name": c, "service": "s", "threshold_min": 15,
-             "pop_0_3": 10.0, "pop_0_3_covered": v, "share_0_3_covered": v / 10} for c, v in (("A", 1), ("全区", 2))]
+             "group": "g", "profile": "walk", "pop": 10.0, "pop_covered": v, "share_covered": v / 10}
+            for c, v in (("A", 1), ("全区", 2))]
     before = pd.DataFrame(rows)
-    after = before.assign(pop_0_3_covered=[5, 6], share_0_3_covered=[0.5, 0.6])
-    out = compare_coverage(before, after, service="s", threshold_min=15)
+    after = before.assign(pop_covered=[5, 6], share_covered=[0.5, 0.6])
+    out = compare_coverage(before, after, service="s", threshold_min=15, group="g", profile_before="walk")
     assert out["jiezhen_code"].tolist() == ["全区", "A"] and out["share_change"].tolist() == pytest.approx([0.4, 0.4])
 
 

@@ -26,10 +26,13 @@ def test_bundled_run_without_a_network_is_labelled_as_an_estimate(songjiang_run_
     assert set(table["出行时间计算方式"]) == {"straight_line"}
     assert set(table["出行时间说明"]) == {"直线距离估算 (未加载路网)"}
     assert table["人口为估算"].eq("是").all()
+    assert set(table["人群代码"]) == {"children_0_3", "residents"} and set(table["出行方式"]) == {"步行"}
     district = table[(table["街镇代码"] == "全区") & (table["服务代码"] == "kindergarten")]
-    assert len(district) == 3 * 3  # years × thresholds
-    assert district["0-3岁人口"].round().eq(62449).all()
-    assert (district.groupby("年份")["0-3岁人口覆盖率"].apply(lambda s: s.is_monotonic_increasing)).all()
+    kids = district[district["人群代码"] == "children_0_3"]
+    assert len(kids) == 3 * 3  # years × thresholds
+    assert kids["人数"].round().eq(62449).all() and kids["人群"].eq("0-3 岁儿童").all()
+    assert district[district["人群代码"] == "residents"]["人数"].round().eq(1909713).all()
+    assert (kids.groupby("年份")["覆盖率"].apply(lambda s: s.is_monotonic_increasing)).all()
     layers = _layers(out / "service_areas.gpkg")
     assert set(layers) == {"service_areas", "service_areas_facility", "demand_access"}
     areas = layers["service_areas"]
@@ -41,7 +44,7 @@ def test_bundled_run_without_a_network_is_labelled_as_an_estimate(songjiang_run_
         np.pi * r15 ** 2 / 1e6, rel=0.01)
     notes = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["notes"]
     assert any("直线距离" in n and "估算" in n for n in notes)
-    assert any("2SFCA" in n and "未计算" in n for n in notes)
+    assert any("托位可达性 (2SFCA) 未计算" in n for n in notes)
 
 
 def _jingan_job(tmp_path: Path) -> Path:
@@ -73,7 +76,13 @@ facility_types: {ROOT / 'data' / 'config' / 'facility_types_childcare.yaml'}
 facilities:
   - path: facilities.csv
     label_zh: 测试设施 (虚构)
-population: {{kind: points, path: population.csv, label_zh: 测试人口 (虚构)}}
+population:
+  kind: points
+  path: population.csv
+  label_zh: 测试人口 (虚构)
+  groups:
+    - {{key: children_0_3, name_zh: 0-3 岁儿童, aliases: [pop_0_3]}}
+    - {{key: residents, name_zh: 常住人口, aliases: [pop_total]}}
 travel: {{walk_speed_kph: 4.0, snap_max_m: 200, thresholds_min: [5, 10, 15]}}
 network: {{source: none}}
 years: [2021, 2022]
@@ -100,19 +109,21 @@ def test_run_with_a_network_file(tmp_path, network):
     assert main(["run", "-q", "-c", str(config), "--network", str(network), "--out", str(out)]) == 0
     table = pd.read_csv(out / "tables" / "coverage.csv")
     assert set(table["出行时间计算方式"]) == {"network"}
-    circle = table[(table["服务代码"] == "inclusive_childcare") & (table["街镇代码"] == "全区")]
-    share = circle.set_index(["年份", "步行时间阈值(分钟)"])["0-3岁人口覆盖率"]
+    circle = table[(table["服务代码"] == "inclusive_childcare") & (table["街镇代码"] == "全区")
+                   & (table["人群代码"] == "children_0_3")]
+    share = circle.set_index(["年份", "时间阈值(分钟)"])["覆盖率"]
     assert share[(2022, 15)] > share[(2021, 15)] > 0  # the point opened in 2022 adds coverage
     assert share[(2022, 5)] < share[(2022, 10)] < share[(2022, 15)] <= 1
     layers = _layers(out / "service_areas.gpkg")
     assert {"service_areas", "service_areas_facility", "demand_access", "network_edges"} <= set(layers)
     assert (layers["service_areas"]["travel_mode"] == "network").all()
-    assert (out / "tables" / "network_components.csv").is_file()
+    assert (out / "tables" / "network_components.csv").is_file() and (out / "tables" / "network_fit.csv").is_file()
     capacity = pd.read_csv(out / "tables" / "capacity_2sfca.csv")
     assert capacity["为下限(有设施托位数未知)"].eq("是").any()  # facility c has no capacity
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["network"][0]["path"] == str(network)
     assert any("沿路网" in n or "步行时间沿路网计算" in n for n in manifest["notes"])
+    assert any("路网看起来是机动车路网" in n for n in manifest["notes"])   # the extract has no footways
 
 
 def test_missing_network_file_is_an_input_error(tmp_path, capsys):

@@ -9,7 +9,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from svcov.config import BoundarySource
-from svcov.data.boundaries import assign_jiezhen, load_boundaries
+from svcov.data.boundaries import assign_jiezhen, boundary_overlaps, load_boundaries, resolve_overlaps
 from svcov.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,11 +41,59 @@ def test_filter_with_unknown_column_is_reported():
         load_boundaries(source)
 
 
-def test_filter_matching_nothing_is_reported():
+def test_filter_matching_nothing_lists_the_values_present():
     source = BoundarySource(path=ROOT / "data" / "boundaries" / "shanghai_jiezhen_217_osm.geojson", label_zh="x",
-                            filter={"district": "火星"})
-    with pytest.raises(InputError, match="筛选后没有街镇"):
+                            code_column=None, filter={"district": "静安区"})
+    with pytest.raises(InputError, match=r"列「district」中没有「静安区」。是不是「静安」\? 该列的值有: .*黄浦") as info:
         load_boundaries(source)
+    assert "Values present:" in str(info.value)
+    source = BoundarySource(path=source.path, label_zh="x", code_column=None, filter={"district": "火星"})
+    with pytest.raises(InputError, match="没有「火星」。该列的值有"):
+        load_boundaries(source)
+
+
+SHANGHAI = ROOT / "data" / "boundaries" / "shanghai_jiezhen_217_osm.geojson"
+
+
+def test_overlapping_and_nested_units_are_an_error_listing_every_pair():
+    with pytest.raises(InputError) as info:
+        load_boundaries(BoundarySource(path=SHANGHAI, label_zh="上海", code_column=None))
+    errors = [p for p in info.value.problems if p.severity == "error"]
+    assert len(errors) == 5                                   # pairs ≥ 1 % of the smaller unit and ≥ 0.1 km²
+    text = str(info.value)
+    assert "东明路街道 位于 三林镇 之内: 4.90 平方公里, 占东明路街道面积的 100%" in text
+    assert "东平镇 与 陈家镇 重叠: 18.84 平方公里" in text and "boundaries.overlaps: resolve" in text
+
+
+def test_overlaps_resolved_take_the_overlap_out_of_the_larger_unit():
+    b = load_boundaries(BoundarySource(path=SHANGHAI, label_zh="上海", code_column=None, overlaps="resolve"))
+    pairs = boundary_overlaps(b)
+    assert ((pairs["share_of_smaller"] < 0.01) | (pairs["overlap_km2"] < 0.1)).all()
+    named = b.set_index("name")
+    assert named.loc["东明路街道", "geometry"].intersection(named.loc["三林镇", "geometry"]).area < 1.0   # m²
+    warnings = b.attrs["problems"]
+    assert len(warnings) == 5 and all("已处理街镇重叠" in w.message_zh for w in warnings)
+    assert any("重叠部分从三林镇中去掉" in n for n in b.attrs["notes"])
+
+
+def test_slivers_of_simplified_outlines_are_one_note(songjiang_boundaries):
+    pairs = boundary_overlaps(songjiang_boundaries)
+    assert len(pairs) == 26 and pairs["overlap_km2"].sum() == pytest.approx(0.476, abs=0.01)
+    assert songjiang_boundaries.attrs["notes"] == [
+        "街镇边界有 26 处细小重叠 (合计 0.48 平方公里; 每处不到较小街镇面积的 1% 或不到 0.1 平方公里), 来自简化的边界线; "
+        "落在重叠处的点归入代码较小的街镇。"]
+
+
+def test_overlap_by_hand(tmp_path):
+    frame = gpd.GeoDataFrame({"jiezhen_code": ["A", "B", "C"], "name": ["大镇", "小街道", "邻镇"]},
+                             geometry=[box(0, 0, 3000, 3000), box(1000, 1000, 2000, 2000), box(3000, 0, 6000, 3000)],
+                             crs="EPSG:32651")
+    pairs = boundary_overlaps(frame)
+    assert len(pairs) == 1                                      # touching units do not overlap
+    row = pairs.iloc[0]
+    assert (row["name_a"], row["name_b"], row["overlap_km2"], row["contained"]) == ("小街道", "大镇", 1.0, True)
+    resolved = resolve_overlaps(frame, pairs)
+    assert resolved.geometry.iloc[0].area == pytest.approx(8e6) and resolved.geometry.iloc[1].area == 1e6
 
 
 def test_empty_name_is_reported(tmp_path):

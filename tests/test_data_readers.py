@@ -84,3 +84,22 @@ def test_parse_numbers_full_width_and_thousands():
     out = parse_numbers(pd.Series(["１２０", "1,200", "3.5"]), "n", p, integer=True)
     assert out.tolist()[:2] == [120, 1200]
     assert len(p.problems) == 1 and "整数" in p.problems[0].message_zh
+
+
+def test_control_characters_leave_gis_attributes_and_clean_files_say_nothing(tmp_path, caplog):
+    import json
+    import logging
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    path = tmp_path / "ctrl.geojson"
+    feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.2, 31.0]},
+               "properties": {"name": "甲\u000b乙", "note": None}}
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature, {**feature, "properties": {
+        "name": "丙", "note": None}}]}), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="svcov"):
+        frame = read_vector(path)
+        read_vector(root / "data" / "facilities" / "songjiang_kindergartens_osm.geojson")   # empty cells: no word
+    assert list(frame["name"]) == ["甲乙", "丙"]
+    assert [r.getMessage() for r in caplog.records] == [f"{path}: 已删除 1 个单元格中不可见的控制字符 (removed "
+                                                        "invisible control characters from 1 cells)"]

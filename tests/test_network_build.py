@@ -115,3 +115,15 @@ def test_frames_for_qgis():
     assert edges["length_m"].tolist() == [100.0, 100.0]
     assert nodes["degree"].tolist() == [1, 2, 1]
     assert edges.crs == nodes.crs == pyproj.CRS(CRS)
+
+
+def test_profile_edge_times_by_highway_class():
+    import pandas as pd
+
+    from svcov.network.build import profile_edge_times
+
+    net = network_from_arrays([0, 100, 200, 300], [0, 0, 0, 0], [0, 1, 2], [1, 2, 3], crs="EPSG:32651",
+                              edge_attrs=pd.DataFrame({"highway": ["primary", "footway;steps", None]}))
+    times = profile_edge_times(net, 12.0, {"footway": 4.0, "steps": 2.0})
+    assert times.tolist() == pytest.approx([30.0, 180.0, 30.0])  # 100 m at 12 km/h; the slowest class (steps) wins
+    assert profile_edge_times(net, 4.0).tolist() == pytest.approx([90.0] * 3)

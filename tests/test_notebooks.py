@@ -11,7 +11,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 
 def test_there_are_notebooks():
     assert [p.name for p in NOTEBOOKS] == ["01_data_and_service_areas.ipynb", "02_layout_rules.ipynb",
-                                           "03_site_selection.ipynb"]
+                                           "03_site_selection.ipynb", "04_elderly_care.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])

@@ -84,3 +84,11 @@ def test_site_map_draws_site_facilities_and_areas():
     assert _has_color(pixels, styles["public_nursery_kindergarten"]["color"], tolerance=10)
     empty = _image(charts.site_map(xy, boundaries=inputs.boundaries, facilities=f.iloc[0:0], styles=styles))
     assert _has_color(empty, SITE_COLOR)
+
+
+def test_dollar_signs_in_names_are_text_not_mathtext():
+    """matplotlib reads "$...$" as mathtext (a malformed one stops the drawing): names from registers are text."""
+    from svcov.outputs import charts
+
+    png = charts.coverage_bars(["$\\frac{$街道", "$x^2$镇"], [0.5, 0.7], year=2023, title="$\\frac{$")
+    assert png.startswith(b"\x89PNG")

@@ -21,6 +21,7 @@ from svcov.outputs.context import (
     fmt_pp,
     fmt_share,
     fmt_value,
+    layout_name,
     layout_rule_id,
     layout_status,
     require_columns,
@@ -117,6 +118,7 @@ def test_run_info_from_config_and_caveats():
     assert any("设施的类型是按名称规则" in c for c in caveats)
     network = RunInfo("某区", "按路网计算", False, False)
     assert network.caveats() == ["步行时间按路网计算: 按路网计算。"]
+    assert RunInfo("某区", "按路网计算", False, False, profile_name_zh="骑行").caveats() == ["骑行时间按路网计算: 按路网计算。"]
 
 
 def test_require_columns_names_every_missing_column():
@@ -126,12 +128,15 @@ def test_require_columns_names_every_missing_column():
         require_columns(frame, ["a", "b", "c"], "选址结果表 (proposed sites)")
 
 
-def test_layout_rule_found_by_id_or_label():
+def test_layout_rule_is_the_one_the_rule_file_names():
     config, inputs = data.songjiang()
     rules = data.rule_status(inputs.boundaries)
     info = data.run_info()
-    assert layout_rule_id(rules, info) == data.LAYOUT_RULE            # label contains 「3个一」
+    assert layout_rule_id(rules, info) == data.LAYOUT_RULE            # plan.layout_rule of the rule file
+    assert layout_rule_id(rules, data.run_info(layout_rule_id=None)) is None   # never guessed from a label
     assert layout_rule_id(rules, data.run_info(layout_rule_id="guidance_station")) == "guidance_station"
+    assert layout_name(rules, data.run_info(layout_rule_id="guidance_station", layout_name_zh="")) == \
+        "「每个街镇 1-2 个家庭科学育儿指导站」"
     assert layout_rule_id(rules, data.run_info(layout_rule_id="no_such_rule")) is None
     other = rules[rules["rule_id"] != data.LAYOUT_RULE]
     assert layout_rule_id(other, info) is None

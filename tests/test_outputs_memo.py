@@ -50,7 +50,7 @@ def test_memo_numbers_are_the_site_table_numbers(inputs, sites):
     doc = build_memo(site, info=data.run_info(), boundaries=inputs.boundaries, facilities=inputs.facilities,
                      image=False)
     text = " ".join(b.text for b in doc.blocks if isinstance(b, Para))
-    assert "约 312 人 (估算)" in text                             # pop_0_3_newly_covered 312.4
+    assert "约 312 人 (估算)" in text                             # pop_newly_covered 312.4
     assert "从 20.0% 提高到 35.0%" in text and "全区从 41.2% 提高到 41.8%" in text
     coverage = next(b for b in doc.blocks if isinstance(b, Table) and b.key == "coverage")
     assert coverage.rows == (("叶榭镇", "20.0%", "35.0%", "+15.0"), ("全区", "41.2%", "41.8%", "+0.5"))

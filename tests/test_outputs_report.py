@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from svcov.errors import MissingColumnError
-from svcov.outputs.document import Para, Table
+from svcov.outputs.document import Bullets, Heading, Para, Table
 from svcov.outputs.report import build_report, write_report
 
 
@@ -75,18 +75,19 @@ def test_report_files(report):
 def test_coverage_table_equals_the_coverage_rows_of_the_year(frames, report):
     cov = frames["coverage"]
     rows = report[2]["coverage"]
-    circle = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)]
+    circle = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)
+                 & (cov["group"] == "children_0_3") & (cov["profile"] == "walk")]
     now = circle[circle["year"] == 2023].set_index("jiezhen_name")
     before = circle[circle["year"] == 2022].set_index("jiezhen_name")
     assert rows[0][0] == "街镇" and len(rows) == 1 + 18
     assert rows[1][0] == "全区"
     for name, pop, covered, share, prev, change, minutes in rows[1:]:
         r, b = now.loc[name], before.loc[name]
-        assert pop == f"{round(r['pop_0_3']):,}"
-        assert covered == f"{round(r['pop_0_3_covered']):,}"
-        assert share == pct(r["share_0_3_covered"])
-        assert prev == pct(b["share_0_3_covered"])
-        assert change == f"{round((r['share_0_3_covered'] - b['share_0_3_covered']) * 100, 1) + 0.0:+.1f}"
+        assert pop == f"{round(r['pop']):,}"
+        assert covered == f"{round(r['pop_covered']):,}"
+        assert share == pct(r["share_covered"])
+        assert prev == pct(b["share_covered"])
+        assert change == f"{round((r['share_covered'] - b['share_covered']) * 100, 1) + 0.0:+.1f}"
         assert minutes == f"{r['mean_time_min']:.1f}"
     shares = [float(row[3].rstrip("%")) for row in rows[2:]]
     assert shares == sorted(shares)                                            # lowest coverage first
@@ -95,21 +96,23 @@ def test_coverage_table_equals_the_coverage_rows_of_the_year(frames, report):
 def test_trend_table_equals_district_rows_of_each_year(frames, report):
     cov = frames["coverage"]
     district = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)
+                 & (cov["group"] == "children_0_3") & (cov["profile"] == "walk")
                    & (cov["jiezhen_code"] == "全区")].set_index("year")
-    assert report[2]["trend"][1:] == [[f"{y} 年", f"{round(district.loc[y, 'pop_0_3']):,}",
-                                       f"{round(district.loc[y, 'pop_0_3_covered']):,}",
-                                       pct(district.loc[y, "share_0_3_covered"])] for y in data.YEARS]
+    assert report[2]["trend"][1:] == [[f"{y} 年", f"{round(district.loc[y, 'pop']):,}",
+                                       f"{round(district.loc[y, 'pop_covered']):,}",
+                                       pct(district.loc[y, "share_covered"])] for y in data.YEARS]
 
 
 def test_summary_sentences_state_the_district_share_change_and_layout_counts(frames, report):
     cov = frames["coverage"]
-    d = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15) & (cov["jiezhen_code"] == "全区")]
+    d = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)
+                 & (cov["group"] == "children_0_3") & (cov["profile"] == "walk") & (cov["jiezhen_code"] == "全区")]
     now, before = (d[d["year"] == y].iloc[0] for y in (2023, 2022))
     html = (report[0] / "report.html").read_text(encoding="utf-8")
-    change = round((now["share_0_3_covered"] - before["share_0_3_covered"]) * 100, 1)
-    assert (f"<li>2023 年全区 0-3 岁儿童约 {round(now['pop_0_3']):,} 人 (估算), 其中约 "
-            f"{round(now['pop_0_3_covered']):,} 人步行 15 分钟内能到达普惠性托育服务, 覆盖率 "
-            f"{pct(now['share_0_3_covered'])}; 2022 年为 {pct(before['share_0_3_covered'])}, "
+    change = round((now["share_covered"] - before["share_covered"]) * 100, 1)
+    assert (f"<li>2023 年全区 0-3 岁儿童约 {round(now['pop']):,} 人 (估算), 其中约 "
+            f"{round(now['pop_covered']):,} 人在步行 15 分钟内能到达普惠性托育服务, 覆盖率 "
+            f"{pct(now['share_covered'])}; 2022 年为 {pct(before['share_covered'])}, "
             f"变化 {change:+.1f} 个百分点。</li>") in html
     rules = frames["rule_status"]
     layout = rules[(rules["rule_id"] == data.LAYOUT_RULE) & (rules["year"] == 2023)]["status"].value_counts()
@@ -151,7 +154,7 @@ def test_sites_table_equals_the_sites_of_the_year(frames, report):
     sites = frames["sites"]
     now = sites[sites["year"] == 2023].sort_values("rank")
     assert report[2]["sites"][1:] == [
-        [str(r["rank"]), r["candidate_name"], r["jiezhen_name"], f"{round(r['pop_0_3_newly_covered']):,}",
+        [str(r["rank"]), r["candidate_name"], r["jiezhen_name"], f"{round(r['pop_newly_covered']):,}",
          f"{pct(r['jiezhen_share_before'])} → {pct(r['jiezhen_share_after'])}",
          f"{pct(r['district_share_before'])} → {pct(r['district_share_after'])}"] for _, r in now.iterrows()]
 
@@ -191,19 +194,62 @@ def test_script_in_names_is_text(report):
     assert any(data.XSS in cell for row in tables["layout"] for cell in row)
 
 
-def test_first_year_has_no_change_and_optional_tables_may_be_missing(frames):
+def _headings(doc) -> list[str]:
+    return [b.text for b in doc.blocks if isinstance(b, Heading) and b.level == 1]
+
+
+def test_first_year_has_no_change_and_sections_without_tables_are_left_out(frames):
     doc = build_report(2021, info=data.run_info(), boundaries=frames["boundaries"], coverage=frames["coverage"])
     coverage = next(b for b in doc.blocks if isinstance(b, Table) and b.key == "coverage")
     assert {row[4] for row in coverage.rows} == {"—"} and {row[5] for row in coverage.rows} == {"—"}
+    # no rule table, no sites: no layout, targets or sites section; the others are numbered on
+    assert _headings(doc) == ["一、要点", "二、15 分钟覆盖率: 全区和各街镇", "三、规划各年的变化", "四、数据来源与说明"]
     texts = [b.text for b in doc.blocks if isinstance(b, Para)]
-    assert "本次运行没有规则表, 本节从略。" in texts and "本次运行没有 2021 年的建议点位。" in texts
+    assert "见第四节" in texts[1] and not any("「3个一」" in t for t in texts)
+
+
+def test_sections_follow_the_rules_that_exist(frames):
+    full = build_report(2023, info=data.run_info(), **frames)
+    assert _headings(full) == ["一、要点", "二、15 分钟覆盖率: 全区和各街镇", "三、规划各年的变化", "四、「3个一」布局",
+                               "五、规划目标检查", "六、建议新增点位", "七、数据来源与说明"]
+    no_layout = build_report(2023, info=data.run_info(layout_rule_id=None), **frames)
+    assert "四、规划目标检查" in _headings(no_layout) and not any("3个一" in h for h in _headings(no_layout))
+    assert not any("「3个一」" in b.text for b in no_layout.blocks if isinstance(b, Para))
+
+
+def test_profiles_are_shown_side_by_side(frames):
+    inputs = data.songjiang()[1]
+    coverage = data.coverage_table(inputs.boundaries, inputs.demand, profiles=(("walk", "一般步行"),
+                                                                                ("elderly", "老人步行")))
+    info = data.run_info(profiles=(("walk", "一般步行"), ("elderly", "老人步行")), profile_name_zh="一般步行")
+    doc = build_report(2023, info=info, boundaries=inputs.boundaries, coverage=coverage)
+    assert "三、各出行方式的 15 分钟覆盖率" in _headings(doc)
+    table = next(b for b in doc.blocks if isinstance(b, Table) and b.key == "profiles")
+    assert table.columns == ("街镇", "一般步行", "老人步行")
+    rows = coverage[(coverage["service"] == "inclusive_childcare") & (coverage["threshold_min"] == 15)
+                    & (coverage["group"] == "children_0_3") & (coverage["year"] == 2023)
+                    & (coverage["jiezhen_code"] == "全区")].set_index("profile")["share_covered"]
+    assert table.rows[0] == ("全区", pct(rows["walk"]), pct(rows["elderly"]))
+    assert rows["elderly"] < rows["walk"]
+
+
+def test_a_siting_problem_has_its_section(frames):
+    problem = "选址模型无解 (the siting model is infeasible):\n  - 2023 年: 叶榭镇没有候选点, 但规则要求至少 1 个"
+    doc = build_report(2023, info=data.run_info(), boundaries=frames["boundaries"], coverage=frames["coverage"],
+                       rule_status=frames["rule_status"], siting_problem=problem)
+    assert "六、建议新增点位" in _headings(doc)
+    bullets = [i for b in doc.blocks if isinstance(b, Bullets) for i in b.items]
+    assert "2023 年: 叶榭镇没有候选点, 但规则要求至少 1 个" in bullets
+    texts = [b.text for b in doc.blocks if isinstance(b, Para)]
+    assert any("本次选址没有完成" in t and "选址模型无解" in t for t in texts)
+    assert any("选址没有完成" in i and "第六节" in i for i in bullets)
 
 
 def test_bad_tables_are_refused(frames, tmp_path):
     info = data.run_info()
-    with pytest.raises(MissingColumnError, match="share_0_3_covered"):
+    with pytest.raises(MissingColumnError, match="share_covered"):
         write_report(tmp_path, 2023, info=info, boundaries=frames["boundaries"],
-                     coverage=frames["coverage"].drop(columns="share_0_3_covered"))
+                     coverage=frames["coverage"].drop(columns="share_covered"))
     with pytest.raises(MissingColumnError, match="gap_zh"):
         write_report(tmp_path, 2023, info=info, boundaries=frames["boundaries"], coverage=frames["coverage"],
                      rule_status=frames["rule_status"].drop(columns="gap_zh"))

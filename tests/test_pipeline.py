@@ -22,9 +22,9 @@ def test_run_writes_the_data_summary(songjiang_run_dir):
                  "manifest.json"):
         assert (out / name).is_file(), name
     table = pd.read_csv(out / "tables/data_summary.csv", encoding="utf-8-sig")
-    assert "0-3岁人口(估算)" in table.columns and "公办托幼一体园(个)" in table.columns
-    assert table["0-3岁人口(估算)"].iloc[-1] == 62449
-    assert table["0-3岁人口(估算)"].iloc[:-1].sum() == pytest.approx(62449, abs=17)  # each 街镇 rounded
+    assert "0-3岁儿童(估算)" in table.columns and "公办托幼一体园(个)" in table.columns
+    assert table["0-3岁儿童(估算)"].iloc[-1] == 62449 and table["常住人口(估算)"].iloc[-1] == 1909713
+    assert table["0-3岁儿童(估算)"].iloc[:-1].sum() == pytest.approx(62449, abs=17)  # each 街镇 rounded
 
 
 def test_manifest_lists_inputs_settings_outputs(songjiang_run_dir, songjiang_config):
@@ -42,7 +42,7 @@ def test_manifest_lists_inputs_settings_outputs(songjiang_run_dir, songjiang_con
 
 def test_notes_mark_every_estimate(songjiang_inputs):
     notes = "\n".join(data_notes(songjiang_inputs))
-    assert "0-3 岁人口和常住人口分布是估算值" in notes
+    assert "0-3 岁儿童和常住人口分布是估算值" in notes
     assert "67 个设施的类型是按名称规则或默认值推断的" in notes
     assert "非完整名册" in notes and "ODbL" in notes
 
@@ -98,26 +98,60 @@ def test_report_numbers_equal_the_coverage_table(songjiang_run_dir):
 
     out = songjiang_run_dir
     cov = _coverage_table(out)
-    circle = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15) & (cov["year"] == 2023)]
+    circle = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15) & (cov["year"] == 2023)
+                 & (cov["group"] == "children_0_3")]
     circle = circle.assign(jiezhen_name=circle["jiezhen_name"].where(circle["jiezhen_code"] != "全区", "松江区"))
     shown = pd.read_html(io.StringIO((out / "report.html").read_text(encoding="utf-8")))[0]
     assert len(shown) == 18  # the district and its 17 街镇
     merged = shown.merge(circle, left_on="街镇", right_on="jiezhen_name", validate="one_to_one")
     assert len(merged) == 18
-    assert (merged["0-3 岁儿童 (人) (估算)"] == merged["pop_0_3"].round()).all()
-    assert (merged["15 分钟内可达 (人) (估算)"] == merged["pop_0_3_covered"].round()).all()
+    assert (merged["0-3 岁儿童 (人) (估算)"] == merged["pop"].round()).all()
+    assert (merged["15 分钟内可达 (人) (估算)"] == merged["pop_covered"].round()).all()
     # the report shows one decimal of a percentage; the CSV keeps four decimals of the share
     shown_share = merged["覆盖率"].str.rstrip("%").astype(float) / 100
-    assert ((shown_share - merged["share_0_3_covered"]).abs() <= 0.0005 + 1e-4).all()
+    assert ((shown_share - merged["share_covered"]).abs() <= 0.0005 + 1e-4).all()
 
 
 def test_siting_before_equals_the_coverage_table(songjiang_run_dir):
     cov = _coverage_table(songjiang_run_dir)
     district = cov[(cov["service"] == "inclusive_childcare") & (cov["threshold_min"] == 15)
-                   & (cov["jiezhen_code"] == "全区")].set_index("year")["share_0_3_covered"]
+                   & (cov["group"] == "children_0_3") & (cov["jiezhen_code"] == "全区")
+                   ].set_index("year")["share_covered"]
     from svcov.siting.proposals import SITING_LABELS_ZH
 
     siting = _read_table(songjiang_run_dir / "tables" / "siting_coverage.csv", SITING_LABELS_ZH)
     siting = siting[siting["leg"] == "inclusive_childcare_point"]  # the main leg counts the existing facilities only
     before = siting[siting["jiezhen_code"] == "全区"].set_index("year")["share_before"]
     assert before.round(4).to_dict() == district.round(4).to_dict()
+
+
+def test_tables_and_layers_are_ready_for_excel_and_qgis(songjiang_run_dir):
+    """Every XLSX has Chinese headers and no empty column; shares are numbers in percent format, headcounts whole
+    numbers; every GeoPackage layer is in outputs.crs (WGS-84 here) with Chinese field aliases."""
+    import pyogrio
+    from openpyxl import load_workbook
+
+    from svcov.outputs.tables import layer_aliases
+
+    tables = sorted((songjiang_run_dir / "tables").glob("*.xlsx"))
+    assert len(tables) >= 10
+    for path in tables:
+        sheet = load_workbook(path).worksheets[0]
+        header = [c.value for c in sheet[1]]
+        assert not [h for h in header if str(h).isascii()], (path.name, header)
+        columns = list(sheet.iter_cols(min_row=2, values_only=True))
+        assert all(any(v not in (None, "") for v in col) for col in columns), path.name
+    sheet = load_workbook(songjiang_run_dir / "tables" / "coverage.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    share, count = header.index("覆盖率") + 1, header.index("阈值内可达的人数") + 1
+    for r in range(2, sheet.max_row + 1):
+        s, c = sheet.cell(row=r, column=share), sheet.cell(row=r, column=count)
+        assert s.number_format == "0.0%" and 0 <= s.value <= 1
+        assert c.number_format == "#,##0" and isinstance(c.value, int)
+    for gpkg in ("layers.gpkg", "service_areas.gpkg", "siting.gpkg"):
+        for layer, _ in pyogrio.list_layers(songjiang_run_dir / gpkg):
+            info = pyogrio.read_info(songjiang_run_dir / gpkg, layer=layer)
+            assert info["crs"] == "EPSG:4326", (gpkg, layer)
+            aliases = layer_aliases(songjiang_run_dir / gpkg, layer)
+            assert set(info["fields"]) <= set(aliases), (gpkg, layer, set(info["fields"]) - set(aliases))
+            assert all(not a.isascii() for a in aliases.values())

@@ -13,14 +13,19 @@ import pytest
 import yaml
 from shapely.geometry import Point, box
 
-from svcov.config import load_facility_types
-from svcov.data.facilities import FACILITY_COLUMNS
+from svcov.config import DemandGroup, load_type_file
+from svcov.data.facilities import facility_columns
 from svcov.errors import ConfigError, MissingColumnError
 from svcov.rules.evaluate import RULE_STATUS_COLUMNS, evaluate_rules
-from svcov.rules.spec import parse_rules
+from svcov.rules.spec import RuleVocabulary, parse_rules
 
 ROOT = Path(__file__).resolve().parents[1]
-TYPES, GROUPS = load_facility_types(ROOT / "data" / "config" / "facility_types_childcare.yaml")
+SPEC = load_type_file(ROOT / "data" / "config" / "facility_types_childcare.yaml")
+TYPES, GROUPS = SPEC.types, SPEC.groups
+#: The childcare words the rules are checked against: the type file's attributes, the served group, one profile.
+VOCABULARY = RuleVocabulary(attributes=SPEC.attributes,
+                            demand_groups=(DemandGroup("children_0_3", "0-3 岁儿童"), DemandGroup("residents", "常住人口")))
+FACILITY_COLUMNS = facility_columns(SPEC.attributes)
 NAMES = {t.key: t.name_zh for t in TYPES}
 CRS = "EPSG:32651"
 
@@ -38,14 +43,14 @@ def facilities(*rows: dict) -> gpd.GeoDataFrame:
             "facility_id": f"f{i}", "name": r.get("name", f"设施{i}"), "type": r["type"],
             "type_name_zh": NAMES[r["type"]],
             "type_source": "名称推断" if r.get("est") else "登记类型", "type_is_estimate": r.get("est", False),
-            "capacity_places": r.get("cap"), "opened_year": r.get("opened"), "closed_year": r.get("closed"),
+            "capacity": r.get("cap"), "opened_year": r.get("opened"), "closed_year": r.get("closed"),
             "has_nursery_class": r.get("nursery"), "is_demonstration": r.get("demo"), "address": None,
             "jiezhen_code": r.get("jz", "001"), "jiezhen_name": {"001": "甲街道", "002": "乙镇"}[r.get("jz", "001")],
             "source_label": "名册" if complete else "OSM (非完整名册)", "source_file": "f.xlsx", "source_row": i + 2,
             "complete_register": complete, "lon_wgs84": 121.0, "lat_wgs84": 31.0,
             "geometry": Point(r.get("x", 500 if r.get("jz", "001") == "001" else 1500), r.get("y", 500))})
     frame = pd.DataFrame(records, columns=FACILITY_COLUMNS)
-    for col in ("capacity_places", "opened_year", "closed_year"):
+    for col in ("capacity", "opened_year", "closed_year"):
         frame[col] = frame[col].astype("Int64")
     for col in ("has_nursery_class", "is_demonstration", "type_is_estimate"):
         frame[col] = frame[col].astype("boolean")
@@ -54,7 +59,7 @@ def facilities(*rows: dict) -> gpd.GeoDataFrame:
 
 def ruleset(body: str, years: str = "[2021, 2022, 2023]"):
     text = f"plan:\n  name_zh: 测试规划\n  years: {years}\nrules:\n" + textwrap.indent(textwrap.dedent(body), "  ")
-    return parse_rules(yaml.safe_load(text), "rules.yaml", TYPES, GROUPS)
+    return parse_rules(yaml.safe_load(text), "rules.yaml", TYPES, GROUPS, vocabulary=VOCABULARY)
 
 
 def evaluate(body: str, facs, **kwargs) -> pd.DataFrame:
@@ -240,7 +245,7 @@ PLACES = """\
   measure: sum
   types: kindergarten
   new_in: plan
-  attribute: capacity_places
+  attribute: capacity
   min: 600
 """
 
@@ -262,8 +267,8 @@ def test_sum_of_places_fails_with_the_places_still_needed():
 
 def test_sum_with_unknown_places_is_insufficient_and_names_the_field():
     row = one(evaluate(PLACES, kindergartens_with_places((150, 2021), (None, 2022))))
-    assert (row["status"], row["value"], row["missing_fields"]) == ("数据不足", 150, "capacity_places")
-    assert row["gap_zh"] == "已知 150 个托位; 缺少字段 capacity_places (托位数): 请在名册中填写 (1 条记录为空)"
+    assert (row["status"], row["value"], row["missing_fields"]) == ("数据不足", 150, "capacity")
+    assert row["gap_zh"] == "已知 150 个托位; 缺少字段 capacity (托位数): 请在名册中填写 (1 条记录为空)"
 
 
 def test_sum_with_unknown_places_passes_when_the_known_places_suffice():
@@ -458,13 +463,16 @@ CHILDCARE = facilities({"type": "public_nursery_kindergarten"}, {"type": "privat
 
 def coverage_table(rows, *, year=2023, service="inclusive_childcare", threshold=15, estimate=False,
                    mode="network") -> pd.DataFrame:
-    """A coverage table following the contract; rows: (jiezhen_code, share, pop_0_3)."""
-    return pd.DataFrame([{"year": year, "jiezhen_code": code, "jiezhen_name": code, "service": service,
-                          "service_name_zh": "普惠性托育服务", "threshold_min": threshold, "pop_0_3": pop,
-                          "pop_0_3_covered": share * pop, "share_0_3_covered": share, "pop_total": pop * 30,
-                          "pop_total_covered": share * pop * 30, "share_total_covered": share,
-                          "mean_time_min": 9.0, "median_time_min": 8.0, "p95_time_min": 20.0, "n_facilities": 3,
-                          "population_is_estimate": estimate, "travel_mode": mode} for code, share, pop in rows])
+    """A coverage table following the contract; rows: (jiezhen_code, share, people of children_0_3). Residents
+    (30 × as many, covered half as well) have rows too, so a rule that reads the wrong group shows it."""
+    base = {"year": year, "service": service, "service_name_zh": "普惠性托育服务", "threshold_min": threshold,
+            "profile": "walk", "profile_name_zh": "步行", "mean_time_min": 9.0, "median_time_min": 8.0,
+            "p95_time_min": 20.0, "n_facilities": 3, "population_is_estimate": estimate, "travel_mode": mode}
+    kids = [{**base, "jiezhen_code": code, "jiezhen_name": code, "group": "children_0_3", "pop": pop,
+             "pop_covered": share * pop, "share_covered": share} for code, share, pop in rows]
+    adults = [{**base, "jiezhen_code": code, "jiezhen_name": code, "group": "residents", "pop": pop * 30,
+               "pop_covered": share * pop * 15, "share_covered": share / 2} for code, share, pop in rows]
+    return pd.DataFrame(kids + adults)
 
 
 def test_coverage_without_a_table_is_insufficient():
@@ -510,13 +518,49 @@ def test_coverage_table_without_the_year_or_threshold():
     table = coverage_table([("001", 0.95, 100.0), ("002", 0.95, 100.0), ("全区", 0.95, 200.0)], threshold=10)
     row = one(evaluate(CIRCLE, CHILDCARE, coverage=table, years=[2023]), code="001")
     assert (row["status"], row["missing_fields"]) == ("数据不足", "coverage_table")
-    assert row["gap_zh"].startswith("覆盖率表中没有 2023 年「普惠性托育服务」15 分钟的结果")
+    assert row["gap_zh"].startswith("覆盖率表中没有 2023 年「普惠性托育服务」15 分钟 (0-3 岁儿童, 步行) 的结果")
+
+
+def test_coverage_reads_the_group_and_profile_the_rule_names():
+    table = coverage_table([("001", 0.8, 100.0), ("002", 0.8, 100.0), ("全区", 0.8, 200.0)])
+    kids = one(evaluate(CIRCLE, CHILDCARE, coverage=table, years=[2023]), code="001")
+    assert kids["value"] == pytest.approx(0.8)
+    adults = one(evaluate(CIRCLE + "  group: residents\n", CHILDCARE, coverage=table, years=[2023]), code="001")
+    assert adults["value"] == pytest.approx(0.4) and "常住人口" in adults["target_zh"]
+    with pytest.raises(Exception, match="profile「bike」不是配置 travel.profiles 中的出行方式"):
+        ruleset(CIRCLE + "  profile: bike\n")
+
+
+NUMBER_WHERE = """\
+- id: big_points
+  label_zh: 大托育点
+  clause: 测试
+  scope: district
+  measure: count
+  types: inclusive_childcare_point
+  what_zh: 托位不少于 50 的托育点
+  where: {capacity: {min: 50}}
+  min: 2
+"""
+
+
+def test_count_where_a_number_is_in_range_by_hand():
+    point = "inclusive_childcare_point"
+    facs = facilities({"type": point, "cap": 80}, {"type": point, "cap": 50}, {"type": point, "cap": 20})
+    row = one(evaluate(NUMBER_WHERE, facs, years=[2023]))
+    assert (row["status"], row["value"]) == ("达标", 2)
+    unknown = facilities({"type": "inclusive_childcare_point", "cap": 80}, {"type": "inclusive_childcare_point"})
+    row = one(evaluate(NUMBER_WHERE, unknown, years=[2023]))
+    assert (row["status"], row["missing_fields"]) == ("数据不足", "capacity")
+    assert "缺少字段 capacity (托位数): 请在名册中填写 (1 条记录为空)" in row["gap_zh"]
+    small = facilities({"type": point, "cap": 10}, {"type": point, "cap": 49})
+    assert one(evaluate(NUMBER_WHERE, small, years=[2023]))["status"] == "未达标"
 
 
 def test_coverage_with_no_children_counted():
     table = coverage_table([("001", math.nan, 0.0), ("002", 0.95, 100.0), ("全区", 0.95, 100.0)])
     row = one(evaluate(CIRCLE, CHILDCARE, coverage=table, years=[2023]), code="001")
-    assert (row["status"], row["missing_fields"]) == ("数据不足", "pop_0_3")
+    assert (row["status"], row["missing_fields"]) == ("数据不足", "children_0_3")
 
 
 def test_coverage_default_target_is_labelled_as_the_tools_own():
@@ -658,7 +702,7 @@ def test_all_of_validation_names_the_line(tmp_path):
     path = tmp_path / "rules.yaml"
     path.write_text("plan:\n  years: [2021]\nrules:\n" + textwrap.indent(bad, "  "), encoding="utf-8")
     with pytest.raises(RuleFileError) as info:
-        load_rules(path, TYPES, GROUPS)
+        load_rules(path, TYPES, GROUPS, vocabulary=VOCABULARY)
     text = str(info.value)
     assert "「nope」不是前面定义过的规则 id" in text
     assert "「all3」本身是 all_of 规则" in text

@@ -17,7 +17,6 @@ import pytest
 from svcov.cli import main
 from svcov.config import load_config
 from svcov.pipeline import check_rules, load_inputs, load_run_rules
-from svcov.rules.spec import ATTRIBUTE_LABELS_ZH
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "data" / "config" / "songjiang.yaml"
@@ -64,8 +63,8 @@ def test_every_insufficient_row_says_what_is_missing(songjiang):
         tokens = row["missing_fields"].split(", ")
         assert tokens and all(tokens), row
         for token in tokens:
-            if token in ATTRIBUTE_LABELS_ZH:
-                assert f"缺少字段 {token} ({ATTRIBUTE_LABELS_ZH[token]}): 请在名册中填写" in row["gap_zh"]
+            if token in rules.field_labels_zh:
+                assert f"缺少字段 {token} ({rules.field_labels_zh[token]}): 请在名册中填写" in row["gap_zh"]
             elif token.startswith("register:"):
                 assert "未加载" in row["gap_zh"] and rules.type_names_zh[token.split(":")[1]] in row["gap_zh"]
             elif token == "complete_register":
@@ -148,7 +147,7 @@ def test_svcov_run_includes_the_rule_tables(songjiang_run_dir):
 
 
 def test_svcov_check_computes_the_coverage_the_15_minute_rule_needs(tmp_path):
-    from svcov.pipeline import check
+    from svcov.check import check
 
     result = check(load_config(CONFIG), out_dir=tmp_path / "check")
     circle = result.status[result.status["rule_id"] == "circle_15min"]

@@ -7,19 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from svcov.config import load_facility_types
+from svcov.config import load_type_file
 from svcov.errors import RuleFileError
-from svcov.rules.spec import DEFAULT_COVERAGE_MIN_SHARE, load_rules
+from svcov.rules.spec import DEFAULT_COVERAGE_MIN_SHARE, RuleVocabulary, load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "rules"
 SONGJIANG_RULES = ROOT / "data" / "rules" / "songjiang_2021_2023.yaml"
-TYPES, GROUPS = load_facility_types(ROOT / "data" / "config" / "facility_types_childcare.yaml")
+SPEC = load_type_file(ROOT / "data" / "config" / "facility_types_childcare.yaml")
+TYPES, GROUPS = SPEC.types, SPEC.groups
+VOCAB = RuleVocabulary(attributes=SPEC.attributes)
 
 
 def load(tmp_path: Path, text: str, **kwargs):
     path = tmp_path / "rules.yaml"
     path.write_text(textwrap.dedent(text), encoding="utf-8")
+    kwargs.setdefault("vocabulary", VOCAB)
     return load_rules(path, TYPES, GROUPS, **kwargs)
 
 
@@ -45,8 +48,50 @@ def rule(body: str) -> str:
 # --- valid files --------------------------------------------------------------------------------------------
 
 
+def test_the_layout_rule_is_named_by_the_plan(tmp_path):
+    rules = load_rules(SONGJIANG_RULES, TYPES, GROUPS, vocabulary=VOCAB)
+    assert (rules.layout_rule, rules.layout_name_zh) == ("sange_yi", "「3个一」")
+    assert load(tmp_path, HEAD.replace("rules:", "rules:") + textwrap.indent(textwrap.dedent("""\
+        - id: r
+          label_zh: x
+          clause: 一
+          scope: district
+          measure: count
+          types: kindergarten
+          min: 1
+        """), "  ")).layout_rule is None
+    bad = HEAD.replace("  years: [2021, 2022, 2023]\n", "  years: [2021, 2022, 2023]\n  layout_rule: r\n")
+    found = problems(tmp_path, bad + textwrap.indent(textwrap.dedent("""\
+        - id: r
+          label_zh: x
+          clause: 一
+          scope: district
+          measure: count
+          types: kindergarten
+          min: 1
+        """), "  "))
+    assert found[0].column == "layout_rule" and "scope: jiezhen" in found[0].message_zh
+
+
+def test_a_sum_words_the_declared_attribute(tmp_path):
+    from svcov.config import FacilityAttribute
+
+    beds = RuleVocabulary(attributes=(FacilityAttribute("capacity", "number", "床位数", noun_zh="床位", unit_zh="张"),))
+    rules = load(tmp_path, rule("""\
+        - id: r
+          label_zh: 新增床位
+          clause: 一
+          scope: district
+          measure: sum
+          types: kindergarten
+          attribute: capacity
+          min: 600
+        """), vocabulary=beds)
+    assert rules.rules[0].attribute_amount_zh == "张床位" and rules.field_labels_zh["capacity"] == "床位数"
+
+
 def test_songjiang_rule_file_loads_with_every_target_of_the_plan():
-    rules = load_rules(SONGJIANG_RULES, TYPES, GROUPS, thresholds_min=(5, 10, 15))
+    rules = load_rules(SONGJIANG_RULES, TYPES, GROUPS, vocabulary=VOCAB, thresholds_min=(5, 10, 15))
     ids = [r.id for r in rules.rules]
     assert len(ids) == len(set(ids)) == 15
     assert rules.plan_years == (2021, 2022, 2023)
@@ -69,7 +114,7 @@ def test_songjiang_rule_file_loads_with_every_target_of_the_plan():
 
 def test_songjiang_rules_quote_the_plan_exactly_and_cite_its_sections():
     plan = (DATA / "songjiang_childcare_plan_2021_2023.txt").read_text(encoding="utf-8")
-    rules = load_rules(SONGJIANG_RULES, TYPES, GROUPS)
+    rules = load_rules(SONGJIANG_RULES, TYPES, GROUPS, vocabulary=VOCAB)
     for r in rules.rules:
         for piece in r.source_zh.split(" / "):
             assert piece in plan, (r.id, piece)
@@ -78,7 +123,7 @@ def test_songjiang_rules_quote_the_plan_exactly_and_cite_its_sections():
 
 
 def test_chinese_type_and_group_names_and_scopes_are_accepted():
-    rules = load_rules(DATA / "valid_chinese_names.yaml", TYPES, GROUPS)
+    rules = load_rules(DATA / "valid_chinese_names.yaml", TYPES, GROUPS, vocabulary=VOCAB)
     point, circle = rules.rules
     assert point.select.types == ("inclusive_childcare_point",) and point.scopes == ("jiezhen",)
     assert point.years == (2021, 2022)
@@ -121,7 +166,7 @@ def test_rule_years_default_to_the_plan_and_may_be_narrower(tmp_path):
 
 def test_every_problem_of_a_file_is_reported_at_once_with_its_line():
     with pytest.raises(RuleFileError) as info:
-        load_rules(DATA / "broken_many_problems.yaml", TYPES, GROUPS)
+        load_rules(DATA / "broken_many_problems.yaml", TYPES, GROUPS, vocabulary=VOCAB)
     by_line = {(p.row, p.column) for p in info.value.problems}
     assert (8, "measure") in by_line             # cuont
     assert (14, "types") in by_line              # 托育所 (second item of the list on line 14)
@@ -138,13 +183,13 @@ def test_every_problem_of_a_file_is_reported_at_once_with_its_line():
 
 def test_yaml_syntax_error_names_the_line():
     with pytest.raises(RuleFileError, match="YAML 语法错误") as info:
-        load_rules(DATA / "yaml_syntax_error.yaml", TYPES, GROUPS)
+        load_rules(DATA / "yaml_syntax_error.yaml", TYPES, GROUPS, vocabulary=VOCAB)
     assert info.value.problems[0].row == 6
 
 
 def test_missing_file_is_a_rule_file_error(tmp_path):
     with pytest.raises(RuleFileError, match="找不到文件"):
-        load_rules(tmp_path / "nope.yaml", TYPES, GROUPS)
+        load_rules(tmp_path / "nope.yaml", TYPES, GROUPS, vocabulary=VOCAB)
 
 
 def test_top_level_must_be_a_mapping(tmp_path):
@@ -241,8 +286,10 @@ def test_empty_or_malformed_types(tmp_path, types):
 
 @pytest.mark.parametrize("where, match", [
     ("{has_nursery: true}", "未知字段「has_nursery」"),
-    ("{capacity_places: true}", "where 只能按是/否字段筛选"),
-    ("{has_nursery_class: 是}", "应是 true 或 false"),
+    ("{capacity: true}", "是数值字段, 应写 {min: 下限}"),
+    ("{has_nursery_class: 是}", "应写 true 或 false"),
+    ("{capacity: {min: 50, max: 10}}", "是数值字段, 应写"),
+    ("{opened_year: true}", "where 只能按类型文件声明的属性筛选"),
     ("has_nursery_class", "where 应是"),
 ])
 def test_bad_where(tmp_path, where, match):
@@ -259,8 +306,9 @@ def test_bad_where(tmp_path, where, match):
     assert len(found) == 1 and match in found[0].message_zh and found[0].row == 11
 
 
-@pytest.mark.parametrize("attribute, match", [("places", "未知字段「places」"),
-                                              ("opened_year", "attribute 只能是数值字段")])
+@pytest.mark.parametrize("attribute, match", [("places", "未知字段「places」(类型文件 attributes 中没有声明)"),
+                                              ("opened_year", "attribute 只能是类型文件声明的数值属性"),
+                                              ("has_nursery_class", "attribute 只能是类型文件声明的数值属性")])
 def test_bad_sum_attribute(tmp_path, attribute, match):
     found = problems(tmp_path, rule(f"""\
         - id: r
@@ -389,7 +437,7 @@ def test_bad_minimum_by_year(tmp_path, minimum, match):
     ("count", "types: kindergarten", "1.5", "不小于 0 的整数"),
     ("count", "types: kindergarten", "-1", "不小于 0 的整数"),
     ("count", "types: kindergarten", "many", "不小于 0 的整数"),
-    ("sum", "types: kindergarten\nattribute: capacity_places", "0", "大于 0 的数"),
+    ("sum", "types: kindergarten\nattribute: capacity", "0", "大于 0 的数"),
     ("share", "types: kindergarten\nnumerator: {where: {has_nursery_class: true}}", "50", "0-1 之间的比例"),
     ("coverage", "service: inclusive_childcare\nthreshold_min: 15", "0", "0-1 之间的比例"),
     ("share_of_jiezhen", "types: inclusive_childcare_point", "1.2", "0-1 之间的比例"),

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from svcov.config import load_facility_types
+from svcov.config import load_type_file
 from svcov.rules.evaluate import RULE_STATUS_COLUMNS
-from svcov.rules.spec import load_rules
+from svcov.rules.spec import RuleVocabulary, load_rules
 from svcov.rules.tables import rule_notes, rule_pivot, rule_progress, rule_summary, status_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,8 +74,9 @@ def test_status_text_groups_jiezhen_with_the_same_gap():
 
 
 def test_notes_quote_every_rule():
-    rules = load_rules(ROOT / "data" / "rules" / "songjiang_2021_2023.yaml",
-                       *load_facility_types(ROOT / "data" / "config" / "facility_types_childcare.yaml"))
+    spec = load_type_file(ROOT / "data" / "config" / "facility_types_childcare.yaml")
+    rules = load_rules(ROOT / "data" / "rules" / "songjiang_2021_2023.yaml", spec.types, spec.groups,
+                       vocabulary=RuleVocabulary(attributes=spec.attributes))
     notes = rule_notes(rules)
     assert notes[0] == "规划: 松江区托育服务三年行动计划(2021-2023年)"
     assert len([n for n in notes if n.startswith("[")]) == len(rules.rules)

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from svcov.config import FacilityType
+from svcov.config import FacilityAttribute, FacilityType
 from svcov.data.coords import wgs84_to_gcj02
 from svcov.errors import ConfigError, InputError
 from svcov.siting.candidates import (
@@ -26,6 +26,8 @@ from svcov.siting.candidates import (
 CRS = "EPSG:32651"
 X0, Y0 = 340000.0, 3430000.0
 TYPES = (FacilityType("inclusive_childcare_point", "普惠性托育点", "inclusive childcare point"),)
+#: The capacity the type file declares: the candidates of the user's file get theirs from its column.
+ATTRIBUTES = (FacilityAttribute("capacity", "number", "托位数", integer=True),)
 
 
 @pytest.fixture
@@ -41,6 +43,7 @@ def points(xy, crs=CRS):
 
 
 def build(boundaries, specs, **kw):
+    kw.setdefault("attributes", ATTRIBUTES)
     return build_candidates(boundaries, specs, type_key="inclusive_childcare_point", facility_types=TYPES, **kw)
 
 
@@ -89,7 +92,7 @@ def test_users_file_in_gcj02_is_read_like_a_register(boundaries, tmp_path):
     out = build(boundaries, [{"kind": "file", "path": path, "coord_system": "gcj02", "label_zh": "街镇提供的用房"}])
     assert out["candidate_id"].tolist() == ["R1"] and out["source_label"].tolist() == ["街镇提供的用房"]
     assert out.geometry.x.iloc[0] - X0 == pytest.approx(300, abs=1.0)  # GCJ-02 converted back to WGS-84
-    assert out["capacity_places"].tolist() == [25]
+    assert out["capacity"].tolist() == [25]
     warning = out.attrs["problems"][0]
     assert warning.row == 3 and warning.severity == "warning" and "不在任何街镇边界内" in warning.message_zh
 
@@ -128,8 +131,8 @@ def test_exclusions_and_distance_to_existing(boundaries, tmp_path):
 def test_clusters_follow_the_children(boundaries):
     xy = np.r_[np.full((5, 2), [200.0, 200.0]) + np.arange(5)[:, None], np.full((5, 2), [1800.0, 800.0])
                + np.arange(5)[:, None]]
-    demand = gpd.GeoDataFrame({"pop_0_3": np.r_[np.ones(5) * 10, np.ones(5)]}, geometry=points(xy), crs=CRS)
-    out = cluster_candidates(CandidateSpec(kind="clusters", n_clusters=2, label_zh="聚类"), demand)
+    demand = gpd.GeoDataFrame({"residents": np.r_[np.ones(5) * 10, np.ones(5)]}, geometry=points(xy), crs=CRS)
+    out = cluster_candidates(CandidateSpec(kind="clusters", n_clusters=2, label_zh="聚类"), demand, "residents")
     got = sorted(np.round(out.geometry.x - X0).tolist())
     assert len(out) == 2 and 200 <= got[0] <= 204 and 1800 <= got[1] <= 1804
     with_boundary = build(boundaries, [{"kind": "clusters", "n_clusters": 2}], demand=demand)

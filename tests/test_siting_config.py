@@ -113,14 +113,18 @@ def test_all_keys(tmp_path):
     ("  legs: [{key: a, label_zh: y, facility_type: inclusive_childcare_point, legs: []}]", "未知的键「legs」"),
     ("  legs: [{key: a, label_zh: y, facility_type: daycare}]", "siting.legs\\[0\\].facility_type「daycare」"),
     ("  candidates: [{kind: facilities, types: [daycare]}]", "类型「daycare」未声明"),
-    ("  candidates: [{kind: facilities, types: [other_kindergarten], has_nursery_class: [maybe]}]",
-     "has_nursery_class 应是 true、false、unknown"),
+    ("  candidates: [{kind: facilities, types: [other_kindergarten], where: {has_nursery_class: [maybe]}}]",
+     "where.has_nursery_class 应是 true、false、unknown"),
+    ("  candidates: [{kind: facilities, types: [other_kindergarten], where: [has_nursery_class]}]",
+     "where 应是"),
     ("  candidates: [{kind: facilities, types: [other_kindergarten], exclude_name_pattern: '('}]",
      "exclude_name_pattern 不是有效的正则表达式"),
 ])
 def test_siting_problems_name_the_line(tmp_path, siting, match):
     with pytest.raises(ConfigError, match=match) as caught:
-        load_config(config_with_siting(tmp_path, "  facility_type: inclusive_childcare_point\n" + siting))
+        own_type = siting.startswith("  facility_type:")            # a key written twice is an error of its own
+        load_config(config_with_siting(tmp_path, ("" if own_type else "  facility_type: inclusive_childcare_point\n")
+                                       + siting))
     siting_line = 1 + next(i for i, line in enumerate((tmp_path / "run.yaml").read_text(encoding="utf-8")
                                                       .splitlines()) if line == "siting:")
     assert all(problem.row is not None and problem.row > siting_line for problem in caught.value.problems)

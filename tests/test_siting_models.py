@@ -131,12 +131,12 @@ def test_lscp_breaks_ties_by_coverage():
 def test_lscp_unreachable_target_is_explained():
     cost = COST.copy()
     cost[3, :] = np.inf  # demand 3 (40 children) cannot be reached
-    with pytest.raises(InfeasibleError, match="目标覆盖率 90.0% .*无法达到.*最多覆盖 60 名 \\(60.0%\\).*40 名儿童"):
+    with pytest.raises(InfeasibleError, match="目标覆盖率 90.0% .*无法达到.*最多覆盖 60 人 \\(60.0%\\).*40 人在"):
         SetCovering.from_cost_matrix(cost, W, threshold_s=6.0, target_share=0.9, existing_cost_s=EXIST).solve()
 
 
 def test_lscp_with_too_small_budget_is_infeasible_by_the_solver():
-    with pytest.raises(InfeasibleError, match="HiGHS 判定模型无解.*至少 90 名儿童.*至少需要 2 个新增点.*新增上限为 1 个"):
+    with pytest.raises(InfeasibleError, match="HiGHS 判定模型无解.*至少 90 人.*至少需要 2 个新增点.*新增上限为 1 个"):
         SetCovering.from_cost_matrix(COST, W, threshold_s=6.0, target_share=0.9, k_max=1,
                                      existing_cost_s=EXIST).solve()
 
@@ -166,10 +166,10 @@ def test_capacitated_serves_up_to_the_places(k, served):
 
 
 def test_capacitated_needs_known_capacities():
-    with pytest.raises(ConfigError, match="现有设施的托位数未知或无效 \\(第 0 个, 共 1 个\\)"):
+    with pytest.raises(ConfigError, match="现有设施的容量未知或无效 \\(第 0 个, 共 1 个\\)"):
         CapacitatedCoverage.from_cost_matrix(COST, W, threshold_s=6.0, capacity_new=25, k=1, existing_cost_s=EXIST,
                                              existing_capacity=[np.nan])
-    with pytest.raises(ConfigError, match="新增点的托位数未知"):
+    with pytest.raises(ConfigError, match="新增点的容量未知"):
         CapacitatedCoverage.from_cost_matrix(COST, W, threshold_s=6.0, capacity_new=-1, k=1)
 
 
@@ -237,7 +237,7 @@ def test_bad_solve_method_and_target_share():
 
 def _frames():
     crs = "EPSG:32651"
-    demand = gpd.GeoDataFrame({"pop_0_3": W}, geometry=gpd.points_from_xy(DX * 100, np.zeros(4)), crs=crs)
+    demand = gpd.GeoDataFrame({"residents": W}, geometry=gpd.points_from_xy(DX * 100, np.zeros(4)), crs=crs)
     cands = gpd.GeoDataFrame({"jiezhen_code": ["A", "B", "B"]}, geometry=gpd.points_from_xy(CX * 100, np.zeros(3)),
                              crs=crs)
     existing = gpd.GeoDataFrame({"opened_year": [2022], "closed_year": [None]},

@@ -33,7 +33,7 @@ def pts(xs):
 
 @pytest.fixture(scope="module")
 def solved():
-    demand = gpd.GeoDataFrame({"pop_0_3": [10.0, 20.0, 30.0, 40.0], "jiezhen_code": ["A", "A", "B", "B"],
+    demand = gpd.GeoDataFrame({"residents": [10.0, 20.0, 30.0, 40.0], "jiezhen_code": ["A", "A", "B", "B"],
                                "jiezhen_name": ["甲街道", "甲街道", "乙镇", "乙镇"]}, geometry=pts([0, 1000, 2000, 3000]),
                               crs=CRS)
     cands = gpd.GeoDataFrame({"candidate_id": ["c0", "c1", "c2"], "name": ["甲中心", "乙小区", "丙用房"],
@@ -49,7 +49,8 @@ def solved():
     model = MaximalCovering.from_geodataframe(demand, cands, travel=travel, threshold_min=10, existing=existing,
                                               plan=Plan.phased({2021: 1, 2022: 1}), rules=rules).solve()
     sites = proposed_sites(model, cands, demand, type_key="inclusive_childcare_point", type_name_zh="普惠性托育点",
-                           existing=existing, compounds=compounds, travel=travel, n_nearest=1)
+                           existing=existing, compounds=compounds, travel=travel, n_nearest=1,
+                           group_name_zh="0-3 岁儿童")
     return model, demand, sites
 
 
@@ -58,7 +59,7 @@ def test_sites_ranked_with_their_gains_and_shares(solved):
     assert list(sites.columns) == PROPOSED_SITE_COLUMNS and sites.crs == CRS
     assert sites["site_id"].tolist() == ["S2021-01", "S2022-01"] and sites["rank"].tolist() == [1, 2]
     assert sites["year"].tolist() == [2021, 2022] and sites["candidate_id"].tolist() == ["c2", "c1"]
-    assert sites["pop_0_3_newly_covered"].tolist() == [40, 30]
+    assert sites["pop_newly_covered"].tolist() == [40, 30]
     assert sites["district_share_before"].tolist() == pytest.approx([0.2, 0.6])
     assert sites["district_share_after"].tolist() == pytest.approx([0.6, 0.9])
     assert sites["jiezhen_share_before"].tolist() == pytest.approx([0, 40 / 70])
@@ -83,7 +84,7 @@ def test_coverage_before_and_after(solved):
     assert district["share_before"].tolist() == pytest.approx([0.2, 0.2])
     assert district["share_after"].tolist() == pytest.approx([0.6, 0.9])
     b2022 = table[(table["jiezhen_code"] == "B") & (table["year"] == 2022)].iloc[0]
-    assert (b2022["pop_0_3"], b2022["pop_0_3_covered_after"], b2022["n_new_sites"], b2022["n_new_sites_in_year"]) \
+    assert (b2022["pop"], b2022["pop_covered_after"], b2022["n_new_sites"], b2022["n_new_sites_in_year"]) \
         == (70, 70, 2, 1)
     assert table[table["jiezhen_code"] == "A"]["jiezhen_name"].iloc[0] == "甲街道"
 

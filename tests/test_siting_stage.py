@@ -36,7 +36,11 @@ def inputs(config):
 
 @pytest.fixture(scope="module")
 def outcome(config, inputs):
-    return run_siting(config, inputs.boundaries, inputs.facilities, inputs.demand, StraightLineTravel())
+    """The bundled plan, with a shorter coverage curve (k = 1 … 10; the bundled run draws 24) to keep the suite quick:
+    0.3 is read off the curve, 0.42 lies just beyond it (an exact set covering)."""
+    cfg = dataclasses.replace(config, siting=dataclasses.replace(config.siting, tradeoff_max_k=10,
+                                                                 tradeoff_shares=(0.3, 0.42)))
+    return run_siting(cfg, inputs.boundaries, inputs.facilities, inputs.demand, StraightLineTravel())
 
 
 MAIN = "inclusive_childcare_point"
@@ -55,13 +59,13 @@ def test_phased_plan_closes_every_jiezhens_missing_childcare_point(outcome, inpu
     assert closing["rule_gap_closed_zh"].str.contains("未加载普惠性托育点名册").all()
     assert closing["rule_gap_closed_zh"].str.contains("不是已核实的缺口").all()
     assert sites["rank"].tolist() == list(range(1, 19)) and sites["site_id"].is_unique
-    assert (sites["pop_0_3_newly_covered"] > 0).all()
+    assert (sites["pop_newly_covered"] > 0).all()
 
 
 def test_coverage_before_and_after_and_diagnostics(outcome, inputs):
     coverage = main_leg(outcome.coverage)
     district = coverage[coverage["jiezhen_code"] == "全区"].set_index("year")
-    assert district["pop_0_3"].iloc[0] == pytest.approx(inputs.demand["pop_0_3"].sum())
+    assert district["pop"].iloc[0] == pytest.approx(inputs.demand["children_0_3"].sum())
     assert (district["share_after"] > district["share_before"]).all()
     assert district["share_after"].is_monotonic_increasing
     sites = main_leg(outcome.proposals)
@@ -72,13 +76,14 @@ def test_coverage_before_and_after_and_diagnostics(outcome, inputs):
     assert d["n_demand_merged"] < d["n_demand_in_model"] <= d["n_demand"] == len(inputs.demand)
     assert d["count_existing"] == "inclusive_childcare" and d["travel_mode"] == "straight_line"
     assert outcome.diagnostics["objective"].iloc[0] == pytest.approx(
-        (district["pop_0_3_covered_after"]).sum(), rel=1e-9)
+        (district["pop_covered_after"]).sum(), rel=1e-9)
 
 
 def test_notes_say_what_is_estimated(outcome):
     text = "\n".join(outcome.notes)
     assert "未加载普惠性托育点名册" in text and "类型为按名称推断的估算" in text
-    assert "35." in text and "→" in text  # coverage before → after
+    district = main_leg(outcome.coverage).query("jiezhen_code == '全区'").iloc[0]
+    assert f"{district['year']} 年 {district['share_before']:.1%} → {district['share_after']:.1%}" in text
     assert outcome.candidates["jiezhen_code"].notna().all() and len(outcome.warnings) == 0
 
 
@@ -155,7 +160,12 @@ def test_every_leg_of_the_plan(outcome, inputs):
     kindergartens = set(inputs.facilities.loc[inputs.facilities["type"] == "other_kindergarten", "facility_id"])
     assert set(conversions["candidate_id"]) <= kindergartens
     assert not conversions["candidate_name"].str.contains("民办|双语").any()
-    assert {"小昆山镇", "石湖荡镇"} <= set(conversions["jiezhen_name"])  # the 「3个一」 public gap, where possible
+    f = inputs.facilities
+    lacking = set(inputs.boundaries["name"]) - set(f.loc[f["type"] == "public_nursery_kindergarten", "jiezhen_name"])
+    with_candidates = set(f.loc[f["facility_id"].isin(outcome.candidates.query("leg == 'nursery_class'")
+                                                      ["candidate_id"]), "jiezhen_name"])
+    assert lacking & with_candidates <= set(conversions["jiezhen_name"])  # the 「3个一」 public gap, where possible
+    assert len(lacking & with_candidates) == 3 and len(lacking - with_candidates) == 3
     assert any("新桥镇 (310117105)、新浜镇 (310117117)、叶榭镇 (310117120) 没有可改建的候选设施" in n for n in outcome.notes)
     stations = sites[sites["leg"] == "guidance_station"]
     assert len(stations) == 17 and stations["jiezhen_code"].is_unique and stations["site_id"].str.startswith("G").all()
@@ -164,9 +174,10 @@ def test_every_leg_of_the_plan(outcome, inputs):
     assert (outcome.diagnostics["status"] == "optimal").all()
 
 
-def test_conversions_count_the_new_points_of_the_earlier_leg(outcome):
+def test_conversions_count_the_new_points_of_the_earlier_leg(outcome, config, inputs):
     conversions = outcome.legs[1]
-    assert conversions.diagnostics["n_existing"].iloc[0] == 45 + 18  # existing + the main leg's points
+    existing = inputs.facilities["type"].isin(config.group_types("inclusive_childcare")).sum()
+    assert conversions.diagnostics["n_existing"].iloc[0] == existing + 18  # existing + the main leg's points
     assert conversions.model.inputs_.existing_open[-18:].sum(axis=0).tolist() == [6, 12, 18]
 
 
@@ -188,7 +199,7 @@ def test_equity_phasing_serves_the_towns_at_zero_first(outcome):
     assert table.loc[("efficiency", 2021), "n_jiezhen_zero"] > 0
     assert (table.xs("equity")["n_jiezhen_zero"] == 0).all()
     assert table.loc[("equity", 2021), "min_jiezhen_share"] > table.loc[("efficiency", 2021), "min_jiezhen_share"]
-    efficiency, equity = (table.xs(p)["pop_0_3_covered"].sum() for p in ("efficiency", "equity"))
+    efficiency, equity = (table.xs(p)["pop_covered"].sum() for p in ("efficiency", "equity"))
     assert equity < efficiency  # the price, in children covered over the plan years
     assert equity == pytest.approx(outcome.diagnostics["objective"].iloc[0])
     assert any("选址分期: 采用公平优先" in n for n in outcome.notes)
@@ -196,19 +207,20 @@ def test_equity_phasing_serves_the_towns_at_zero_first(outcome):
 
 def test_coverage_curve_and_the_fewest_sites(outcome):
     curve = outcome.tradeoff
-    assert curve["k"].tolist() == list(range(1, 25)) and (curve["status"] == "optimal").all()
-    assert curve["pop_0_3_covered"].is_monotonic_increasing and (curve["gain"] > 0).all()
+    assert curve["k"].tolist() == list(range(1, 11)) and (curve["status"] == "optimal").all()
+    assert curve["pop_covered"].is_monotonic_increasing and (curve["gain"] > 0).all()
     shares = outcome.tradeoff_shares.set_index("target_share")
-    first = int(curve.loc[curve["share_covered"] >= 0.5, "k"].iloc[0])
-    assert shares.loc[0.5, "fewest_sites"] == first
-    assert shares.loc[0.8, "fewest_sites"] > 24 and "集合覆盖" in shares.loc[0.8, "how"]
+    first = int(curve.loc[curve["share_covered"] >= 0.3, "k"].iloc[0])
+    assert shares.loc[0.3, "fewest_sites"] == first and "覆盖曲线" in shares.loc[0.3, "how"]
+    assert curve["share_covered"].max() < 0.42
+    assert shares.loc[0.42, "fewest_sites"] > 10 and shares.loc[0.42, "how"] == "集合覆盖模型 (已证明最少)"
 
 
 def test_target_share_is_the_fewest_sites_of_the_curve(config, inputs, outcome):
     out = run_siting(config, inputs.boundaries, inputs.facilities, inputs.demand, StraightLineTravel(),
-                     target_share=0.5)
+                     target_share=0.42)
     assert out.diagnostics["model"].iloc[0] == "lscp" and out.diagnostics["status"].iloc[0] == "optimal"
-    assert len(out.proposals) == outcome.tradeoff_shares.set_index("target_share").loc[0.5, "fewest_sites"]
+    assert len(out.proposals) == outcome.tradeoff_shares.set_index("target_share").loc[0.42, "fewest_sites"]
 
 
 def test_stage_without_facility_type(config, inputs):
@@ -220,7 +232,9 @@ def test_stage_without_facility_type(config, inputs):
 def test_svcov_site_target_share(tmp_path, capsys):
     out = tmp_path / "site"
     assert main(["site", "--target-share", "0.5", "--out", str(out), "-q"]) == 0
-    assert "使 50.0% 的 0-3 岁儿童在步行范围内, 最少需要 9 个新增点 (已证明最少)" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "使 50.0% 的 0-3 岁儿童在步行 15 分钟内可达, 最少需要 18 个新增点 (已证明最少)" in text  # = the curve
+    assert "新增覆盖" in text and " 人  全区" in text
 
 
 def test_svcov_site_target_share_must_be_a_share(capsys):
@@ -235,9 +249,9 @@ def test_svcov_site_writes_the_proposal(monkeypatch, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "最大覆盖模型 (MCLP): optimal" in printed and printed.count("S2022-") == 7
     table = pd.read_csv(out / "tables" / "proposed_sites.csv", encoding="utf-8-sig")
-    assert len(table) == 7 and "新增覆盖0-3岁儿童" in table.columns
+    assert len(table) == 7 and "新增覆盖人数" in table.columns
     layer = gpd.read_file(out / "siting.gpkg", layer="proposed_sites")
-    assert len(layer) == 7 and layer.crs.to_epsg() == 32651
+    assert len(layer) == 7 and layer.crs.to_epsg() == 4326          # outputs.crs: WGS-84 by default
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert any("选址" in n for n in manifest["notes"]) and "siting" in manifest["timings_s"]
 
@@ -262,3 +276,10 @@ def test_siting_stage_is_skipped_with_a_note_without_facility_type(config, input
         assert pipeline._siting_stage(folder, bare, StraightLineTravel()) == {}
         assert any("选址: 未运行" in n for n in folder.notes)
         assert not (folder.tmp / "tables").exists()
+
+
+def test_the_objective_is_worded_with_the_served_group():
+    from svcov.siting.stage import _worded
+
+    assert _worded("15 分钟内覆盖的需求人口, 各年合计", "0-3 岁儿童") == "15 分钟内覆盖的 0-3 岁儿童, 各年合计"
+    assert _worded("需求人口加权出行时间 (人·分钟)", "老人") == "老人加权出行时间 (人·分钟)"

@@ -10,6 +10,7 @@ Messages are in Chinese first (the bureau's analysts read Chinese), each followe
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,8 @@ __all__ = [
     "NetworkError",
     "InfeasibleError",
     "OutputError",
+    "ArgumentError",
+    "os_error_text",
     "Problem",
     "ProblemList",
 ]
@@ -49,7 +52,8 @@ class Problem:
     value
         The offending value, as read.
     severity
-        ``"error"`` stops the run; ``"warning"`` is reported and the run goes on.
+        ``"error"`` stops the run; ``"warning"`` is reported and the run goes on; ``"info"`` is context shown only
+        beside the errors of the file (e.g. which Excel sheet was read).
     """
 
     file: str
@@ -75,7 +79,7 @@ class Problem:
     def format(self) -> str:
         loc = self.location_zh()
         head = f"{loc}: " if loc else ""
-        tag = "" if self.severity == "error" else "[警告 warning] "
+        tag = {"error": "", "info": "[说明 note] "}.get(self.severity, "[警告 warning] ")
         return f"  - {tag}{head}{self.message_zh}\n    ({self.message_en})"
 
 
@@ -147,12 +151,13 @@ class InputError(SvcovError, ValueError):
             return (p.row is not None, p.row or 0)
 
         errors = sorted((p for p in self.problems if p.severity == "error"), key=order)
-        warnings = sorted((p for p in self.problems if p.severity != "error"), key=order)
+        warnings = sorted((p for p in self.problems if p.severity == "warning"), key=order)
+        infos = [p for p in self.problems if p.severity not in ("error", "warning")]
         head = (f"文件 {self.file} 有 {len(errors)} 个错误"
                 + (f"、{len(warnings)} 个警告" if warnings else "")
                 + f" (file {self.file}: {len(errors)} error(s)"
                 + (f", {len(warnings)} warning(s)" if warnings else "") + "):")
-        shown = (errors + warnings)[:MAX_PROBLEMS_SHOWN]
+        shown = (errors + warnings + infos)[:MAX_PROBLEMS_SHOWN]
         lines = [head] + [p.format() for p in shown]
         hidden = len(self.problems) - len(shown)
         if hidden > 0:
@@ -202,6 +207,36 @@ class InfeasibleError(SvcovError, ValueError):
 
 class OutputError(SvcovError, OSError):
     """An output cannot be written."""
+
+
+class ArgumentError(SvcovError, ValueError):
+    """A function of the library was called with a wrong argument (a value no configuration could produce)."""
+
+
+#: Windows error codes (``OSError.winerror``) of a full disk.
+_WIN_DISK_FULL = (39, 112)
+
+
+def os_error_text(exc: OSError) -> tuple[str, str]:
+    """What an operating-system error means and what to do, ``(zh, en)``: disk full, no permission (or the file is
+    open in Excel/Word), read-only disk, path too long, path missing, or the system's own words."""
+    code, win = exc.errno, getattr(exc, "winerror", None)
+    reason = exc.strerror or str(exc)
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or win in _WIN_DISK_FULL:
+        zh, en = "磁盘空间不足; 请清理磁盘或换一个输出文件夹", "the disk is full; free some space or choose another folder"
+    elif isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        zh, en = ("没有写入权限, 或文件正在 Excel/Word/WPS 中打开; 请关闭文件, 或换一个有写入权限的文件夹",
+                  "permission denied, or the file is open in Excel/Word/WPS; close it or choose a folder you can "
+                  "write to")
+    elif code == errno.EROFS:
+        zh, en = "磁盘是只读的; 请换一个输出文件夹", "the disk is read-only; choose another folder"
+    elif code == errno.ENAMETOOLONG or win == 206:
+        zh, en = "路径太长; 请换一个路径较短的文件夹", "the path is too long; choose a folder with a shorter path"
+    elif code == errno.ENOENT:
+        zh, en = "路径不存在", "the path does not exist"
+    else:
+        zh, en = "操作系统报错", "the operating system reported an error"
+    return f"{zh} ({reason})", f"{en} ({reason})"
 
 
 def single_problem(cls: type[InputError], file: str | Path, message_zh: str, message_en: str,

@@ -13,8 +13,9 @@ __all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", 
            "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "SITING_PHASINGS", "SOLVE_STATUS_ZH", "SITING_ACTIONS",
            "CANDIDATE_KINDS", "CandidateKind",
            "CANDIDATE_SOURCE_NAMES_ZH", "COORD_SYSTEMS", "normalise_coord_system", "TRAVEL_MODES",
-           "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "FACILITY_ATTRIBUTES", "BOOL_ATTRIBUTES",
-           "NUMERIC_ATTRIBUTES", "ATTRIBUTE_LABELS_ZH", "BASEMAPS", "POPULATION_KINDS"]
+           "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "ATTRIBUTE_KINDS", "CAPACITY", "YEAR_ATTRIBUTES",
+           "YEAR_LABELS_ZH", "RESERVED_FACILITY_COLUMNS", "RESERVED_DEMAND_COLUMNS", "BASEMAPS", "POPULATION_KINDS",
+           "STAGES", "STAGE_NAMES_ZH", "BOUNDARY_OVERLAP_CHOICES", "PLACE_KINDS_ZH", "DEFAULT_PLACE_KINDS"]
 
 # --- units of the tables ---------------------------------------------------------------------------------------
 #: ``jiezhen_code`` of the district rows of the coverage, rule and siting tables.
@@ -41,10 +42,10 @@ MODEL_NAMES_ZH: Mapping[str, str] = MappingProxyType({
     "p_center": "p-中心模型 (p-center, 最远者最近)",
 })
 SITING_MODELS = tuple(MODEL_NAMES_ZH)
-#: How a phased coverage plan orders its sites (``siting.phasing``): the most children covered over the years, or
+#: How a phased coverage plan orders its sites (``siting.phasing``): the most people covered over the years, or
 #: the worst-served 街镇 first (lexicographic: the fewest 街镇-years left at 0 %, then coverage).
 SITING_PHASINGS: Mapping[str, str] = MappingProxyType({
-    "efficiency": "效率优先 (各年覆盖儿童合计最多)",
+    "efficiency": "效率优先 (各年覆盖人数合计最多)",
     "equity": "公平优先 (先让覆盖率为 0 的街镇尽早有覆盖, 再覆盖最多)",
 })
 #: How a solve ended (``SolveResult.status``), in words for tables and documents.
@@ -78,7 +79,7 @@ CANDIDATE_KINDS: Mapping[str, CandidateKind] = MappingProxyType({
     "clusters": CandidateKind("需求聚类中心", frozenset({"kind", "n_clusters", "label_zh", "seed"}),
                               defaults={"n_clusters": 50, "seed": 0}),
     "grid": CandidateKind("规则网格点", frozenset({"kind", "spacing_m", "label_zh"}), defaults={"spacing_m": 1000.0}),
-    "facilities": CandidateKind("现有设施 (改建)", frozenset({"kind", "types", "has_nursery_class", "exclude_name_pattern",
+    "facilities": CandidateKind("现有设施 (改建)", frozenset({"kind", "types", "where", "exclude_name_pattern",
                                                         "label_zh"}), ("types",)),
 })
 #: What a leg of the plan does with its sites: build new ones on candidates, or convert existing facilities
@@ -107,23 +108,46 @@ def normalise_coord_system(name: object) -> str | None:
 #: ``travel_mode`` of the tables: along the road network, or the labelled straight-line estimate.
 NETWORK, STRAIGHT_LINE = "network", "straight_line"
 TRAVEL_MODES = (NETWORK, STRAIGHT_LINE)
-TRAVEL_MODE_ZH: Mapping[str, str] = MappingProxyType({NETWORK: "沿路网步行时间",
+TRAVEL_MODE_ZH: Mapping[str, str] = MappingProxyType({NETWORK: "沿路网计算的出行时间",
                                                       STRAIGHT_LINE: "直线距离估算 (未加载路网)"})
 
 # --- facilities and population ---------------------------------------------------------------------------------
-#: Facility attributes every type may carry (beyond id, name, type, coordinates).
-FACILITY_ATTRIBUTES = ("capacity_places", "opened_year", "closed_year", "has_nursery_class", "is_demonstration")
-#: Attributes a rule may filter on (yes/no) and sum (numbers).
-BOOL_ATTRIBUTES = ("has_nursery_class", "is_demonstration")
-NUMERIC_ATTRIBUTES = ("capacity_places",)
-#: How the attributes are named in Chinese registers and messages.
-ATTRIBUTE_LABELS_ZH: Mapping[str, str] = MappingProxyType({
-    "capacity_places": "托位数", "opened_year": "开办年份", "closed_year": "关闭年份",
-    "has_nursery_class": "开设托班", "is_demonstration": "示范性机构"})
+#: Kinds of facility attribute a type file may declare (``attributes:``): a number, or a yes/no flag.
+ATTRIBUTE_KINDS = ("number", "flag")
+#: The attribute key that holds a facility's capacity (its unit word comes from the type file: 托位, 床位, 餐位...).
+CAPACITY = "capacity"
+#: Attributes every service has, whatever its type file declares, and how they read in Chinese.
+YEAR_ATTRIBUTES = ("opened_year", "closed_year")
+YEAR_LABELS_ZH: Mapping[str, str] = MappingProxyType({"opened_year": "开办年份", "closed_year": "关闭年份"})
+#: Columns of the facility frame that no declared attribute may take.
+RESERVED_FACILITY_COLUMNS = ("facility_id", "name", "type", "type_name_zh", "type_source", "type_is_estimate",
+                             "opened_year", "closed_year", "address", "jiezhen_code", "jiezhen_name",
+                             "jiezhen_given", "source_label", "source_file", "source_row", "complete_register",
+                             "outside_district_m", "lon_wgs84", "lat_wgs84", "longitude", "latitude", "geometry")
+#: Columns of the demand frame that no configured population group may take as its key.
+RESERVED_DEMAND_COLUMNS = ("cell_id", "jiezhen_code", "jiezhen_name", "is_estimate", "cell_size_m", "geometry",
+                           "year", "group", "profile", "longitude", "latitude")
 
 #: Kinds of population source.
 POPULATION_KINDS = ("estimate", "raster", "vector", "points")
 
+# --- boundaries ------------------------------------------------------------------------------------------------
+#: What to do when 街镇 overlap or one lies inside another (``boundaries.overlaps``).
+BOUNDARY_OVERLAP_CHOICES = ("error", "resolve")
+
+# --- the stages of a run (svcov run --skip / --only) -----------------------------------------------------------
+STAGE_NAMES_ZH: Mapping[str, str] = MappingProxyType({"access": "可达性与覆盖率", "rules": "布局规则检查",
+                                                      "siting": "选址", "documents": "地图、选址说明和报告"})
+STAGES = tuple(STAGE_NAMES_ZH)
+
 # --- outputs ---------------------------------------------------------------------------------------------------
-#: Background maps of map.html.
+#: Background maps of map.html (besides the URL template of any XYZ/WMTS tile service).
 BASEMAPS = ("none", "osm", "tianditu")
+#: Chinese names of the kinds of place (OpenStreetMap ``fclass``) drawn on the map for orientation.
+PLACE_KINDS_ZH: Mapping[str, str] = MappingProxyType({
+    "residential": "住宅小区", "community_centre": "社区中心", "school": "学校", "kindergarten": "幼儿园",
+    "park": "公园", "hospital": "医院", "clinic": "诊所", "doctors": "诊所", "university": "大学",
+    "college": "学院", "playground": "游乐场"})
+#: Kinds drawn when the configuration names none (kindergartens are left to the facility layers).
+DEFAULT_PLACE_KINDS = ("residential", "community_centre", "school", "park", "hospital", "clinic", "doctors",
+                       "university", "college")

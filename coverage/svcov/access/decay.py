@@ -4,8 +4,8 @@ functions of ``access.weights``: step (E2SFCA's zones), gaussian and gravity (po
 
 With weights ``W(t)`` (1 near, falling with the walking time ``t``; 0 beyond the catchment):
 
-- E2SFCA: each facility's ratio ``R_j = S_j / Σ_i D_i W(t_ij)`` (places per weighted child in its catchment), then
-  each demand point's ``A_i = Σ_j R_j W(t_ij)`` (places per child). With ``W = 1`` inside the threshold this is the
+- E2SFCA: each facility's ratio ``R_j = S_j / Σ_i D_i W(t_ij)`` (capacity per weighted person in its catchment), then
+  each demand point's ``A_i = Σ_j R_j W(t_ij)`` (capacity per person). With ``W = 1`` inside the threshold this is the
   step 2SFCA of :func:`svcov.access.summary.two_step_fca`.
 - weighted catchment (gravity potential): ``A_i = Σ_j S_j W(t_ij)`` — supply within reach, no competition.
 
@@ -152,7 +152,7 @@ def weighted_catchment(pairs: pd.DataFrame, supply: np.ndarray, n_demand: int, w
 
 
 def decay_access(model, facilities, demand, weight: Weight, max_time_s: float, *,
-                 capacity_column: str = "capacity_places", weight_column: str = "pop_0_3",
+                 weight_column: str, capacity_column: str = "capacity",
                  competition: bool = True) -> pd.Series:
     """E2SFCA (``competition=True``) or the weighted catchment of ``facilities`` for every demand point, with times
     from a travel model (``catchments``): the one-call form for notebooks.
@@ -160,13 +160,14 @@ def decay_access(model, facilities, demand, weight: Weight, max_time_s: float, *
     Returns
     -------
     Series
-        Index = ``demand.index``: places per child (E2SFCA) or weighted places within reach.
+        Index = ``demand.index``: capacity per person of ``weight_column`` (the served group, e.g.
+        ``children_0_3``; E2SFCA) or weighted capacity within reach.
     """
     pairs = model.catchments(facilities, demand, max_time_s)
     supply = pd.to_numeric(facilities[capacity_column], errors="coerce").to_numpy(dtype=float)
     if competition:
         values, _ = enhanced_two_step_fca(pairs, supply, demand[weight_column].to_numpy(dtype=float), weight)
-        name = "places_per_child_e2sfca"
+        name = "capacity_per_person_e2sfca"
     else:
-        values, name = weighted_catchment(pairs, supply, len(demand), weight), "places_weighted_catchment"
+        values, name = weighted_catchment(pairs, supply, len(demand), weight), "capacity_weighted_catchment"
     return pd.Series(values, index=demand.index, name=name)

@@ -23,7 +23,8 @@ def augmented_graph(model: NetworkTravelModel, points: Mapping[str, Snapped]) ->
 
     Junction ``k`` is node ``("n", k)``; the ``i``-th point of group ``name`` is node ``("p", name, i)`` (only
     points on the network); the split points on edge ``e`` are ``("s", e, offset_m)``. Edge attribute ``weight``
-    is the walking time (s).
+    is the travel time (s): along an edge its share of the edge's time (``model.edge_time_s``), on an access leg
+    the distance at the model's speed.
 
     Parameters
     ----------
@@ -37,6 +38,7 @@ def augmented_graph(model: NetworkTravelModel, points: Mapping[str, Snapped]) ->
     networkx.Graph
     """
     net, speed = model.network, model.speed_mps
+    pace = np.where(net.edge_length_m > 0, model.edge_time_s / np.maximum(net.edge_length_m, 1e-300), 1 / speed)
     graph = nx.Graph()
     graph.add_nodes_from(("n", k) for k in range(net.n_nodes))
     splits: dict[int, set] = {}
@@ -53,7 +55,7 @@ def augmented_graph(model: NetworkTravelModel, points: Mapping[str, Snapped]) ->
         for (a, off_a), (b, off_b) in zip(chain[:-1], chain[1:]):
             if a == b:
                 continue
-            weight = (off_b - off_a) / speed
+            weight = (off_b - off_a) * pace[e]  # seconds per metre of this edge (per-edge speeds)
             if graph.has_edge(a, b) and graph[a][b]["weight"] <= weight:
                 continue
             graph.add_edge(a, b, weight=weight)

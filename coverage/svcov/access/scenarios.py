@@ -6,10 +6,11 @@
   facilities (and travel profile), compared with the run's per year × 街镇 for the circle's service and threshold.
 
 Comparison table (``tables/scenario_comparison``): ``scenario``, ``scenario_label_zh``, ``description_zh``,
-``year``, ``jiezhen_code``, ``jiezhen_name``, ``service``, ``threshold_min``, ``pop_0_3``, ``pop_0_3_covered_before``,
-``share_before``, ``pop_0_3_covered_after``, ``share_after``, ``share_change`` (after − before, 0-1), and
-``n_added``, ``n_closed``, ``travel_changed``. The changes (for the map layer): ``scenario``, ``scenario_label_zh``,
-``change`` (``add`` / ``close``), ``facility_id``, ``name``, ``type``, ``lon_wgs84``, ``lat_wgs84``.
+``year``, ``jiezhen_code``, ``jiezhen_name``, ``service``, ``threshold_min``, ``group``, ``pop``,
+``pop_covered_before``, ``share_before``, ``pop_covered_after``, ``share_after``, ``share_change`` (after − before,
+0-1), and ``n_added``, ``n_closed``, ``travel_changed``. The changes (for the map layer): ``scenario``,
+``scenario_label_zh``, ``change`` (``add`` / ``close``), ``facility_id``, ``name``, ``type``, ``lon_wgs84``,
+``lat_wgs84``.
 """
 
 from __future__ import annotations
@@ -122,20 +123,25 @@ def without_facilities(facilities: gpd.GeoDataFrame, ids: Iterable[object]) -> g
 
 
 def scenario_facilities(config: RunConfig, scenario: ScenarioConfig, facilities: gpd.GeoDataFrame,
-                        boundaries: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The scenario's facility frame and its changes (``change`` = add / close).
+                        boundaries: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, list[Problem]]:
+    """The scenario's facility frame, its changes (``change`` = add / close) and the registers' warnings.
 
     Raises
     ------
     ValidationFailed
         If an added register has errors (every problem of every file), or a closed id does not exist.
     """
-    errors, frames = [], []
+    errors, frames, warnings = [], [], []
     for source in scenario.add:
-        try:
-            frames.append(load_facilities(source, config.facility_types, boundaries))
+        try:  # the run's register loader: the same checks (and messages) as the run's own registers
+            frame = load_facilities(source, config.facility_types, boundaries, attributes=config.attributes,
+                                    column_aliases=config.column_aliases)
         except InputError as exc:
             errors.append(exc)
+            continue
+        warnings.extend(frame.attrs.pop("problems", []))
+        frame.attrs.clear()
+        frames.append(frame)
     if errors:
         raise ValidationFailed(errors)
     out = facilities
@@ -151,53 +157,71 @@ def scenario_facilities(config: RunConfig, scenario: ScenarioConfig, facilities:
         raise ConfigError(where, [dataclasses.replace(q, file=where) for q in exc.problems]) from None
     changes = pd.concat([added.assign(change="add"), closed.assign(change="close")], ignore_index=True)
     changes = changes.assign(scenario=scenario.name, scenario_label_zh=scenario.label_zh)
-    return out, changes[["scenario", "scenario_label_zh", "change", "facility_id", "name", "type", "lon_wgs84",
-                         "lat_wgs84"]]
+    changes = changes[["scenario", "scenario_label_zh", "change", "facility_id", "name", "type", "lon_wgs84",
+                       "lat_wgs84"]]
+    return out, changes, warnings
 
 
-def compare_coverage(before: pd.DataFrame, after: pd.DataFrame, *, service: str, threshold_min: int) -> pd.DataFrame:
-    """Per year × 街镇 (and 全区): the circle's coverage before and after (coverage-table contract rows)."""
+def compare_coverage(before: pd.DataFrame, after: pd.DataFrame, *, service: str, threshold_min: int, group: str,
+                     profile_before: str, profile_after: str | None = None) -> pd.DataFrame:
+    """Per year × 街镇 (and 全区): the circle's coverage of ``group`` before (profile ``profile_before``) and after
+    (``profile_after``, default the same), from two long-form coverage tables (coverage-table contract rows)."""
     keys = ["year", "jiezhen_code"]
-    pick = (lambda t: t[(t["service"] == service) & (t["threshold_min"] == threshold_min)]
-            .set_index(keys)[["jiezhen_name", "pop_0_3", "pop_0_3_covered", "share_0_3_covered"]])
-    a, b = pick(before), pick(after)
-    out = a.rename(columns={"pop_0_3_covered": "pop_0_3_covered_before", "share_0_3_covered": "share_before"})
-    out["pop_0_3_covered_after"] = b["pop_0_3_covered"].reindex(out.index)
-    out["share_after"] = b["share_0_3_covered"].reindex(out.index)
+
+    def pick(t: pd.DataFrame, profile: str) -> pd.DataFrame:
+        rows = t[(t["service"] == service) & (t["threshold_min"] == threshold_min) & (t["group"] == group)
+                 & (t["profile"] == profile)]
+        return rows.set_index(keys)[["jiezhen_name", "pop", "pop_covered", "share_covered"]]
+
+    a, b = pick(before, profile_before), pick(after, profile_after or profile_before)
+    out = a.rename(columns={"pop_covered": "pop_covered_before", "share_covered": "share_before"})
+    out["pop_covered_after"] = b["pop_covered"].reindex(out.index)
+    out["share_after"] = b["share_covered"].reindex(out.index)
     out["share_change"] = out["share_after"] - out["share_before"]
     out = out.reset_index()
     out["_district"] = out["jiezhen_code"] == DISTRICT_CODE
     out = out.sort_values(["year", "_district", "share_change"], ascending=[True, False, False], kind="stable")
-    return out.drop(columns="_district").reset_index(drop=True).assign(service=service, threshold_min=threshold_min)
+    return out.drop(columns="_district").reset_index(drop=True).assign(service=service, threshold_min=threshold_min,
+                                                                       group=group)
 
 
 @dataclass
 class ScenarioResult:
-    """A scenario's comparison table, its changes (map layer) and its coverage table."""
+    """A scenario's comparison table, its changes (map layer), its coverage table and the warnings of its
+    registers (:class:`~svcov.errors.Problem`)."""
 
     comparison: pd.DataFrame
     changes: pd.DataFrame
     coverage: pd.DataFrame
+    warnings: list = dataclasses.field(default_factory=list)
 
 
 def run_scenario(config: RunConfig, scenario: ScenarioConfig, boundaries: gpd.GeoDataFrame,
                  facilities: gpd.GeoDataFrame, demand: gpd.GeoDataFrame, base_coverage: pd.DataFrame, *,
-                 network=None, service: str, threshold_min: int) -> ScenarioResult:
-    """Coverage with the scenario's facilities (and travel profile), compared with ``base_coverage``."""
+                 network=None, service: str, threshold_min: int, prepared: tuple | None = None) -> ScenarioResult:
+    """Coverage with the scenario's facilities (and travel profile), compared with ``base_coverage``;
+    ``prepared`` is the scenario's ``(facilities, changes)`` if already loaded (:func:`scenario_facilities`)."""
     from .stage import coverage_only
 
-    changed, changes = scenario_facilities(config, scenario, facilities, boundaries)
+    if prepared is None:
+        changed, changes, warnings = scenario_facilities(config, scenario, facilities, boundaries)
+    else:
+        (changed, changes), warnings = prepared, []
     cfg = config if scenario.travel is None else dataclasses.replace(config, travel=scenario.travel)
     _, coverage = coverage_only(cfg, boundaries, changed, demand, network=network)
-    table = compare_coverage(base_coverage, coverage, service=service, threshold_min=threshold_min)
+    table = compare_coverage(base_coverage, coverage, service=service, threshold_min=threshold_min,
+                             group=config.served_group.key, profile_before=config.travel.primary_key,
+                             profile_after=cfg.travel.primary_key)
     n_add, n_close = int((changes["change"] == "add").sum()), int((changes["change"] == "close").sum())
     parts = ([f"增加 {n_add} 处设施"] if n_add else []) + ([f"关闭 {n_close} 处设施"] if n_close else [])
     if scenario.travel is not None:
-        parts.append(f"步行速度 {scenario.travel.walk_speed_kph:g} 公里/小时")
+        primary = scenario.travel.primary
+        parts.append(f"{primary.name_zh}速度 {primary.speed_kph:g} 公里/小时")
     description = scenario.description_zh or ("、".join(parts) + "。")
     table = table.assign(scenario=scenario.name, scenario_label_zh=scenario.label_zh, description_zh=description,
                          n_added=n_add, n_closed=n_close, travel_changed=scenario.travel is not None)
     front = ["scenario", "scenario_label_zh", "description_zh"]
     log.info("scenario %s: %d added, %d closed", scenario.name, n_add, n_close)
-    return ScenarioResult(table[front + [c for c in table.columns if c not in front]], changes, coverage)
+    return ScenarioResult(table[front + [c for c in table.columns if c not in front]], changes, coverage,
+                          warnings)
 

@@ -12,27 +12,39 @@ Sections: :mod:`.facility_types`, :mod:`.sources` (boundaries, facilities), :mod
 from __future__ import annotations
 
 import dataclasses
-import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 from .. import settings
 from ..errors import ConfigError, ProblemList
-from ..vocabulary import FACILITY_ATTRIBUTES
+from ..files import plain_name_problem
+from ..vocabulary import CAPACITY
 from ..yamlio import check_keys, line_of, load_yaml
-from .facility_types import FacilityType, TypeGroup, load_facility_types, parse_facility_types
-from .fields import as_mapping, resolve_path
+from .facility_types import (
+    FacilityAttribute,
+    FacilityType,
+    ServiceWords,
+    TypeFile,
+    TypeGroup,
+    load_facility_types,
+    load_type_file,
+    parse_facility_types,
+)
+from .fields import as_mapping, metric_crs_problem, resolve_path
 from .outputs import OutputConfig, parse_outputs
-from .population import PopulationEstimate, PopulationSource, parse_population
+from .population import DemandGroup, PopulationEstimate, PopulationSource, parse_population
 from .scenarios import ScenarioConfig, load_scenario, parse_scenarios
 from .siting import SitingConfig, parse_siting
 from .sources import BoundarySource, FacilitySource, NameRule, parse_boundaries, parse_facility_sources
-from .travel import NetworkConfig, TravelConfig, parse_network, parse_travel
+from .travel import NetworkConfig, TravelConfig, TravelProfile, parse_network, parse_travel
 
-__all__ = ["FacilityType", "TypeGroup", "NameRule", "FacilitySource", "BoundarySource", "PopulationEstimate",
-           "PopulationSource", "TravelConfig", "NetworkConfig", "SitingConfig", "OutputConfig", "RunConfig",
-           "ScenarioConfig", "load_config", "load_scenario", "load_facility_types", "default_config_path",
-           "FACILITY_ATTRIBUTES"]
+__all__ = ["FacilityType", "TypeGroup", "FacilityAttribute", "ServiceWords", "TypeFile", "NameRule",
+           "FacilitySource", "BoundarySource", "DemandGroup", "PopulationEstimate", "PopulationSource",
+           "TravelConfig", "TravelProfile", "NetworkConfig", "SitingConfig", "OutputConfig", "RunConfig",
+           "ScenarioConfig", "load_config", "load_scenario", "load_facility_types", "load_type_file",
+           "default_config_path"]
 
 
 @dataclass(frozen=True)
@@ -57,10 +69,42 @@ class RunConfig:
     report_year: int
     siting: SitingConfig
     output: OutputConfig
+    #: Attributes the service's facilities carry (declared by the type file), the service's words and the
+    #: extra headers its registers use for the built-in columns.
+    attributes: tuple[FacilityAttribute, ...] = ()
+    service: ServiceWords = ServiceWords()
+    column_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    #: The type file, if the configuration names one (``facility_types: file.yaml``).
+    facility_types_path: Path | None = None
+    #: What-if scenarios (``scenarios:`` or ``svcov run --scenario FILE``).
     scenarios: tuple[ScenarioConfig, ...] = ()
 
     def type_by_key(self) -> dict[str, FacilityType]:
         return {t.key: t for t in self.facility_types}
+
+    def attribute(self, key: str) -> FacilityAttribute | None:
+        """The declared attribute ``key``, or ``None``."""
+        return next((a for a in self.attributes if a.key == key), None)
+
+    @property
+    def capacity(self) -> FacilityAttribute | None:
+        """The declared capacity attribute (its unit word: 托位, 床位 ...), or ``None`` if the service has none."""
+        return self.attribute(CAPACITY)
+
+    @property
+    def served_group(self) -> DemandGroup:
+        """The population group the service is for (``population.served_group``)."""
+        return self.population.served
+
+    @property
+    def circle_service(self) -> str:
+        """The type or group of the 15-minute circle (``service.circle`` of the type file; default the first
+        group, else the first type)."""
+        if self.service.circle:
+            return self.service.circle
+        if self.type_groups:
+            return self.type_groups[0].key
+        return self.facility_types[0].key if self.facility_types else ""
 
     def group_types(self, key: str) -> tuple[str, ...]:
         """Types of a group, or ``(key,)`` if ``key`` is a type."""
@@ -75,7 +119,7 @@ def default_config_path() -> Path:
     here = Path.cwd() / "data" / "config" / "songjiang.yaml"
     if here.is_file():
         return here
-    return Path(__file__).resolve().parents[2] / "data" / "config" / "songjiang.yaml"
+    return Path(__file__).resolve().parents[3] / "data" / "config" / "songjiang.yaml"  # coverage/svcov/config/
 
 
 _TOP_KEYS = {"run_name", "district", "crs_metric", "boundaries", "facility_types", "facilities", "population",
@@ -107,7 +151,8 @@ def load_config(path: str | Path) -> RunConfig:
     base = path.resolve().parent
     district = as_mapping(raw, "district", p)
     check_keys(district, {"name_zh", "name_en", "code"}, "district", p, required=("name_zh",))
-    types, groups = parse_facility_types(raw.get("facility_types"), base, p, line_of(raw, "facility_types"))
+    spec = parse_facility_types(raw.get("facility_types"), base, p, line_of(raw, "facility_types"))
+    types, groups = spec.types, spec.groups
     type_keys = {t.key for t in types}
     years = _years(raw, p)
     cfg = RunConfig(
@@ -116,7 +161,7 @@ def load_config(path: str | Path) -> RunConfig:
         district_name_zh=str(district.get("name_zh", "")),
         district_name_en=str(district.get("name_en", district.get("name_zh", ""))),
         district_code=None if district.get("code") is None else str(district.get("code")),
-        crs_metric=str(raw.get("crs_metric", "auto")),
+        crs_metric=_crs_metric(raw, p),
         boundaries=parse_boundaries(as_mapping(raw, "boundaries", p), base, p),
         facility_types=types,
         type_groups=groups,
@@ -129,6 +174,11 @@ def load_config(path: str | Path) -> RunConfig:
         report_year=_report_year(raw, years, p),
         siting=parse_siting(as_mapping(raw, "siting", p, optional=True), base, p, type_keys | {g.key for g in groups}),
         output=parse_outputs(as_mapping(raw, "outputs", p, optional=True), base, p),
+        attributes=spec.attributes,
+        service=spec.service,
+        column_aliases=spec.column_aliases,
+        facility_types_path=(resolve_path(raw["facility_types"], base) if isinstance(raw.get("facility_types"), str)
+                             else None),
     )
     if raw.get("scenarios") is not None:
         cfg = dataclasses.replace(cfg, scenarios=parse_scenarios(raw.get("scenarios"), base, p, type_keys,
@@ -141,12 +191,29 @@ def load_config(path: str | Path) -> RunConfig:
 
 
 def _run_name(raw: dict, path: Path, p: ProblemList) -> str:
-    name = str(raw.get("run_name", path.stem))
-    if not re.fullmatch(r"[\w.\-]+", name):
-        p.add("run_name 只能包含字母、数字、下划线、点和连字符 (它会成为输出文件夹名)。",
-              "run_name may only contain letters, digits, '_', '.' and '-' (it names the output folder)",
+    value = raw.get("run_name", path.stem)
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        p.add("run_name 应是一个名称 (它会成为输出文件夹名), 例如 songjiang_2023。",
+              "run_name must be a name (it names the output folder), e.g. songjiang_2023",
+              row=line_of(raw, "run_name"), column="run_name", value=type(value).__name__)
+        return "run"
+    name = str(value)
+    problem = plain_name_problem(name)
+    if problem:
+        p.add(f"run_name {problem[0]}。它会成为输出文件夹名, 请用普通的名称, 例如 songjiang_2023。",
+              f"run_name {problem[1]}; it names the output folder: use a plain name such as songjiang_2023",
               row=line_of(raw, "run_name"), column="run_name", value=name)
     return name
+
+
+def _crs_metric(raw: dict, p: ProblemList) -> str:
+    value = str(raw.get("crs_metric", "auto"))
+    problem = metric_crs_problem(value)
+    if problem:
+        p.add(f"crs_metric: {problem[0]}", f"crs_metric: {problem[1]}", row=line_of(raw, "crs_metric"),
+              column="crs_metric", value=value)
+        return "auto"
+    return value
 
 
 def _years(raw: dict, p: ProblemList) -> tuple[int, ...]:

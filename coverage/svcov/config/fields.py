@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import ProblemList
 from ..yamlio import LineDict, line_of
 
-__all__ = ["as_mapping", "resolve_path", "existing_path", "number", "boolean"]
+__all__ = ["as_mapping", "resolve_path", "existing_path", "number", "boolean", "metric_crs_problem"]
 
 
 def as_mapping(raw: dict, key: str, p: ProblemList, optional: bool = False) -> dict:
@@ -60,3 +60,29 @@ def boolean(m: dict, key: str, default: bool, p: ProblemList, where: str) -> boo
               row=line_of(m, key), column=key, value=value)
         return default
     return value
+
+
+def metric_crs_problem(value: object) -> tuple[str, str] | None:
+    """Why ``value`` cannot be a run's metric CRS (``(zh, en)``), or ``None``: it must be ``auto`` or a projected CRS
+    in metres that keeps distances (UTM, Gauss-Krüger; not Web Mercator, whose metres are 17 % short at 31°N)."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    if value == "auto":
+        return None
+    hint_zh = "请填 auto (按边界自动选 UTM 带), 或米制投影坐标系, 例如 EPSG:32651 (UTM 51N) 或 EPSG:4549 (CGCS2000 高斯-克吕格 120°E)"
+    hint_en = "use auto (the UTM zone of the boundaries) or a projected CRS in metres, e.g. EPSG:32651 or EPSG:4549"
+    try:
+        crs = CRS.from_user_input(str(value))
+    except CRSError:
+        return f"无法识别的坐标系。{hint_zh}。", f"unknown coordinate reference system; {hint_en}"
+    units = {a.unit_name for a in crs.axis_info}
+    if not crs.is_projected or units != {"metre"}:
+        return (f"{crs.name} 不是以米为单位的投影坐标系 (经纬度坐标不能量距离)。{hint_zh}。",
+                f"{crs.name} is not a projected CRS in metres (degrees cannot measure distance); {hint_en}")
+    method = crs.coordinate_operation.method_name if crs.coordinate_operation else ""
+    if "Mercator" in method and "Transverse" not in method:
+        return (f"{crs.name} 是墨卡托投影, 在中国的纬度上距离偏大 6%-56% (上海约 17%)。{hint_zh}。",
+                f"{crs.name} is a Mercator projection: distances are 6-56 % too long in China (17 % at Shanghai); "
+                f"{hint_en}")
+    return None

@@ -17,7 +17,6 @@ Relative paths are relative to the scenario file (or to the configuration for in
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,16 +47,28 @@ class ScenarioConfig:
 
 
 def _travel(m: dict, base_travel: TravelConfig, p: ProblemList) -> TravelConfig | None:
+    """The scenario's travel: the run's settings with the keys it gives (e.g. ``{walk_speed_kph: 3.2}``, other
+    ``profiles``, or ``primary_profile``: one of the run's profiles). A scenario's own speed or profiles replace the
+    run's profiles."""
     raw = m.get("travel")
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        p.add("scenario.travel 应是映射, 例如 {walk_speed_kph: 3.2}。", "scenario.travel must be a mapping",
-              row=line_of(m, "travel"), column="travel", value=raw)
+        p.add("scenario.travel 应是映射, 例如 {walk_speed_kph: 3.2} 或 {primary_profile: 配置中的出行方式}。",
+              "scenario.travel must be a mapping", row=line_of(m, "travel"), column="travel", value=raw)
         return None
-    merged = LineDict({**dataclasses.asdict(base_travel), **raw})
+    merged = LineDict({"circuity_factor": base_travel.circuity_factor, "snap_max_m": base_travel.snap_max_m,
+                       "thresholds_min": list(base_travel.thresholds_min)})
+    own_speed = "walk_speed_kph" in raw or "profiles" in raw
+    if not own_speed:
+        if base_travel.profiles:
+            merged["profiles"] = [{"key": t.key, "name_zh": t.name_zh, "name_en": t.name_en, "speed_kph": t.speed_kph,
+                                   "speed_by_highway": dict(t.speed_by_highway)} for t in base_travel.profiles]
+            merged["primary_profile"] = base_travel.primary_key
+        else:
+            merged["walk_speed_kph"] = base_travel.walk_speed_kph
+    merged.update(raw)
     merged.line, merged.lines = getattr(raw, "line", 0), dict(getattr(raw, "lines", {}))
-    merged["thresholds_min"] = list(merged["thresholds_min"])
     return parse_travel(merged, p)
 
 

@@ -240,19 +240,26 @@ def _sites_per_year(m: dict, p: ProblemList) -> Mapping[int, Any]:
 
 
 def _facility_candidates(c: dict, p: ProblemList, known: set[str]) -> None:
-    """``{kind: facilities, types: [...], has_nursery_class: [false, unknown], exclude_name_pattern: ...}``."""
+    """``{kind: facilities, types: [...], where: {flag attribute: [false, unknown]}, exclude_name_pattern: ...}``
+    (the attribute must be a flag of the type file: checked when the candidates are built)."""
     where = "siting.candidates (facilities)"
     types = c.get("types") or []
     for t in [types] if isinstance(types, str) else types:
         if str(t) not in known:
             p.add(f"{where}: 类型「{t}」未声明。", f"{where}: type {t!r} is not declared", row=line_of(c, "types"),
                   column="types", value=t)
-    flags = c.get("has_nursery_class", [])
-    flags = flags if isinstance(flags, list) else [flags]
-    if any(f not in (True, False, "unknown") for f in flags):
-        p.add(f"{where}.has_nursery_class 应是 true、false、unknown 的列表, 例如 [false, unknown]。",
-              f"{where}.has_nursery_class must list true, false or unknown", row=line_of(c, "has_nursery_class"),
-              column="has_nursery_class", value=c.get("has_nursery_class"))
+    conditions = c.get("where") or {}
+    if not isinstance(conditions, dict):
+        p.add(f"{where}.where 应是 {{属性: [true, false, unknown]}}, 例如 {{has_nursery_class: [false, unknown]}}。",
+              f"{where}.where must map a flag attribute to a list of true, false, unknown", row=line_of(c, "where"),
+              column="where", value=conditions)
+        conditions = {}
+    for key, flags in conditions.items():
+        flags = flags if isinstance(flags, list) else [flags]
+        if not flags or any(f not in (True, False, "unknown") for f in flags):
+            p.add(f"{where}.where.{key} 应是 true、false、unknown 的列表, 例如 [false, unknown]。",
+                  f"{where}.where.{key} must list true, false or unknown", row=line_of(c, "where"),
+                  column=f"where.{key}", value=conditions[key])
     pattern = c.get("exclude_name_pattern")
     if pattern is not None:
         try:

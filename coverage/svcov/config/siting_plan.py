@@ -78,7 +78,7 @@ def parse_places(m: dict, p: ProblemList, known: set[str]) -> Mapping[str, Place
     raw = m.get("capacity_per_new_site") or {}
     out = {}
     if not isinstance(raw, dict):
-        p.add("siting.capacity_per_new_site 应是 {类型: {places: 托位数, source_zh: 来源}}。",
+        p.add("siting.capacity_per_new_site 应是 {类型: {places: 容量 (如托位数), source_zh: 来源}}。",
               "siting.capacity_per_new_site must map a type to {places, source_zh}",
               row=line_of(m, "capacity_per_new_site"), column="capacity_per_new_site", value=raw)
         return MappingProxyType({})
@@ -88,7 +88,7 @@ def parse_places(m: dict, p: ProblemList, known: set[str]) -> Mapping[str, Place
             p.add(f"{where}: 「{key}」不是已声明的类型。", f"{where}: {key!r} is not a declared type",
                   row=line_of(raw, key), column=str(key), value=key)
         if not isinstance(spec, dict):
-            p.add(f"{where} 应是 {{places: 托位数, source_zh: 来源}}。", f"{where} must be {{places, source_zh}}",
+            p.add(f"{where} 应是 {{places: 容量 (如托位数), source_zh: 来源}}。", f"{where} must be {{places, source_zh}}",
                   row=line_of(raw, key), column=str(key), value=spec)
             continue
         check_keys(spec, {"places", "source_zh", "is_estimate"}, where, p, required=("places", "source_zh"))
@@ -98,7 +98,7 @@ def parse_places(m: dict, p: ProblemList, known: set[str]) -> Mapping[str, Place
                   row=line_of(spec, "is_estimate"), column="is_estimate", value=estimate)
             estimate = True
         if not str(spec.get("source_zh", "")).strip() and "source_zh" in spec:
-            p.add(f"{where}.source_zh 不能为空: 请写明托位数的来源 (规划、标准或假设)。",
+            p.add(f"{where}.source_zh 不能为空: 请写明容量 (如托位数) 的来源 (规划、标准或假设)。",
                   f"{where}.source_zh must say where the number comes from", row=line_of(spec, "source_zh"),
                   column="source_zh")
         out[str(key)] = PlacesPerSite(number(spec, "places", 0.0, p, where, lo_open=False),
@@ -113,7 +113,7 @@ def parse_place_target(m: dict, p: ProblemList, known: set[str]) -> PlaceTarget 
         return None
     where = "siting.place_target"
     if not isinstance(raw, dict):
-        p.add(f"{where} 应是 {{places: 托位数, by_year: 年份, label_zh: 规划原文}}。", f"{where} must be a mapping",
+        p.add(f"{where} 应是 {{places: 容量 (如托位数), by_year: 年份, label_zh: 规划原文}}。", f"{where} must be a mapping",
               row=line_of(m, "place_target"), column="place_target", value=raw)
         return None
     check_keys(raw, {"places", "by_year", "label_zh", "types"}, where, p, required=("places", "label_zh"))

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
+from .. import settings
 from ..errors import ProblemList
-from ..vocabulary import normalise_coord_system
+from ..vocabulary import BOUNDARY_OVERLAP_CHOICES, normalise_coord_system
 from ..yamlio import check_keys, line_of
-from .fields import boolean, existing_path
+from .fields import boolean, existing_path, number
 
 __all__ = ["NameRule", "FacilitySource", "BoundarySource", "parse_boundaries", "parse_facility_sources"]
 
@@ -38,6 +39,8 @@ class FacilitySource:
     sheet: str | None = None
     default_type: str | None = None
     type_from_name: tuple[NameRule, ...] = ()
+    #: Facilities outside the district but within this distance are kept with a warning; farther ones are errors.
+    outside_margin_m: float = settings.facility_outside_margin_m
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,17 @@ class BoundarySource:
     code_column: str | None = "code"
     name_column: str = "name"
     filter: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: 街镇 that overlap (or lie inside one another): ``error`` stops the run, ``resolve`` takes the overlap out of
+    #: the larger unit (each resolution is listed).
+    overlaps: str = "error"
+    overlap_min_share: float = settings.boundary_overlap_min_share
+    overlap_min_km2: float = settings.boundary_overlap_min_km2
 
 
 def parse_boundaries(m: dict, base: Path, p: ProblemList) -> BoundarySource:
-    check_keys(m, {"path", "code_column", "name_column", "filter", "label_zh"}, "boundaries", p, required=("path",))
+    check_keys(m, {"path", "code_column", "name_column", "filter", "label_zh", "overlaps", "overlap_min_share",
+                   "overlap_min_km2"},
+               "boundaries", p, required=("path",))
     path = existing_path(m, "path", base, p, "boundaries")
     filt = m.get("filter") or {}
     if not isinstance(filt, dict):
@@ -60,10 +70,20 @@ def parse_boundaries(m: dict, base: Path, p: ProblemList) -> BoundarySource:
               row=line_of(m, "filter"), column="filter", value=filt)
         filt = {}
     code_column = m.get("code_column", "code")
+    overlaps = str(m.get("overlaps", "error"))
+    if overlaps not in BOUNDARY_OVERLAP_CHOICES:
+        p.add("boundaries.overlaps 应是 error (重叠时报错) 或 resolve (从较大的街镇中去掉重叠部分)。",
+              "boundaries.overlaps must be error or resolve", row=line_of(m, "overlaps"), column="overlaps",
+              value=overlaps)
+        overlaps = "error"
     return BoundarySource(path=path or Path(), label_zh=str(m.get("label_zh", "街镇边界")),
                           code_column=None if code_column is None else str(code_column),
                           name_column=str(m.get("name_column", "name")),
-                          filter=MappingProxyType({str(k): str(v) for k, v in filt.items()}))
+                          filter=MappingProxyType({str(k): str(v) for k, v in filt.items()}), overlaps=overlaps,
+                          overlap_min_share=number(m, "overlap_min_share", settings.boundary_overlap_min_share, p,
+                                                   "boundaries", lo_open=False, hi=1.0),
+                          overlap_min_km2=number(m, "overlap_min_km2", settings.boundary_overlap_min_km2, p,
+                                                 "boundaries", lo_open=False))
 
 
 def parse_facility_sources(value: object, base: Path, p: ProblemList, type_keys: set[str],
@@ -76,7 +96,7 @@ def parse_facility_sources(value: object, base: Path, p: ProblemList, type_keys:
 
 def _facility_source(m: dict, base: Path, p: ProblemList, type_keys: set[str]) -> FacilitySource:
     check_keys(m, {"path", "label_zh", "coord_system", "complete_register", "columns", "sheet", "default_type",
-                   "type_from_name"}, "facilities[]", p, required=("path",))
+                   "type_from_name", "outside_margin_m"}, "facilities[]", p, required=("path",))
     path = existing_path(m, "path", base, p, "facilities")
     coord = normalise_coord_system(m.get("coord_system", "wgs84"))
     if coord is None:
@@ -107,4 +127,6 @@ def _facility_source(m: dict, base: Path, p: ProblemList, type_keys: set[str]) -
                           columns=MappingProxyType({str(k): str(v) for k, v in columns.items()}),
                           sheet=None if m.get("sheet") is None else str(m["sheet"]),
                           default_type=None if default_type is None else str(default_type),
-                          type_from_name=tuple(rules))
+                          type_from_name=tuple(rules),
+                          outside_margin_m=number(m, "outside_margin_m", settings.facility_outside_margin_m, p,
+                                                  "facilities[]", lo_open=False))

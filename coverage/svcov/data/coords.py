@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ArgumentError
 from ..vocabulary import COORD_SYSTEMS, normalise_coord_system
 
 __all__ = ["COORD_SYSTEMS", "to_wgs84", "wgs84_to_gcj02", "gcj02_to_wgs84", "gcj02_to_bd09",
@@ -122,8 +123,8 @@ def to_wgs84(lon, lat, coord_system: str) -> tuple[np.ndarray, np.ndarray]:
 
     Raises
     ------
-    ValueError
-        If ``coord_system`` is not WGS-84, GCJ-02 or BD-09.
+    ArgumentError
+        If ``coord_system`` is not WGS-84, GCJ-02 or BD-09 (also a ``ValueError``).
     """
     system = normalise_coord_system(coord_system)
     if system == "wgs84":
@@ -132,4 +133,5 @@ def to_wgs84(lon, lat, coord_system: str) -> tuple[np.ndarray, np.ndarray]:
         return gcj02_to_wgs84(lon, lat)
     if system == "bd09":
         return bd09_to_wgs84(lon, lat)
-    raise ValueError(f"unknown coordinate system {coord_system!r}: use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu)")
+    raise ArgumentError(f"未知的坐标系 {coord_system!r}: 可用 wgs84、gcj02 (高德/腾讯) 或 bd09 (百度) (unknown coordinate "
+                        f"system {coord_system!r}: use wgs84, gcj02 (Amap/Tencent) or bd09 (Baidu))")

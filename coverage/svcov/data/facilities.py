@@ -5,7 +5,16 @@ headers in Chinese or English. Coordinates declared GCJ-02 (Amap/Tencent) or BD-
 WGS-84. Types come from the file's type column (Chinese name or English key of a configured type), else from
 name rules or a default declared in the configuration; inferred types are flagged ``type_is_estimate``.
 
-The frame handed on (metric CRS, Point geometry) has the columns in :data:`FACILITY_COLUMNS`.
+The attributes a facility carries besides id, name, type, coordinates and opening/closing years (capacity with its
+unit word, yes/no flags, other numbers) are the ones the service's type file declares
+(:class:`~svcov.config.FacilityAttribute`): their headers, aliases and checks come from there, and the frame has one
+column per declared attribute and no other.
+
+Facilities outside every 街镇 but within the source's ``outside_margin_m`` (default 2 km) of the district are kept
+with a warning: walking does not stop at a district border. They have no ``jiezhen_code`` (NA) and
+``outside_district_m`` > 0; coverage counts them, layout rules (which count the district's own facilities) do not.
+
+The frame handed on (metric CRS, Point geometry) has the columns :func:`facility_columns` gives.
 """
 
 from __future__ import annotations
@@ -13,7 +22,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from .. import settings
-from ..config import FacilitySource, FacilityType
-from ..errors import ProblemList
+from ..config import FacilityAttribute, FacilitySource, FacilityType
+from ..errors import ArgumentError, ProblemList
+from ..vocabulary import YEAR_LABELS_ZH
 from .boundaries import assign_jiezhen
 from .coords import to_wgs84
 from .readers import is_table, read_table, read_vector
@@ -36,36 +46,48 @@ from .validation import (
     resolve_columns,
 )
 
-__all__ = ["load_facilities", "read_facility_records", "combine_facilities", "open_in_year", "FACILITY_ALIASES",
-           "FACILITY_COLUMNS"]
+__all__ = ["load_facilities", "read_facility_records", "combine_facilities", "open_in_year", "in_district",
+           "FACILITY_ALIASES", "facility_columns", "attribute_aliases"]
 
 log = logging.getLogger(__name__)
 
 FACILITY_ALIASES: dict[str, tuple[str, ...]] = {
     "facility_id": ("id", "编号", "机构编号", "设施编号", "序号", "osm", "osm_id", "uid", "fid"),
-    "name": ("名称", "机构名称", "园所名称", "单位名称", "设施名称", "幼儿园名称", "托育机构名称", "站点名称"),
+    "name": ("名称", "机构名称", "单位名称", "设施名称", "站点名称"),
     "type": ("类型", "机构类型", "设施类型", "类别", "category"),
     "longitude": ("lon", "lng", "long", "x", "经度", "东经"),
     "latitude": ("lat", "y", "纬度", "北纬"),
-    "capacity_places": ("capacity", "places", "托位", "托位数", "托班学位", "学位数", "核定托位数", "托额"),
     "opened_year": ("opened", "开办年份", "开设年份", "开园年份", "建成年份", "启用年份", "设立年份"),
     "closed_year": ("closed", "关闭年份", "停办年份", "撤销年份"),
-    "has_nursery_class": ("nursery_class", "开设托班", "是否开设托班", "托班"),
-    "is_demonstration": ("demonstration", "示范", "是否示范", "示范性", "示范性机构"),
     "address": ("addr", "地址", "详细地址"),
     "jiezhen_given": ("jiezhen", "街镇", "所属街镇", "街道", "街镇名称"),
 }
 
-FACILITY_COLUMNS = ["facility_id", "name", "type", "type_name_zh", "type_source", "type_is_estimate",
-                    "capacity_places", "opened_year", "closed_year", "has_nursery_class", "is_demonstration",
-                    "address", "jiezhen_code", "jiezhen_name", "source_label", "source_file", "source_row",
-                    "complete_register", "lon_wgs84", "lat_wgs84", "geometry"]
+
+def _aliases(column_aliases: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """:data:`FACILITY_ALIASES` with the headers the service's type file adds (``column_aliases``, e.g. 园所名称)."""
+    return {k: (*v, *column_aliases.get(k, ())) for k, v in FACILITY_ALIASES.items()}
+
+
+def attribute_aliases(attributes: Sequence[FacilityAttribute]) -> dict[str, tuple[str, ...]]:
+    """Accepted headers of each declared attribute: its key, Chinese and English labels, and its aliases."""
+    return {a.key: (a.label_zh, a.label_en, *a.aliases) for a in attributes}
+
+
+def facility_columns(attributes: Sequence[FacilityAttribute] = ()) -> list[str]:
+    """Columns of the facility frame: the built-in ones with the declared attributes after ``type_is_estimate``."""
+    return ["facility_id", "name", "type", "type_name_zh", "type_source", "type_is_estimate",
+            *[a.key for a in attributes], "opened_year", "closed_year", "address", "jiezhen_code", "jiezhen_name",
+            "outside_district_m", "source_label", "source_file", "source_row", "complete_register", "lon_wgs84",
+            "lat_wgs84", "geometry"]
 
 _CHINA_BBOX = (73.0, 3.0, 136.0, 54.0)  # lon_min, lat_min, lon_max, lat_max
 
 
 def load_facilities(source: FacilitySource | str | Path, types: Sequence[FacilityType],
-                    boundaries: gpd.GeoDataFrame, *, tolerance_m: float = settings.boundary_tolerance_m,
+                    boundaries: gpd.GeoDataFrame, *, attributes: Sequence[FacilityAttribute] = (),
+                    column_aliases: Mapping[str, Sequence[str]] | None = None,
+                    tolerance_m: float = settings.boundary_tolerance_m,
                     coord_system: str | None = None) -> gpd.GeoDataFrame:
     """Load one facility file, validate it, and assign each facility its 街镇.
 
@@ -77,35 +99,72 @@ def load_facilities(source: FacilitySource | str | Path, types: Sequence[Facilit
         The configured facility types.
     boundaries
         Output of :func:`~svcov.data.boundaries.load_boundaries` (its CRS is used).
+    attributes
+        The attributes the service's type file declares (``RunConfig.attributes``); without them only the
+        built-in columns are read.
+    column_aliases
+        More headers for the built-in columns, from the type file (``RunConfig.column_aliases``, e.g. ``name``:
+        园所名称).
     tolerance_m
-        Facilities this close outside the boundary go to the nearest 街镇 (with a warning).
+        Facilities this close outside the boundary go to the nearest 街镇 (with a warning); farther ones within the
+        source's ``outside_margin_m`` are kept without a 街镇 (with a warning); beyond it they are errors.
     coord_system
         Overrides the source's coordinate system (``wgs84``, ``gcj02``, ``bd09``).
 
     Returns
     -------
     GeoDataFrame
-        Columns :data:`FACILITY_COLUMNS`, Point geometry in the boundaries' CRS.
+        Columns :func:`facility_columns`, Point geometry in the boundaries' CRS.
 
     Raises
     ------
     InputError
         Listing every problem of the file.
     """
-    source = _as_source(source, coord_system)
-    records, p = read_facility_records(source, types)
+    source = with_jiezhen_names(_as_source(source, coord_system), boundaries)
+    records, p = read_facility_records(source, types, attributes, column_aliases)
     p.raise_if_errors()
     points = gpd.GeoSeries(gpd.points_from_xy(records["lon_wgs84"], records["lat_wgs84"]), index=records.index,
                            crs=settings.wgs84).to_crs(boundaries.crs)
     where = assign_jiezhen(points, boundaries, tolerance_m=tolerance_m)
-    _report_placement(records, where, p)
+    _report_placement(records, where, p, source.outside_margin_m)
     p.raise_if_errors()
-    out = gpd.GeoDataFrame(records.join(where[["jiezhen_code", "jiezhen_name"]]), geometry=points,
-                           crs=boundaries.crs)
-    out = out[FACILITY_COLUMNS]
+    placed = where[["jiezhen_code", "jiezhen_name"]].assign(outside_district_m=np.where(
+        where["how"] == "outside", where["distance_m"], 0.0))
+    out = gpd.GeoDataFrame(records.join(placed), geometry=points, crs=boundaries.crs)
+    out = out[facility_columns(attributes)]
     out.attrs["problems"] = p.problems
     log.info("loaded %d facilities from %s (%d warnings)", len(out), source.path, len(p.warnings))
     return out
+
+
+#: In a ``type_from_name`` pattern this stands for the name of any 街镇 of the district, with or without its
+#: 镇/街道/乡 suffix, so that a rule can say "named after its town" (「石湖荡幼儿园」, 「小昆山幼儿园」).
+JIEZHEN_PLACEHOLDER = "{jiezhen}"
+_SUFFIX = re.compile(r"(街道办事处|地区办事处|街道|镇|乡)$")
+
+
+def jiezhen_name_variants(names) -> list[str]:
+    """Each 街镇 name with and without its suffix (「石湖荡镇」, 「石湖荡」), longest first."""
+    out = set()
+    for name in (str(n).strip() for n in names):
+        if name:
+            out.add(name)
+            short = _SUFFIX.sub("", name)
+            if len(short) >= 2:
+                out.add(short)
+    return sorted(out, key=lambda n: (-len(n), n))
+
+
+def with_jiezhen_names(source: FacilitySource, boundaries: gpd.GeoDataFrame) -> FacilitySource:
+    """The source with :data:`JIEZHEN_PLACEHOLDER` in its name rules replaced by the district's 街镇 names."""
+    if not any(JIEZHEN_PLACEHOLDER in r.pattern for r in source.type_from_name) or "name" not in boundaries:
+        return source
+    from dataclasses import replace
+
+    names = "(?:" + "|".join(re.escape(n) for n in jiezhen_name_variants(boundaries["name"])) + ")"
+    rules = tuple(replace(r, pattern=r.pattern.replace(JIEZHEN_PLACEHOLDER, names)) for r in source.type_from_name)
+    return replace(source, type_from_name=rules)
 
 
 def _as_source(source: FacilitySource | str | Path, coord_system: str | None) -> FacilitySource:
@@ -118,7 +177,10 @@ def _as_source(source: FacilitySource | str | Path, coord_system: str | None) ->
     return source
 
 
-def read_facility_records(source: FacilitySource, types: Sequence[FacilityType]) -> tuple[pd.DataFrame, ProblemList]:
+def read_facility_records(source: FacilitySource, types: Sequence[FacilityType],
+                          attributes: Sequence[FacilityAttribute] = (),
+                          column_aliases: Mapping[str, Sequence[str]] | None = None
+                          ) -> tuple[pd.DataFrame, ProblemList]:
     """Parse a facility file into validated records (WGS-84 lon/lat, no 街镇 yet) and its problems.
 
     Never raises for bad values: every problem is in the returned list. Raises :class:`InputError` only if the
@@ -131,18 +193,23 @@ def read_facility_records(source: FacilitySource, types: Sequence[FacilityType])
     else:
         frame = read_vector(path)
     p = ProblemList(str(path), row_base=2 if table else 1)
+    p.problems.extend(frame.attrs.get("problems", ()))  # how the file was read (merged cells, formulas, ...)
     required = ["name"] + (["longitude", "latitude"] if table else [])
     if source.default_type is None and not source.type_from_name:
         required.append("type")
-    cols = resolve_columns([c for c in frame.columns if c != "geometry"], FACILITY_ALIASES, p, required=required,
-                           explicit=dict(source.columns))
+    headers = [c for c in frame.columns if c != "geometry"]
+    cols = resolve_columns(headers, {**_aliases(column_aliases or {}), **attribute_aliases(attributes)}, p,
+                           required=required, explicit=dict(source.columns))
     p.raise_if_errors()
+    if table:
+        _warn_unused_columns(headers, cols, attributes, p)
     lon, lat = _coordinates(frame, cols, source, p) if table else _geometry_coordinates(frame, source, p)
     records = pd.DataFrame(index=frame.index)
     records["facility_id"] = _ids(frame, cols, path, p)
     records["name"] = _names(frame, cols, records["facility_id"], p)
     _types(records, frame, cols, source, types, p)
-    _attributes(records, frame, cols, p)
+    _attributes(records, frame, cols, attributes, p)
+    _years(records, frame, cols, p)
     records["address"] = frame[cols["address"]].astype("string") if "address" in cols else pd.NA
     records["jiezhen_given"] = frame[cols["jiezhen_given"]].astype("string") if "jiezhen_given" in cols else pd.NA
     records["source_label"] = source.label_zh
@@ -301,15 +368,28 @@ def _type_from_name(name: str, source: FacilitySource) -> tuple[str | None, str]
     return None, ""
 
 
-def _attributes(records: pd.DataFrame, frame: pd.DataFrame, cols: dict, p: ProblemList) -> None:
-    if "capacity_places" in cols:
-        c = cols["capacity_places"]
-        records["capacity_places"] = parse_numbers(frame[c], c, p, lo=0, what_zh="托位数", integer=True,
-                                                   fix_zh="托位数应是不小于 0 的整数。",
-                                                   fix_en="places must be a whole number ≥ 0").astype("Int64")
-    else:
-        records["capacity_places"] = pd.array([pd.NA] * len(frame), dtype="Int64")
-    for key in ("opened_year", "closed_year"):
+def _attributes(records: pd.DataFrame, frame: pd.DataFrame, cols: dict, attributes: Sequence[FacilityAttribute],
+                p: ProblemList) -> None:
+    """One column per declared attribute: numbers checked against the declared range, flags read as 是/否."""
+    for a in attributes:
+        if a.key not in cols:
+            empty = "Int64" if a.is_number and a.integer else "Float64" if a.is_number else "boolean"
+            records[a.key] = pd.array([pd.NA] * len(frame), dtype=empty)
+            continue
+        c = cols[a.key]
+        if a.is_flag:
+            records[a.key] = parse_bools(frame[c], c, p)
+            continue
+        rng = f"{'' if a.min is None else f'不小于 {a.min:g}'}{'' if a.max is None else f'、不大于 {a.max:g}'}"
+        fix_zh = f"{a.label_zh}应是{rng + '的' if rng else ''}{'整数' if a.integer else '数'}。"
+        values = parse_numbers(frame[c], c, p, lo=a.min, hi=a.max, what_zh=a.label_zh, integer=a.integer,
+                               fix_zh=fix_zh, fix_en=f"{a.label_en or a.key} must be a {'whole ' if a.integer else ''}"
+                               f"number{'' if a.min is None else f' ≥ {a.min:g}'}")
+        records[a.key] = values.astype("Int64" if a.integer else "Float64")
+
+
+def _years(records: pd.DataFrame, frame: pd.DataFrame, cols: dict, p: ProblemList) -> None:
+    for key in YEAR_LABELS_ZH:
         records[key] = (parse_years(frame[cols[key]], cols[key], p, settings.min_year, settings.max_year)
                         if key in cols else pd.array([pd.NA] * len(frame), dtype="Int64"))
     bad = records["closed_year"].notna() & records["opened_year"].notna() & (
@@ -317,9 +397,26 @@ def _attributes(records: pd.DataFrame, frame: pd.DataFrame, cols: dict, p: Probl
     for idx in records.index[bad.fillna(False).to_numpy(dtype=bool)]:
         p.add("关闭年份早于开办年份。", "closed_year is before opened_year", row=excel_row(idx, p),
               column=cols["closed_year"], value=records.at[idx, "closed_year"])
-    for key in ("has_nursery_class", "is_demonstration"):
-        records[key] = (parse_bools(frame[cols[key]], cols[key], p) if key in cols
-                        else pd.array([pd.NA] * len(frame), dtype="boolean"))
+
+
+#: Headers that are never reported as unused (coordinates of other systems, notes, running numbers...).
+_QUIET_HEADERS = {"备注", "说明", "note", "notes", "remark", "remarks", "序号"}
+
+
+def _warn_unused_columns(headers: Sequence[str], cols: dict, attributes: Sequence[FacilityAttribute],
+                         p: ProblemList) -> None:
+    """One warning naming the register's columns that svcov does not read (e.g. 床位数 when the type file does not
+    declare it), so an attribute is never dropped without a word."""
+    used = set(cols.values())
+    unused = [str(h) for h in headers if h not in used and normalise_header(h) not in _QUIET_HEADERS
+              and not str(h).startswith("Unnamed")]
+    if not unused:
+        return
+    declared = "、".join(a.label_zh for a in attributes) or "无"
+    p.warn(f"这些列没有读入: {'、'.join(unused)}。只有类型文件 attributes 中声明的属性会被读入 (已声明: {declared}); "
+           f"如需要, 请在类型文件的 attributes 中声明 (见 data/README.md)。",
+           f"columns not read: {', '.join(unused)}; only attributes declared in the type file's attributes are read",
+           column=", ".join(unused))
 
 
 def _warn_near_duplicates(records: pd.DataFrame, p: ProblemList) -> None:
@@ -335,13 +432,21 @@ def _warn_near_duplicates(records: pd.DataFrame, p: ProblemList) -> None:
                    f"(rows {rows}); possible duplicates", row=excel_row(group.index[0], p), column="name", value=name)
 
 
-def _report_placement(records: pd.DataFrame, where: pd.DataFrame, p: ProblemList) -> None:
+def _report_placement(records: pd.DataFrame, where: pd.DataFrame, p: ProblemList, margin_m: float) -> None:
     for idx in where.index[where["how"] == "outside"]:
-        p.add(f"设施「{records.at[idx, 'name']}」(编号 {records.at[idx, 'facility_id']}) 不在任何街镇内 "
-              f"(距最近街镇 {where.at[idx, 'distance_m'] / 1000:.1f} km)。请检查坐标或坐标系 (coord_system)。",
-              f"facility {records.at[idx, 'facility_id']} ({records.at[idx, 'name']}) is outside every 街镇 "
-              f"({where.at[idx, 'distance_m'] / 1000:.1f} km away); check its coordinates or coord_system",
-              row=records.at[idx, "source_row"], column="geometry")
+        name, fid, km = records.at[idx, "name"], records.at[idx, "facility_id"], where.at[idx, "distance_m"] / 1000
+        if where.at[idx, "distance_m"] <= margin_m:
+            p.warn(f"设施「{name}」(编号 {fid}) 在本区边界外 {_distance_zh(km)} (不超过 {margin_m / 1000:g} km): 保留, 它也服务边界"
+                   f"这一侧的居民; 计入可达性和覆盖率, 不计入街镇的布局规则。",
+                   f"facility {fid} ({name}) is {km:.1f} km outside the district (within {margin_m / 1000:g} km): kept "
+                   f"for access and coverage, not counted by the layout rules", row=records.at[idx, "source_row"],
+                   column="geometry")
+            continue
+        p.add(f"设施「{name}」(编号 {fid}) 不在任何街镇内 (距本区 {km:.1f} km, 超过 {margin_m / 1000:g} km)。请检查坐标或坐标系 "
+              f"(coord_system); 确实在区外较远的设施请从名册中去掉, 或调大 outside_margin_m。",
+              f"facility {fid} ({name}) is outside every 街镇 ({km:.1f} km away, more than {margin_m / 1000:g} km); "
+              f"check its coordinates or coord_system, or raise outside_margin_m", row=records.at[idx, "source_row"],
+              column="geometry")
     for idx in where.index[where["how"] == "nearest"]:
         p.warn(f"设施「{records.at[idx, 'name']}」在边界外 {where.at[idx, 'distance_m']:.0f} 米, 归入最近的"
                f"{where.at[idx, 'jiezhen_name']}。", f"facility is {where.at[idx, 'distance_m']:.0f} m outside the "
@@ -355,10 +460,19 @@ def _report_placement(records: pd.DataFrame, where: pd.DataFrame, p: ProblemList
                    row=records.at[idx, "source_row"], column="街镇", value=value)
 
 
+def _distance_zh(km: float) -> str:
+    return f"{km * 1000:.0f} 米" if km < 1 else f"{km:.1f} km"
+
+
+def in_district(facilities: pd.DataFrame) -> pd.Series:
+    """Which facilities lie in the district (have a 街镇); the others are kept across the border for access."""
+    return facilities["jiezhen_code"].notna()
+
+
 def combine_facilities(frames: Sequence[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
     """Concatenate facility frames from several files; ids repeated across files get the file name as prefix."""
     if not frames:
-        raise ValueError("no facility frames to combine")
+        raise ArgumentError("没有可合并的设施表 (no facility frames to combine)")
     out = pd.concat(frames, ignore_index=True)
     dup = out["facility_id"].duplicated(keep=False)
     out.loc[dup, "facility_id"] = out.loc[dup, "source_file"] + ":" + out.loc[dup, "facility_id"]

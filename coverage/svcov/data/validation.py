@@ -67,7 +67,6 @@ def resolve_columns(columns: Iterable[str], aliases: Mapping[str, tuple[str, ...
         Canonical name → header found in the file.
     """
     columns = list(columns)
-    by_norm = {normalise_header(c): c for c in columns}
     found: dict[str, str] = {}
     for canonical, header in (explicit or {}).items():
         if header in columns:
@@ -76,13 +75,7 @@ def resolve_columns(columns: Iterable[str], aliases: Mapping[str, tuple[str, ...
             p.add(f"配置中指定的列「{header}」(用作 {canonical}) 不在文件中。文件的列: {', '.join(columns)}。",
                   f"column {header!r} (given for {canonical}) is not in the file; its columns: {', '.join(columns)}",
                   column=header)
-    for canonical, names in aliases.items():
-        if canonical in found:
-            continue
-        for name in (canonical, *names):
-            if normalise_header(name) in by_norm:
-                found[canonical] = by_norm[normalise_header(name)]
-                break
+    _match_aliases(columns, aliases, found, p)
     used = set(found.values())
     for canonical in required:
         if canonical in found:
@@ -98,6 +91,32 @@ def resolve_columns(columns: Iterable[str], aliases: Mapping[str, tuple[str, ...
               f"Add it, or map it under 'columns' in the config",
               column=canonical)
     return found
+
+
+def _match_aliases(columns: list[str], aliases: Mapping[str, tuple[str, ...]], found: dict[str, str],
+                   p: ProblemList) -> None:
+    """Add to ``found`` the header of each canonical name not given explicitly: the first accepted spelling
+    present."""
+    by_norm: dict[str, list[str]] = {}
+    for c in columns:
+        by_norm.setdefault(normalise_header(c), []).append(c)
+    for canonical, names in aliases.items():
+        if canonical in found:
+            continue
+        for name in (canonical, *names):
+            if normalise_header(name) in by_norm:
+                found[canonical] = _one_column(canonical, by_norm[normalise_header(name)], p)
+                break
+
+
+def _one_column(canonical: str, candidates: list[str], p: ProblemList) -> str:
+    """The one header that means ``canonical``; two that read the same (「经度」 and 「经度（GCJ02）」) are an error."""
+    if len(candidates) > 1:
+        shown = "」和「".join(candidates)
+        p.add(f"列「{shown}」都可作为 {canonical}, 无法确定用哪一列。请删除或改名其中一列, 或在配置 columns 中指定。",
+              f"columns {', '.join(map(repr, candidates))} could all be {canonical}; delete or rename one, or map it "
+              "under 'columns' in the config", column=candidates[1])
+    return candidates[0]
 
 
 def _closest_header(unused: list[str], spellings: tuple[str, ...], cutoff: float = 0.6) -> str | None:
@@ -116,15 +135,28 @@ def _is_missing(value: object) -> bool:
                                                                                 and value.strip() == "")
 
 
+#: A number with thousands separators: 1,234 or 12,345,678.9 (any other comma is a decimal comma).
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+
+
 def parse_numbers(values: pd.Series, column: str, p: ProblemList, *, lo: float | None = None,
                   hi: float | None = None, what_zh: str = "数值", fix_zh: str = "", fix_en: str = "",
                   integer: bool = False) -> pd.Series:
-    """Parse a column of numbers; report unparseable or out-of-range values. Returns float64 with NaN."""
+    """Parse a column of numbers; report unparseable or out-of-range values. Returns float64 with NaN.
+
+    Thousands separators are accepted (``1,234``); any other comma is reported as a decimal comma (``121,3015``).
+    """
     out = np.full(len(values), np.nan)
     for i, (idx, value) in enumerate(values.items()):
         if _is_missing(value):
             continue
-        text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "")
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        if "," in text and not _THOUSANDS.match(text):
+            p.add(f"{what_zh}里的逗号看起来是小数点 (小数点应写作「.」, 例如 {text.replace(',', '.', 1)})。{fix_zh}",
+                  f"the comma looks like a decimal comma; write a decimal point, e.g. {text.replace(',', '.', 1)}",
+                  row=excel_row(idx, p), column=column, value=value)
+            continue
+        text = text.replace(",", "")
         try:
             number = float(text)
         except ValueError:

@@ -31,7 +31,8 @@ from scipy.sparse.csgraph import connected_components
 from .. import settings
 from ..errors import NetworkError
 
-__all__ = ["RoadNetwork", "network_from_arrays", "network_from_graph", "travel_time_csr", "speed_mps"]
+__all__ = ["RoadNetwork", "network_from_arrays", "network_from_graph", "travel_time_csr", "speed_mps",
+           "profile_edge_times", "clip_network"]
 
 log = logging.getLogger(__name__)
 
@@ -258,11 +259,13 @@ def _oriented(geoms: np.ndarray, x: np.ndarray, y: np.ndarray, u: np.ndarray, v:
     return out
 
 
-def travel_time_csr(network: RoadNetwork, walk_speed_kph: float) -> sp.csr_array:
-    """Walking times between adjacent junctions as a symmetric CSR matrix (seconds).
+def travel_time_csr(network: RoadNetwork, walk_speed_kph: float, *,
+                    edge_time_s: np.ndarray | None = None) -> sp.csr_array:
+    """Travel times between adjacent junctions as a symmetric CSR matrix (seconds).
 
-    Parallel edges keep the shortest; loops (an edge from a junction to itself) are left out because they never
-    shorten a path (they stay in the network for snapping).
+    Each edge takes ``edge_time_s`` (one time per edge, e.g. a profile's per-edge speeds) or, by default, its
+    length at ``walk_speed_kph``. Parallel edges keep the shortest; loops (an edge from a junction to itself) are
+    left out because they never shorten a path (they stay in the network for snapping).
 
     Returns
     -------
@@ -272,7 +275,8 @@ def travel_time_csr(network: RoadNetwork, walk_speed_kph: float) -> sp.csr_array
     n = network.n_nodes
     keep = network.edge_u != network.edge_v
     u, v = network.edge_u[keep], network.edge_v[keep]
-    t = network.edge_length_m[keep] / speed_mps(walk_speed_kph)
+    t = (network.edge_length_m[keep] / speed_mps(walk_speed_kph) if edge_time_s is None
+         else np.asarray(edge_time_s, dtype=np.float64)[keep])
     rows, cols, data = np.r_[u, v], np.r_[v, u], np.r_[t, t]
     order = np.lexsort((data, cols, rows))
     rows, cols, data = rows[order], cols[order], data[order]
@@ -282,6 +286,28 @@ def travel_time_csr(network: RoadNetwork, walk_speed_kph: float) -> sp.csr_array
     indptr = np.zeros(n + 1, dtype=np.int32 if len(rows) < 2**31 - 1 else np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     return sp.csr_array((data, cols.astype(np.int32), indptr), shape=(n, n))
+
+
+def profile_edge_times(network: RoadNetwork, speed_kph: float,
+                       speed_by_highway: dict[str, float] | None = None) -> np.ndarray:
+    """Time to traverse each edge (seconds) at ``speed_kph``, or at ``speed_by_highway[highway]`` on edges of that
+    OSM ``highway`` class (the slowest listed class wins on an edge with several, e.g. ``footway;steps``)."""
+    speed = np.full(network.n_edges, float(speed_kph))
+    if speed_by_highway and "highway" in network.edge_attrs.columns:
+        for i, value in enumerate(network.edge_attrs["highway"].to_numpy()):
+            classes = _highway_classes(value)
+            found = [float(speed_by_highway[c]) for c in classes if c in speed_by_highway]
+            if found:
+                speed[i] = min(found)
+    return network.edge_length_m / (speed / 3.6)
+
+
+def _highway_classes(value: object) -> list[str]:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip().lower() for v in value]
+    return [v.strip().lower() for v in str(value).strip("[]").replace("'", "").replace(",", ";").split(";")]
 
 
 def network_from_graph(graph: nx.MultiDiGraph | nx.Graph, *, crs_metric: Any, source_zh: str = "路网",
@@ -385,3 +411,20 @@ def _dedupe_undirected(u, v, coords, index, attrs):
     point_keep = np.repeat(keep, n_points)
     new_index = np.repeat(np.arange(len(kept)), n_points[kept])
     return u2[kept], v2[kept], coords[point_keep], new_index, attrs.iloc[kept].reset_index(drop=True)
+
+
+def clip_network(network: RoadNetwork, area: Any, *, note_zh: str = "") -> RoadNetwork:
+    """The part of ``network`` whose edges touch ``area`` (a shapely geometry in the network's CRS); edges that
+    cross the border of ``area`` are kept whole, so every walk that stays inside ``area`` is kept exactly.
+
+    Used by :mod:`svcov.batch` to give each district the network within its halo.
+    """
+    shapely.prepare(area)
+    keep = np.flatnonzero(shapely.intersects(network.edge_geometry, area))
+    nodes = np.unique(np.r_[network.edge_u[keep], network.edge_v[keep]])
+    new = np.full(network.n_nodes, -1, dtype=np.int64)
+    new[nodes] = np.arange(len(nodes))
+    return network_from_arrays(network.node_x[nodes], network.node_y[nodes], new[network.edge_u[keep]],
+                               new[network.edge_v[keep]], crs=network.crs, edge_geometry=network.edge_geometry[keep],
+                               node_id=network.node_id[nodes], edge_attrs=network.edge_attrs.iloc[keep],
+                               source_zh=network.source_zh, notes=network.notes + ((note_zh,) if note_zh else ()))

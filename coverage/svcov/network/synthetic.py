@@ -16,6 +16,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ..errors import ArgumentError
 from .build import RoadNetwork, network_from_arrays
 
 __all__ = ["grid_network", "street_network", "random_points", "DEFAULT_ORIGIN", "DEFAULT_CRS"]
@@ -46,7 +47,7 @@ def grid_network(n_cols: int, n_rows: int, spacing_m: float = 100.0, *, origin: 
     RoadNetwork
     """
     if n_cols < 1 or n_rows < 1 or n_cols * n_rows < 2:
-        raise ValueError("grid_network needs at least two junctions")
+        raise ArgumentError("grid_network needs at least two junctions")
     col, row = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
     x = origin[0] + col.ravel() * spacing_m
     y = origin[1] + row.ravel() * spacing_m

@@ -27,7 +27,18 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import MaxNLocator
 
 from ..errors import OutputError
-from .context import SHAPE_MPL, SITE_COLOR, STATUS_COLORS, STATUS_HATCHES, STATUSES
+from .context import (
+    COVERAGE_COLORS,
+    NO_DATA,
+    NO_DATA_COLOR,
+    SHAPE_MPL,
+    SITE_COLOR,
+    STATUS_COLORS,
+    STATUS_HATCHES,
+    STATUSES,
+    coverage_class,
+    coverage_class_label,
+)
 
 __all__ = ["cjk_font_path", "cjk_font_family", "coverage_bars", "trend_chart", "tradeoff_chart", "status_counts_chart",
            "choropleth_map", "status_map", "site_map"]
@@ -69,7 +80,8 @@ def cjk_font_family() -> str:
 @contextlib.contextmanager
 def _style() -> Iterator[None]:
     rc = {"font.family": [cjk_font_family(), "DejaVu Sans"], "axes.unicode_minus": False,
-          "hatch.linewidth": 0.7, "hatch.color": "#333333", "font.size": 9, "axes.titlesize": 11}
+          "hatch.linewidth": 0.7, "hatch.color": "#333333", "font.size": 9, "axes.titlesize": 11,
+          "text.parse_math": False}  # names from registers are text: "$...$" in a name is not mathtext
     with matplotlib.rc_context(rc):
         yield
 
@@ -277,25 +289,22 @@ def choropleth_map(boundaries, values: pd.Series, *, title: str, legend_title: s
     labels
         Text drawn on each 街镇 by ``jiezhen_code`` (default: the name).
     """
-    cmap = matplotlib.colormaps["Blues"]
-    bins = np.linspace(0, 1, 6)
     with _style():
         fig = Figure(figsize=(6.0, 6.0))
         ax = _map_axes(fig, boundaries.total_bounds)
         for code, geom in zip(boundaries["jiezhen_code"], boundaries.geometry):
-            v = values.get(code, np.nan)
-            if pd.isna(v):
-                style = {"facecolor": "white", "hatch": "...", "edgecolor": "#333333"}
+            k = coverage_class(values.get(code, np.nan))
+            if k is None:
+                style = {"facecolor": NO_DATA_COLOR, "hatch": "...", "edgecolor": "#333333"}
             else:
-                k = min(int(np.digitize(float(v), bins[1:-1])), 4)
-                style = {"facecolor": cmap(0.15 + 0.8 * k / 4), "edgecolor": "#333333"}
+                style = {"facecolor": COVERAGE_COLORS[k], "edgecolor": "#333333"}
             _draw_polygons(ax, [geom], linewidth=0.6, **style)
         for code, name, point in zip(boundaries["jiezhen_code"], boundaries["name"],
                                      boundaries.geometry.representative_point()):
             _label(ax, point.x, point.y, (labels or {}).get(code, name))
-        handles = [Patch(facecolor=cmap(0.15 + 0.8 * k / 4), edgecolor="#333333",
-                         label=f"{bins[k] * 100:.0f}-{bins[k + 1] * 100:.0f}%") for k in range(5)]
-        handles.append(Patch(facecolor="white", hatch="...", edgecolor="#333333", label="无数据"))
+        handles = [Patch(facecolor=color, edgecolor="#333333", label=coverage_class_label(k))
+                   for k, color in enumerate(COVERAGE_COLORS)]
+        handles.append(Patch(facecolor=NO_DATA_COLOR, hatch="...", edgecolor="#333333", label=NO_DATA))
         ax.legend(handles=handles, title=legend_title, loc="lower right", fontsize=7, title_fontsize=7)
         ax.set_title(title, fontsize=11)
         _scale_bar(ax, _nice_length(boundaries.total_bounds[2] - boundaries.total_bounds[0]))

@@ -15,19 +15,28 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..config import FacilityType, RunConfig, TypeGroup
+from ..config import FacilityAttribute, FacilityType, RunConfig, TypeGroup
 from ..errors import MissingColumnError, ProblemList
-from ..vocabulary import DISTRICT_CODE, FAIL, INSUFFICIENT, PASS, STATUSES
+from ..vocabulary import CAPACITY, DISTRICT_CODE, FAIL, INSUFFICIENT, PASS, STATUSES
 
 __all__ = ["RunInfo", "fmt_int", "fmt_share", "fmt_pp", "fmt_min", "fmt_value", "est", "split_items",
+           "circle_threshold", "COVERAGE_BINS", "COVERAGE_COLORS", "NO_DATA", "NO_DATA_COLOR", "coverage_class",
+           "coverage_class_label", "share_has_no_data",
            "STATUSES", "STATUS_COLORS", "STATUS_HATCHES", "SHAPES", "SHAPE_MPL", "SITE_COLOR",
            "type_styles", "service_color", "service_name", "DISTRICT_CODE", "require_columns",
-           "layout_rule_id", "layout_status"]
+           "layout_rule_id", "layout_name", "layout_status", "spaced"]
 
 #: Fill colours of the rule statuses; their lightness differs (light / dark / middle) so they stay apart in grey print.
 STATUS_COLORS = {PASS: "#a6d96a", FAIL: "#d7191c", INSUFFICIENT: "#969696"}
 #: Hatches of the static maps and charts (matplotlib), for grey print.
 STATUS_HATCHES = {PASS: "", FAIL: "xxx", INSUFFICIENT: "..."}
+
+#: Classes of the coverage maps (share 0-1): lower edges and fills (light to dark, so they stay apart in grey).
+COVERAGE_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+COVERAGE_COLORS = ("#d9e8f5", "#a6cee4", "#5ba3d0", "#2070b4", "#083c7d")
+#: A 街镇 with no data (white, dotted): not the same as 0 %.
+NO_DATA = "无数据"
+NO_DATA_COLOR = "#ffffff"
 
 #: Marker shapes of facility types, in the order types are configured.
 SHAPES = ("circle", "square", "triangle", "diamond", "triangle_down", "pentagon", "hexagon", "cross")
@@ -53,19 +62,34 @@ class RunInfo:
     travel_is_fallback
         True when times are straight-line estimates (no road network).
     population_is_estimate
-        True when the 0-3 population is an estimated surface, not a count.
+        True when the served group's population is an estimated surface or share, not a count.
     notes
         Data sources and caveats, one sentence each (``pipeline.data_notes``).
     facility_types, type_groups
         From the configuration: names, colours and groups of the types.
     circle_service
-        Service key (type or group) of the plan's 15-minute circle (default: group ``inclusive_childcare``).
+        Service key (type or group) of the plan's 15-minute circle (``service.circle`` of the type file).
     circle_threshold_min
-        Walking time of the circle, minutes.
-    layout_rule_id
-        ``rule_id`` of the 「3个一」 rule; ``None``: the first rule whose ``label_zh`` contains 「3个一」.
+        Travel time of the circle, minutes.
+    layout_rule_id, layout_name_zh
+        ``rule_id`` of the rule whose status per 街镇 colours the map and has its own report section
+        (``plan.layout_rule`` of the rule file), and its name in documents (e.g. 「3个一」); ``None``: no such rule,
+        no such layer or section.
     created
         Date printed on documents (default: today).
+    service_name_zh
+        The service, e.g. 「托育服务」, 「养老服务」 (``service.name_zh`` of the type file).
+    group, group_name_zh, group_short_zh, group_unit_zh
+        The served population group: key, name (「60 岁及以上老人」), short name for tight places (「老人」) and the
+        counting word after a number (「人」).
+    population_note_zh
+        How the served group's numbers are estimated, in a few words (empty when they are counts).
+    plan_name_zh
+        The plan the rules come from (``plan.name_zh`` of the rule file).
+    profile_name_zh, profiles
+        The primary travel profile's name (「步行」) and every profile as ``(key, name_zh)``, primary first.
+    attributes
+        The attributes the type file declares (facility popups and tables show these, and only these).
     """
 
     district_name_zh: str
@@ -75,19 +99,36 @@ class RunInfo:
     notes: tuple[str, ...] = ()
     facility_types: tuple[FacilityType, ...] = ()
     type_groups: tuple[TypeGroup, ...] = ()
-    circle_service: str = "inclusive_childcare"
+    circle_service: str = ""
     circle_threshold_min: int = 15
     layout_rule_id: str | None = None
     created: str = field(default_factory=lambda: _dt.date.today().isoformat())
+    service_name_zh: str = "社区服务"
+    group: str = "residents"
+    group_name_zh: str = "常住人口"
+    group_short_zh: str = "居民"
+    group_unit_zh: str = "人"
+    population_note_zh: str = ""
+    layout_name_zh: str = ""
+    plan_name_zh: str = ""
+    profile_name_zh: str = "步行"
+    profiles: tuple[tuple[str, str], ...] = (("walk", "步行"),)
+    attributes: tuple[FacilityAttribute, ...] = ()
 
     @classmethod
     def from_config(cls, config: RunConfig, *, travel_description_zh: str, travel_is_fallback: bool,
                     population_is_estimate: bool, notes: Sequence[str] = (), **kwargs) -> RunInfo:
-        """Build from a :class:`~svcov.config.RunConfig` and the run's travel model and data notes."""
-        groups = {g.key for g in config.type_groups}
-        default_circle = "inclusive_childcare" if "inclusive_childcare" in groups else (
-            config.type_groups[0].key if config.type_groups else config.facility_types[0].key)
-        kwargs.setdefault("circle_service", default_circle)
+        """Build from a :class:`~svcov.config.RunConfig` and the run's travel model and data notes; ``kwargs``
+        (e.g. ``layout_rule_id``, ``layout_name_zh``, ``plan_name_zh`` from the rule file) override."""
+        group = config.served_group
+        profiles = tuple((t.key, t.name_zh) for t in config.travel.profile_list())
+        defaults = {"circle_service": config.circle_service, "service_name_zh": config.service.name_zh,
+                    "group": group.key, "group_name_zh": group.name_zh, "group_short_zh": group.label_zh,
+                    "group_unit_zh": group.unit_zh, "population_note_zh": _population_note(config),
+                    "profile_name_zh": profiles[0][1], "profiles": profiles, "attributes": tuple(config.attributes),
+                    "circle_threshold_min": circle_threshold(config)}
+        for key, value in defaults.items():
+            kwargs.setdefault(key, value)
         # a phrase that sentences around it end: no final full stop of its own
         travel_description_zh = travel_description_zh.strip().rstrip("。.")
         return cls(district_name_zh=config.district_name_zh, travel_description_zh=travel_description_zh,
@@ -100,18 +141,53 @@ class RunInfo:
         """Chinese name of the circle's service, e.g. 「普惠性托育服务」."""
         return service_name(self.circle_service, self)
 
+    @property
+    def who(self) -> str:
+        """The served group as it follows a word in a sentence: 「 0-3 岁儿童」 (a space before a digit), 「老人」."""
+        return spaced(self.group_name_zh)
+
+    @property
+    def capacity(self) -> FacilityAttribute | None:
+        """The declared capacity attribute, if any."""
+        return next((a for a in self.attributes if a.key == CAPACITY), None)
+
     def caveats(self) -> list[str]:
         """The estimate warnings every document repeats (travel model, population, facility types)."""
         out = []
+        time = f"{self.profile_name_zh}时间"
         if self.travel_is_fallback:
-            out.append(f"步行时间是估算值: {self.travel_description_zh}。有路网后结果会变化。")
+            out.append(f"{time}是估算值: {self.travel_description_zh}。有路网后结果会变化。")
         else:
-            out.append(f"步行时间按路网计算: {self.travel_description_zh}。")
+            out.append(f"{time}按路网计算: {self.travel_description_zh}。")
         if self.population_is_estimate:
-            out.append("0-3 岁儿童人数和分布是估算值 (普查总数按住宅小区和面积分配到网格), 不是实际统计;"
-                       " 文中标「估算」的数字都依赖这一估算。")
+            how = f" ({self.population_note_zh})" if self.population_note_zh else ""
+            out.append(f"{self.group_name_zh}人数和分布是估算值{how}, 不是实际统计; 文中标「估算」的数字都依赖这一估算。")
         out.extend(n for n in self.notes if n.startswith("估算") and n not in out)
         return out
+
+
+def circle_threshold(config: RunConfig) -> int:
+    """Walking time of the circle, minutes: one of the run's thresholds (``travel.thresholds_min``), the siting
+    threshold if it is one, else 15 if it is one, else the largest (a run with thresholds [5, 10] has a
+    10-minute circle)."""
+    thresholds = tuple(int(t) for t in config.travel.thresholds_min)
+    for minutes in (int(config.siting.threshold_min), 15):
+        if minutes in thresholds:
+            return minutes
+    return max(thresholds) if thresholds else 15
+def spaced(text: str) -> str:
+    """``text`` with a space before it when it starts with a digit or Latin letter: 「的 0-3 岁儿童」, 「的老人」."""
+    return f" {text}" if text[:1].isascii() and text[:1].isalnum() else text
+
+
+def _population_note(config: RunConfig) -> str:
+    pop, group = config.population, config.served_group
+    if pop.kind == "estimate":
+        return "普查总数按住宅小区和面积分配到网格"
+    if group.share_of is not None:
+        base = pop.group(group.share_of).name_zh
+        return f"按{base}的 {group.share:.1%} 推算"
+    return ""
 
 
 def fmt_int(value: object) -> str:
@@ -199,6 +275,28 @@ def type_styles(facility_types: Iterable[FacilityType], extra_types: Iterable[tu
     return out
 
 
+def coverage_class(share: object) -> int | None:
+    """Index of the class of a share 0-1 in :data:`COVERAGE_BINS` (``None`` if missing)."""
+    if _missing(share):
+        return None
+    value = float(share)
+    return min(sum(value >= edge for edge in COVERAGE_BINS[1:-1]), len(COVERAGE_COLORS) - 1)
+
+
+def coverage_class_label(k: int) -> str:
+    """「20-40%」 for class ``k``."""
+    return f"{COVERAGE_BINS[k] * 100:.0f}-{COVERAGE_BINS[k + 1] * 100:.0f}%"
+
+
+def share_has_no_data(share: object, n_facilities: object, register_complete: bool) -> bool:
+    """True when a 街镇's covered share says nothing: missing, or 0 % with no facility record in the 街镇 while
+    the register is not complete (an empty incomplete register cannot tell "no facility" from "not recorded")."""
+    if _missing(share):
+        return True
+    no_record = not _missing(n_facilities) and float(n_facilities) == 0
+    return float(share) == 0 and no_record and not register_complete
+
+
 def service_name(key: str, info: RunInfo) -> str:
     """Chinese name of a service key (a type or a group); the key itself if unknown."""
     for g in info.type_groups:
@@ -249,29 +347,33 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> N
 
 
 def layout_rule_id(rule_status: pd.DataFrame, info: RunInfo) -> str | None:
-    """The ``rule_id`` of the 「3个一」 rule: ``info.layout_rule_id`` if set, else the rule whose ``label_zh``
-    mentions 「3个一」, preferring a composite (``measure == "all_of"``: all three parts together) over its parts;
-    ``None`` if the table has no such rule."""
-    if info.layout_rule_id is not None:
-        return info.layout_rule_id if (rule_status["rule_id"] == info.layout_rule_id).any() else None
-    labels = rule_status.drop_duplicates("rule_id")
-    match = labels[labels["label_zh"].astype(str).str.contains("3个一|三个一", regex=True)]
-    if "measure" in match.columns and (match["measure"] == "all_of").any():
-        match = match[match["measure"] == "all_of"]
-    return None if match.empty else str(match["rule_id"].iloc[0])
+    """The ``rule_id`` of the layout rule (``info.layout_rule_id``, from ``plan.layout_rule`` of the rule file) if the
+    table has it; ``None`` otherwise (then maps and reports leave the layout out)."""
+    if info.layout_rule_id is None:
+        return None
+    return info.layout_rule_id if (rule_status["rule_id"] == info.layout_rule_id).any() else None
+
+
+def layout_name(rule_status: pd.DataFrame, info: RunInfo) -> str:
+    """How documents name the layout rule: ``info.layout_name_zh``, else the rule's label."""
+    if info.layout_name_zh:
+        return info.layout_name_zh
+    rule = layout_rule_id(rule_status, info)
+    labels = rule_status.loc[rule_status["rule_id"] == rule, "label_zh"]
+    return f"「{labels.iloc[0]}」" if len(labels) else ""
 
 
 def layout_status(rule_status: pd.DataFrame, info: RunInfo) -> tuple[dict | None, str]:
-    """Status of each 街镇 and year under the 「3个一」 rule, for colouring maps.
+    """Status of each 街镇 and year under the layout rule, for colouring maps.
 
     Returns
     -------
     (dict or None, str)
-        ``{(year, jiezhen_code): status}`` and the rule's label; ``(None, "")`` if there is no 「3个一」 rule.
+        ``{(year, jiezhen_code): status}`` and the rule's name; ``(None, "")`` if there is no layout rule.
     """
     rule = layout_rule_id(rule_status, info)
     if rule is None:
         return None, ""
     rows = rule_status[(rule_status["rule_id"] == rule) & (rule_status["jiezhen_code"] != DISTRICT_CODE)]
     status = {(int(y), str(c)): str(s) for y, c, s in zip(rows["year"], rows["jiezhen_code"], rows["status"])}
-    return status, "「3个一」"
+    return status, layout_name(rule_status, info)

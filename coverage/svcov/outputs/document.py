@@ -18,8 +18,9 @@ from pathlib import Path
 
 import jinja2
 
+from ..errors import ArgumentError
 from ..files import atomic_path, atomic_write_text
-from .charts import cjk_font_path
+from .typeset import column_widths, estimate_width_em
 
 __all__ = ["Heading", "Para", "Bullets", "Table", "Image", "Links", "Document", "render_html", "write_html",
            "write_docx", "write_pdf", "write_document", "template_env"]
@@ -72,7 +73,8 @@ class Table:
     numeric
         Per column: right-align (numbers).
     widths
-        Relative column widths (PDF and Word).
+        Fixed relative column widths (PDF and Word); empty (the default): columns sized to their content
+        (:func:`svcov.outputs.typeset.column_widths`).
     """
 
     columns: tuple[str, ...]
@@ -84,12 +86,13 @@ class Table:
     def is_numeric(self, i: int) -> bool:
         return bool(self.numeric[i]) if i < len(self.numeric) else False
 
-    def relative_widths(self) -> tuple[float, ...]:
+    def column_widths(self, total: float, measure, *, padding: float = 0.0) -> list[float]:
+        """Widths adding up to ``total``: the fixed ``widths`` scaled, or sized to the content measured by
+        ``measure`` (text → width in the unit of ``total``)."""
         if len(self.widths) == len(self.columns):
-            return self.widths
-        longest = [max([_text_width(c)] + [_text_width(r[i]) for r in self.rows]) for i, c in
-                   enumerate(self.columns)]
-        return tuple(min(max(w, 4), 40) for w in longest)
+            return [total * w / sum(self.widths) for w in self.widths]
+        rows = [tuple(str(t) for t in r) for r in self.rows]
+        return column_widths(self.columns, rows, total, measure, padding=padding)
 
 
 @dataclass(frozen=True)
@@ -123,10 +126,6 @@ class Document:
     subtitle: tuple[str, ...]
     blocks: tuple[Block, ...]
     footer: str = ""
-
-
-def _text_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(text))
 
 
 # --- HTML -------------------------------------------------------------------------------------------------------
@@ -212,31 +211,76 @@ def _docx_footer(document, text: str) -> None:
     _set_fonts(para.add_run(" 页"), DOCX_BODY_FONT, 8)
 
 
-def _docx_table(document, table: Table) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
+#: Text width of an A4 page with the Word margins of :func:`_docx_styles`, and the cells' left/right margin (cm).
+DOCX_TEXT_WIDTH_CM = 16.4
+DOCX_CELL_MARGIN_CM = 0.19
+DOCX_TABLE_PT = 9.0
+
+
+def _docx_measure_cm(size_pt: float):
+    """Estimated width in cm of a text at ``size_pt`` (Word lays the text out itself; this sizes columns)."""
+    return lambda text: estimate_width_em(text) * size_pt * 2.54 / 72 * 1.04
+
+
+def _docx_table_widths(table: Table) -> list[float]:
+    return table.column_widths(DOCX_TEXT_WIDTH_CM, _docx_measure_cm(DOCX_TABLE_PT), padding=DOCX_CELL_MARGIN_CM)
+
+
+def _docx_fix_layout(grid, widths_cm: Sequence[float]) -> None:
+    """Fixed layout with the widths in all three places the word processors read: the table width (tblW), the
+    grid (gridCol: LibreOffice and WPS) and every cell (tcW: Word)."""
     from docx.oxml.ns import qn
     from docx.shared import Cm
 
+    grid.autofit = False
+    tbl_pr = grid._tbl.tblPr
+    tbl_w = tbl_pr.find(qn("w:tblW"))
+    if tbl_w is None:
+        tbl_w = tbl_pr.makeelement(qn("w:tblW"), {})
+        tbl_pr.append(tbl_w)
+    tbl_w.set(qn("w:type"), "dxa")
+    tbl_w.set(qn("w:w"), str(round(sum(widths_cm) / 2.54 * 1440)))
+    for column, width in zip(grid.columns, widths_cm):
+        column.width = Cm(width)
+    for row in grid.rows:
+        for cell, width in zip(row.cells, widths_cm):
+            cell.width = Cm(width)
+
+
+def _docx_header_row(row) -> None:
+    """Repeat the row at the top of every page, keep it on one page, shade it light grey."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    tr_pr = row._tr.get_or_add_trPr()
+    for tag in ("w:cantSplit", "w:tblHeader"):
+        element = OxmlElement(tag)
+        element.set(qn("w:val"), "true")
+        tr_pr.append(element)
+    for cell in row.cells:
+        shading = OxmlElement("w:shd")
+        for key, value in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", "E1E1E1")):
+            shading.set(qn(key), value)
+        cell._tc.get_or_add_tcPr().append(shading)
+
+
+def _docx_table(document, table: Table) -> None:
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
     grid = document.add_table(rows=1 + len(table.rows), cols=len(table.columns))
     grid.style = "Table Grid"
-    widths = table.relative_widths()
-    total = sum(widths)
+    _docx_fix_layout(grid, _docx_table_widths(table))
+    _docx_header_row(grid.rows[0])
     for r, texts in enumerate([table.columns, *table.rows]):
-        row = grid.rows[r]
-        if r == 0:
-            header = OxmlElement("w:tblHeader")
-            header.set(qn("w:val"), "true")
-            row._tr.get_or_add_trPr().append(header)
         for i, text in enumerate(texts):
-            cell = row.cells[i]
-            cell.width = Cm(16.4 * widths[i] / total)
-            para = cell.paragraphs[0]
+            para = grid.rows[r].cells[i].paragraphs[0]
+            para.paragraph_format.space_after = Pt(0)
             if table.is_numeric(i) and r > 0:
                 para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            _set_fonts(para.add_run(str(text)), DOCX_HEADING_FONT if r == 0 else DOCX_BODY_FONT, 9,
+            _set_fonts(para.add_run(str(text)), DOCX_HEADING_FONT if r == 0 else DOCX_BODY_FONT, DOCX_TABLE_PT,
                        bold=(r == 0))
-    document.add_paragraph()
+    document.add_paragraph().paragraph_format.space_after = Pt(4)
 
 
 def write_docx(doc: Document, path: str | Path) -> Path:
@@ -250,8 +294,8 @@ def write_docx(doc: Document, path: str | Path) -> Path:
     document.add_paragraph(doc.title, style="Title")
     for line in doc.subtitle:
         _set_fonts(document.add_paragraph().add_run(line), DOCX_BODY_FONT, 9)
-    for block in doc.blocks:
-        _docx_block(document, block)
+    for i, block in enumerate(doc.blocks):
+        _docx_block(document, block, doc.blocks[i + 1] if i + 1 < len(doc.blocks) else None)
     if doc.footer:
         _docx_footer(document, doc.footer)
     path = Path(path)
@@ -260,16 +304,18 @@ def write_docx(doc: Document, path: str | Path) -> Path:
     return path
 
 
-def _docx_block(document, block: Block) -> None:
-    from docx.shared import RGBColor
+#: A paragraph up to this many characters is kept on the page of the table or figure that follows it.
+DOCX_SHORT_PARA_CHARS = 200
 
+
+def _docx_block(document, block: Block, following: Block | None = None) -> None:
+    """Add one block; headings (and a short paragraph introducing a table or figure) keep with what follows."""
     if isinstance(block, Heading):
-        document.add_heading(block.text, level=min(block.level, 3))
+        heading = document.add_heading(block.text, level=min(block.level, 3))
+        heading.paragraph_format.keep_with_next = True
+        heading.paragraph_format.keep_together = True
     elif isinstance(block, Para):
-        run = document.add_paragraph().add_run(block.text)
-        _set_fonts(run, DOCX_BODY_FONT, 9 if block.kind == "note" else None, bold=block.kind == "key")
-        if block.kind == "note":
-            run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+        _docx_para(document, block, following)
     elif isinstance(block, Bullets):
         for item in block.items:
             para = document.add_paragraph(style="List Bullet")
@@ -284,12 +330,25 @@ def _docx_block(document, block: Block) -> None:
         _docx_image(document, block)
 
 
+def _docx_para(document, block: Para, following: Block | None) -> None:
+    from docx.shared import RGBColor
+
+    para = document.add_paragraph()
+    run = para.add_run(block.text)
+    _set_fonts(run, DOCX_BODY_FONT, 9 if block.kind == "note" else None, bold=block.kind == "key")
+    if block.kind == "note":
+        run.font.color.rgb = RGBColor(0x44, 0x44, 0x44)
+    if isinstance(following, (Table, Image)) and len(block.text) <= DOCX_SHORT_PARA_CHARS:
+        para.paragraph_format.keep_with_next = True
+
+
 def _docx_image(document, block: Image) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
     document.add_picture(io.BytesIO(block.png), width=Cm(min(block.width_cm, 16.0)))
     document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    document.paragraphs[-1].paragraph_format.keep_with_next = True
     caption = document.add_paragraph()
     caption.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _set_fonts(caption.add_run(block.caption), DOCX_BODY_FONT, 9)
@@ -298,94 +357,12 @@ def _docx_image(document, block: Image) -> None:
 
 # --- PDF --------------------------------------------------------------------------------------------------------
 
-def _pdf_class():
-    from fpdf import FPDF
-
-    class _PDF(FPDF):
-        footer_text = ""
-
-        def footer(self) -> None:
-            self.set_y(-12)
-            self.set_font("cjk", size=7.5)
-            self.set_text_color(90, 90, 90)
-            self.cell(0, 6, f"{self.footer_text}  第 {self.page_no()} 页", align="C")
-            self.set_text_color(0, 0, 0)
-
-    return _PDF
-
-
-def _pdf_table(pdf, table: Table) -> None:
-    from fpdf.fonts import FontFace
-
-    pdf.set_font("cjk", size=8)
-    align = tuple("RIGHT" if table.is_numeric(i) else "LEFT" for i in range(len(table.columns)))
-    heading = FontFace(emphasis=None, fill_color=(225, 225, 225))
-    with pdf.table(col_widths=table.relative_widths(), text_align=align, headings_style=heading,
-                   line_height=4.6, padding=1, first_row_as_headings=True, wrapmode="CHAR") as grid:
-        for texts in [table.columns, *table.rows]:
-            row = grid.row()
-            for text in texts:
-                row.cell(str(text))
-    pdf.ln(3)
-
-
-def _pdf_block(pdf, block: Block) -> None:
-    width = pdf.epw
-    if isinstance(block, Heading):
-        size = 14 if block.level == 1 else 11.5
-        if pdf.get_y() > pdf.h - 45:
-            pdf.add_page()
-        pdf.ln(3)
-        pdf.set_font("cjk", size=size)
-        pdf.multi_cell(width, size * 0.55, block.text, align="L", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
-        if block.level == 1:
-            pdf.line(pdf.l_margin, pdf.get_y() + 0.5, pdf.l_margin + width, pdf.get_y() + 0.5)
-        pdf.ln(2)
-    elif isinstance(block, (Para, Bullets, Links)):
-        items = ([block.text] if isinstance(block, Para) else
-                 [f"• {t}" for t in block.items] if isinstance(block, Bullets) else
-                 [f"• {t} ({h})" for t, h in block.items])
-        small = getattr(block, "kind", "body") == "note"
-        pdf.set_font("cjk", size=8.5 if small else 10)
-        pdf.set_text_color(68, 68, 68) if small else pdf.set_text_color(0, 0, 0)
-        for text in items:
-            pdf.multi_cell(width, 4.6 if small else 5.6, text, align="L", new_x="LMARGIN", new_y="NEXT",
-                           wrapmode="CHAR")
-            pdf.ln(0.8)
-        pdf.set_text_color(0, 0, 0)
-        pdf.ln(1.5)
-    elif isinstance(block, Table):
-        _pdf_table(pdf, block)
-    elif isinstance(block, Image):
-        w = min(block.width_cm * 10, width)
-        pdf.image(io.BytesIO(block.png), x=pdf.l_margin + (width - w) / 2, w=w)
-        pdf.set_font("cjk", size=8.5)
-        pdf.multi_cell(width, 4.5, block.caption, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
-        pdf.ln(3)
-
-
 def write_pdf(doc: Document, path: str | Path) -> Path:
-    """Write the document as a printable A4 PDF (Noto Sans CJK SC embedded, subset), atomically."""
-    pdf = _pdf_class()(format="A4")
-    pdf.footer_text = doc.footer
-    pdf.set_margins(18, 18, 18)
-    pdf.set_auto_page_break(True, margin=16)
-    pdf.add_font("cjk", fname=str(cjk_font_path()))
-    pdf.set_title(doc.title)
-    pdf.set_creator("svcov")
-    pdf.add_page()
-    pdf.set_font("cjk", size=18)
-    pdf.multi_cell(pdf.epw, 9, doc.title, align="L", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
-    pdf.set_font("cjk", size=8.5)
-    for line in doc.subtitle:
-        pdf.multi_cell(pdf.epw, 4.6, line, align="L", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
-    pdf.ln(3)
-    for block in doc.blocks:
-        _pdf_block(pdf, block)
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        pdf.output(str(tmp))
-    return path
+    """Write the document as a printable A4 PDF (Noto Sans CJK SC embedded, subset), atomically
+    (:mod:`svcov.outputs.pdfwriter`)."""
+    from .pdfwriter import write_pdf as _write
+
+    return _write(doc, path)
 
 
 def write_document(doc: Document, stem: str | Path, formats: Sequence[str] = ("html", "docx")) -> list[Path]:
@@ -394,5 +371,5 @@ def write_document(doc: Document, stem: str | Path, formats: Sequence[str] = ("h
     writers = {"html": write_html, "docx": write_docx, "pdf": write_pdf}
     unknown = [f for f in formats if f not in writers]
     if unknown:
-        raise ValueError(f"未知的文档格式 {unknown}, 可用 html, docx, pdf (unknown document formats {unknown})")
+        raise ArgumentError(f"未知的文档格式 {unknown}, 可用 html, docx, pdf (unknown document formats {unknown})")
     return [writers[f](doc, stem.with_suffix(f".{f}")) for f in formats]

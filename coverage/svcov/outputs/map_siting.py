@@ -11,6 +11,7 @@ import pandas as pd
 
 from .context import SITE_COLOR, RunInfo, est, fmt_int, fmt_share, service_name
 from .mapelements import Points, popup_html, shape_svg
+from .maplegend import Legend
 from .memo import memo_stem
 
 __all__ = ["leg_styles", "plan_site_layers", "scenario_layers", "SCENARIO_COLORS"]
@@ -34,15 +35,21 @@ def leg_styles(sites: pd.DataFrame) -> dict[str, dict]:
     return out
 
 
+def capacity_noun(info: RunInfo) -> str:
+    """What the capacity counts (托位, 床位), from the type file's ``capacity`` attribute; 「容量」 without one."""
+    cap = info.capacity
+    return (cap.noun_zh or cap.label_zh) if cap else "容量"
+
+
 def _popup(row, info: RunInfo, memo_dir: str) -> str:
     e = est(info.population_is_estimate)
     minutes = info.circle_threshold_min
     service = str(row.get("service_name_zh") or info.circle_name_zh)
     rows = [("建议年份", int(row["year"])), ("布局环节", row["leg_name_zh"]), ("方式", row["action_zh"]),
             ("类型", service_name(str(row["type"]), info)), ("街镇", row["jiezhen_name"]),
-            (f"新增 {minutes} 分钟覆盖{e}", f"{fmt_int(row['pop_0_3_newly_covered'])} 人 ({service})"),
+            (f"新增 {minutes} 分钟覆盖{e}", f"{fmt_int(row['pop_newly_covered'])} {info.group_unit_zh} ({service})"),
             (f"街镇覆盖率{e}", f"{fmt_share(row['jiezhen_share_before'])} → {fmt_share(row['jiezhen_share_after'])}"),
-            ("新增托位", "—" if pd.isna(row.get("places_new")) else
+            (f"新增{capacity_noun(info)}", "—" if pd.isna(row.get("places_new")) else
              f"{fmt_int(row['places_new'])}" + (" (估算)" if bool(row.get("places_is_estimate")) else "")),
             ("候选点来源", row["candidate_source"])]
     href = f"{memo_dir.rstrip('/')}/{memo_stem(row['site_id'])}.html" if memo_dir else None
@@ -50,13 +57,16 @@ def _popup(row, info: RunInfo, memo_dir: str) -> str:
     return popup_html(f"{title}: {row['candidate_name']}", rows, link=("打开选址说明 →", href) if href else None)
 
 
-def plan_site_layers(themes, sites: pd.DataFrame, info: RunInfo, memo_dir: str) -> list[tuple[str, str]]:
-    """One theme per leg («建议: 新建普惠性托育点» ...); this year's sites large and yellow, earlier ones small and
-    pale. Returns the legend items (symbol SVG, label)."""
+def plan_site_layers(themes, legend: Legend, sites: pd.DataFrame, info: RunInfo, memo_dir: str) -> None:
+    """One theme per leg («建议: 新建普惠性托育点» ...) with its legend entry; this year's sites large and yellow,
+    earlier ones small and pale."""
     styles = leg_styles(sites)
     for leg, style in styles.items():
         of_leg = sites[sites["leg"] == leg]
-        theme = themes.theme(f"建议: {style['name_zh']} ({style['action_zh']}, {len(of_leg)} 处)")
+        layer = f"建议: {style['name_zh']} ({style['action_zh']}, {len(of_leg)} 处)"
+        theme = themes.theme(layer)
+        legend.add("缺口与建议", layer, shape_svg(style["shape"], SITE_COLOR, 18),
+                   f"建议: {style['name_zh']} ({style['action_zh']}; 当年大, 往年小)")
         for year, child in themes.by_year(theme).items():
             shown = of_leg[of_leg["year"] <= year].sort_values(["year", "rank"])
             points = []
@@ -66,20 +76,25 @@ def plan_site_layers(themes, sites: pd.DataFrame, info: RunInfo, memo_dir: str) 
                 points.append([float(r["lat_wgs84"]), float(r["lon_wgs84"]), _popup(r, info, memo_dir),
                                popup_html(f"{int(r['year'])} 年 {style['name_zh']}: {r['candidate_name']}"), icon])
             Points(points, size=24, class_name="svcov-icon svcov-site").add_to(child)
-    return [(str(shape_svg(s["shape"], SITE_COLOR, 18)), f"建议: {s['name_zh']} ({s['action_zh']}; 当年大, 往年小)")
-            for s in styles.values()]
 
 
-def scenario_layers(themes, changes: pd.DataFrame, info: RunInfo) -> list[tuple[str, str]]:
-    """One theme per scenario: facilities it adds (green plus) and closes (red cross), the same in every year.
+def scenario_layers(themes, legend: Legend, changes: pd.DataFrame, info: RunInfo) -> None:
+    """One theme per scenario (off at first): facilities it adds (green cross) and closes (red square), the same in
+    every year, with their legend entries.
 
     ``changes``: ``scenario``, ``scenario_label_zh``, ``change`` (``add`` / ``close``), ``name``, ``type``,
     ``facility_id``, ``lon_wgs84``, ``lat_wgs84``."""
     shapes = {"add": "cross", "close": "square"}
     for _, rows in changes.groupby("scenario", sort=False):
         label = str(rows["scenario_label_zh"].iloc[0])
-        theme = themes.theme(f"情景: {label}", show=False)
+        layer = f"情景: {label}"
+        theme = themes.theme(layer, show=False)
         points = []
+        for change in ("add", "close"):
+            if (rows["change"] == change).any():
+                verb = "增加" if change == "add" else "关闭"
+                legend.add("情景", layer, shape_svg(shapes[change], SCENARIO_COLORS[change], 14),
+                           f"情景「{label}」{verb}的设施")
         for _, r in rows.iterrows():
             verb = "增加" if r["change"] == "add" else "关闭"
             icon = str(shape_svg(shapes[r["change"]], SCENARIO_COLORS[r["change"]], 16))
@@ -89,7 +104,3 @@ def scenario_layers(themes, changes: pd.DataFrame, info: RunInfo) -> list[tuple[
                            popup_html(f"情景{verb}: {r['name']}"), icon])
         for child in themes.by_year(theme).values():
             Points(points, size=16, class_name="svcov-icon").add_to(child)
-    if changes.empty:
-        return []
-    return [(str(shape_svg("cross", SCENARIO_COLORS["add"], 14)), "情景中增加的设施"),
-            (str(shape_svg("square", SCENARIO_COLORS["close"], 14)), "情景中关闭的设施")]

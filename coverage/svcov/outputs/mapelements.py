@@ -3,7 +3,10 @@
 folium's own ``Popup`` needs jQuery and pastes its HTML into a JavaScript template literal (so ``${...}`` in a
 facility name would run as code); ``GeoJsonTooltip`` writes property values as HTML. The elements here pass every
 text to the page as a JSON string (``|tojson`` escapes ``<``, ``>``, ``&`` and quotes) holding HTML that was
-escaped in Python (Jinja2 autoescape), so a name from an input file can only ever show as text.
+escaped in Python (Jinja2 autoescape), so a name from an input file can only ever show as text. The templates here
+are svcov's own; what they render is never compiled again as a template (branca would do that: the page of an
+:class:`~svcov.outputs.webassets.OfflineMap` is rendered by :class:`~svcov.outputs.webassets.LiteralFigure`), so
+``{{ }}``, ``{% %}`` or ``{#`` in a name are text too.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from markupsafe import Markup
 
 from .document import template_env
 
-__all__ = ["Shapes", "Points", "Control", "YearSwitch", "Attribution", "StyleSheet", "shape_svg", "safe_color",
-           "popup_html"]
+__all__ = ["Shapes", "Points", "Control", "YearSwitch", "Attribution", "StyleSheet", "Panes", "LegendSync",
+           "ZoomClass", "PrintView", "shape_svg", "safe_color", "popup_html"]
 
 _COLOR = re.compile(r"^(#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,20})$")
 
@@ -71,6 +74,7 @@ class Shapes(MacroElement):
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
     interactive: {{ this.interactive|tojson }},
+    {%- if this.pane %} pane: {{ this.pane|tojson }},{% endif %}
     style: function (f) { return f.properties.style || {}; },
     pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.style || {}); },
     onEachFeature: function (f, layer) {
@@ -81,11 +85,12 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
 {% endmacro %}
 """)
 
-    def __init__(self, features: list[dict], *, interactive: bool = True):
+    def __init__(self, features: list[dict], *, interactive: bool = True, pane: str | None = None):
         super().__init__()
         self._name = "Shapes"
         self.data = {"type": "FeatureCollection", "features": features}
         self.interactive = interactive
+        self.pane = pane
 
 
 class Points(MacroElement):
@@ -103,7 +108,9 @@ var {{ this.get_name() }} = L.featureGroup().addTo({{ this._parent.get_name() }}
     }
     var shared = icon({{ this.icon|tojson }});
     {{ this.points|tojson }}.forEach(function (p) {
-        var m = L.marker([p[0], p[1]], {icon: p[4] ? icon(p[4]) : shared, riseOnHover: true});
+        var m = L.marker([p[0], p[1]], {icon: p[4] ? icon(p[4]) : shared, riseOnHover: true
+            {%- if this.pane %}, pane: {{ this.pane|tojson }}{% endif %}
+            {%- if not this.interactive %}, interactive: false{% endif %}});
         if (p[2]) { m.bindPopup(p[2], {maxWidth: 380}); }
         if (p[3]) { m.bindTooltip(p[3], {direction: "top", offset: [0, -size / 2]}); }
         m.addTo(group);
@@ -112,13 +119,16 @@ var {{ this.get_name() }} = L.featureGroup().addTo({{ this._parent.get_name() }}
 {% endmacro %}
 """)
 
-    def __init__(self, points: list[list], *, icon: str = "", size: int = 16, class_name: str = "svcov-icon"):
+    def __init__(self, points: list[list], *, icon: str = "", size: int = 16, class_name: str = "svcov-icon",
+                 pane: str | None = None, interactive: bool = True):
         super().__init__()
         self._name = "Points"
         self.points = points
         self.icon = str(icon)
         self.size = int(size)
         self.class_name = class_name
+        self.pane = pane
+        self.interactive = interactive
 
 
 class Control(MacroElement):
@@ -199,7 +209,7 @@ class Attribution(MacroElement):
     _template = Template("""
 {% macro script(this, kwargs) %}
 {{ this._parent.get_name() }}.attributionControl.setPrefix({{ this.prefix|tojson }});
-L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+L.control.scale({imperial: false, position: "bottomright"}).addTo({{ this._parent.get_name() }});
 {% for text in this.texts %}{{ this._parent.get_name() }}.attributionControl.addAttribution({{ text|tojson }});
 {% endfor %}
 {% endmacro %}
@@ -225,3 +235,126 @@ class StyleSheet(MacroElement):
         super().__init__()
         self._name = "StyleSheet"
         self.css = css
+
+
+class Panes(MacroElement):
+    """Map panes (``name → z-index``) that keep the layers in order whichever is switched on last: fills at the
+    bottom, then areas, hatches, rings, place names, markers, and the 街镇 names above the markers."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+{% for name, z in this.panes.items() %}
+{{ this._parent.get_name() }}.createPane({{ name|tojson }}).style.zIndex = {{ z|tojson }};
+{% endfor %}
+{% for name in this.passive %}{{ this._parent.get_name() }}.getPane({{ name|tojson }}).style.pointerEvents = "none";
+{% endfor %}
+{% endmacro %}
+""")
+
+    def __init__(self, panes: Mapping[str, int], passive: Sequence[str] = ()):
+        super().__init__()
+        self._name = "Panes"
+        self.panes = {str(k): int(v) for k, v in panes.items()}
+        self.passive = [str(p) for p in passive]
+
+
+class LegendSync(MacroElement):
+    """Shows a legend entry only while its layer is on the map: ``entries`` maps the ``data-layer`` value of the
+    legend's items (the layer's name) to the layer group's variable; a section whose items are all hidden hides."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    var groups = {
+    {%- for name, group in this.entries.items() %}
+        {{ name|tojson }}: {{ group }}{% if not loop.last %},{% endif %}
+    {%- endfor %}
+    };
+    function update() {
+        document.querySelectorAll(".svcov-legend [data-layer]").forEach(function (el) {
+            var g = groups[el.getAttribute("data-layer")];
+            el.style.display = (g && map.hasLayer(g)) ? "" : "none";
+        });
+        document.querySelectorAll(".svcov-legend-section").forEach(function (sec) {
+            var shown = Array.prototype.some.call(sec.querySelectorAll("[data-layer]"), function (el) {
+                return el.style.display !== "none"; });
+            sec.style.display = shown ? "" : "none";
+        });
+    }
+    map.on("overlayadd overlayremove baselayerchange layeradd layerremove", update);
+    window.svcovLegendUpdate = update;
+    update();
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, entries: Mapping[str, str]):
+        super().__init__()
+        self._name = "LegendSync"
+        self.entries = dict(entries)
+
+
+class ZoomClass(MacroElement):
+    """Adds each class of ``classes`` (``name → zoom``) to the map while it is zoomed in to that zoom or closer
+    (place names show, 街镇 names move into their 街镇)."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    var classes = {{ this.classes|tojson }};
+    function update() {
+        Object.keys(classes).forEach(function (name) {
+            map.getContainer().classList.toggle(name, map.getZoom() >= classes[name]);
+        });
+    }
+    map.on("zoomend", update);
+    update();
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, classes: Mapping[str, float]):
+        super().__init__()
+        self._name = "ZoomClass"
+        self.classes = {str(k): float(v) for k, v in classes.items()}
+
+
+class PrintView(MacroElement):
+    """When the page is printed, unfold the legend and notes and fit the district to the printed map (the print
+    style sheet resizes it); restore the reader's view afterwards."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function (map) {
+    var saved = null;
+    function before() {
+        if (saved) { return; }
+        var folds = Array.prototype.slice.call(document.querySelectorAll("details.svcov-fold"));
+        saved = {center: map.getCenter(), zoom: map.getZoom(), folds: folds.map(function (d) { return d.open; })};
+        folds.forEach(function (d) { d.open = true; });
+        map.invalidateSize({pan: false});
+        map.fitBounds({{ this.bounds|tojson }}, {padding: [8, 8], animate: false});
+    }
+    function after() {
+        if (!saved) { return; }
+        map.invalidateSize({pan: false});
+        map.setView(saved.center, saved.zoom, {animate: false});
+        document.querySelectorAll("details.svcov-fold").forEach(function (d, i) { d.open = saved.folds[i]; });
+        saved = null;
+    }
+    window.addEventListener("beforeprint", before);
+    window.addEventListener("afterprint", after);
+    if (window.matchMedia) {
+        var mq = window.matchMedia("print");
+        var listen = function (e) { if (e.matches) { before(); } else { after(); } };
+        if (mq.addEventListener) { mq.addEventListener("change", listen); } else { mq.addListener(listen); }
+    }
+    window.svcovPrintView = before;
+})({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, bounds: list[list[float]]):
+        super().__init__()
+        self._name = "PrintView"
+        self.bounds = bounds

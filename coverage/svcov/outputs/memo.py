@@ -1,7 +1,8 @@
 """Site-selection memos: one per proposed site, in Chinese, as HTML and Word (.docx).
 
-Each memo says where the site is (coordinates, 街镇, nearby 小区, a small static map), how many children it newly
-brings within the 15-minute walk, the 街镇's and the district's coverage before and after, the rule gap it closes,
+Each memo says where the site is (coordinates, 街镇, nearby 小区, a small static map), how many people of the served
+group (as the configuration names them) it newly brings within the circle's time, the 街镇's and the district's
+coverage before and after, the rule gap it closes,
 the nearest existing facilities, the alternatives compared, and the caveats (estimated inputs, fallback travel
 model). It renders the proposed-site table it is handed (docs/DEVELOPING.md) and computes nothing.
 """
@@ -31,7 +32,7 @@ log = logging.getLogger(__name__)
 
 #: Columns of the proposed-site table a memo needs (docs/DEVELOPING.md, "proposed sites").
 SITE_COLUMNS = ("site_id", "rank", "year", "type", "jiezhen_code", "jiezhen_name", "candidate_id", "candidate_name",
-                "candidate_source", "pop_0_3_newly_covered", "district_share_before", "district_share_after",
+                "candidate_source", "pop_newly_covered", "district_share_before", "district_share_after",
                 "jiezhen_share_before", "jiezhen_share_after", "nearest_facilities", "nearest_compounds",
                 "rule_gap_closed_zh", "alternatives", "lon_wgs84", "lat_wgs84")
 
@@ -87,8 +88,8 @@ def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, servic
              f"最近的现有设施在直线 {nearest_m / 1000:.1f} 公里外, 不在图中" if np.isfinite(nearest_m) else "没有现有设施")
     caption = (f"图: 建议点位 (星号) 周围约 {side_km:.0f}×{side_km:.0f} 公里, {shown}; 形状和颜色区分现有设施类型 "
                f"({year} 年在办); "
-               f"灰色为现有设施步行 {minutes} 分钟范围" + ("; 虚线为本点位的范围" if site_areas is not None else "")
-               + "。")
+               f"灰色为现有设施{info.profile_name_zh} {minutes} 分钟范围"
+               + ("; 虚线为本点位的范围" if site_areas is not None else "") + "。")
     return Image(png, caption, width_cm=10.0)
 
 
@@ -132,26 +133,29 @@ def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, 
 def _conclusion_and_location(site: pd.Series, info: RunInfo) -> list:
     minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
     name, jz, year = str(site["candidate_name"]), str(site["jiezhen_name"]), int(site["year"])
+    travel, unit = info.profile_name_zh, info.group_unit_zh
     return [Heading("一、结论"), Para(
         f"{proposal_sentence(site, info)} ({year} 年, 本批建议第 {int(site['rank'])} 位)。"
-        f"按{info.travel_description_zh}, 该点建成后, 原来步行 {minutes} 分钟内没有{site_service_zh(site, info)}的 0-3 岁儿童中, "
-        f"约 {fmt_int(site['pop_0_3_newly_covered'])} 人{e}将在 {minutes} 分钟内可达; {jz}的 {minutes} 分钟覆盖率从 "
+        f"按{info.travel_description_zh}, 该点建成后, 原来{travel} {minutes} 分钟内没有{site_service_zh(site, info)}的"
+        f"{info.who}中, 约 {fmt_int(site['pop_newly_covered'])} {unit}{e}将在 {minutes} 分钟内可达; {jz}的 {minutes} "
+        f"分钟覆盖率从 "
         f"{fmt_share(site['jiezhen_share_before'])} 提高到 {fmt_share(site['jiezhen_share_after'])}, 全区从 "
         f"{fmt_share(site['district_share_before'])} 提高到 {fmt_share(site['district_share_after'])}。", kind="key"),
         Heading("二、位置"), Table(("项目", "内容"), (
             ("候选点", name), ("候选点编号", str(site["candidate_id"])), ("候选点来源", str(site["candidate_source"])),
             ("街镇", f"{jz} ({site['jiezhen_code']})"),
             ("坐标 (WGS-84 经度, 纬度)", f"{float(site['lon_wgs84']):.6f}, {float(site['lat_wgs84']):.6f}"),
-            ("附近小区", "、".join(split_items(site["nearest_compounds"])) or "—")), key="location", widths=(1, 3))]
+            ("附近小区", "、".join(split_items(site["nearest_compounds"])) or "—")), key="location")]
 
 
 def _coverage_and_reasons(site: pd.Series, info: RunInfo) -> list:
     minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
     jz = str(site["jiezhen_name"])
+    travel, unit = info.profile_name_zh, info.group_unit_zh
     blocks: list = [Heading("三、新增覆盖与覆盖率变化"), Para(
-        f"「新增覆盖」指原来步行 {minutes} 分钟内没有任何{site_service_zh(site, info)}、在该点建成后 {minutes} 分钟内可达的 "
-        f"0-3 岁儿童人数{e}: 约 {fmt_int(site['pop_0_3_newly_covered'])} 人。下表的覆盖率是 {minutes} 分钟内可达的 "
-        f"0-3 岁儿童占全部 0-3 岁儿童的比例, 「变化」以百分点计。"),
+        f"「新增覆盖」指原来{travel} {minutes} 分钟内没有任何{site_service_zh(site, info)}、在该点建成后 {minutes} 分钟内可达"
+        f"的{info.who}人数{e}: 约 {fmt_int(site['pop_newly_covered'])} {unit}。下表的覆盖率是 {minutes} 分钟内可达的"
+        f"{info.who}占全部{info.who}的比例, 「变化」以百分点计。"),
         Table(("范围", "建设前覆盖率", "建设后覆盖率", "变化 (百分点)"), (
             (jz, fmt_share(site["jiezhen_share_before"]), fmt_share(site["jiezhen_share_after"]),
              fmt_pp(site["jiezhen_share_after"] - site["jiezhen_share_before"])),
@@ -161,7 +165,7 @@ def _coverage_and_reasons(site: pd.Series, info: RunInfo) -> list:
     gap = str(site["rule_gap_closed_zh"]).strip() if pd.notna(site["rule_gap_closed_zh"]) else ""
     blocks += [Heading("四、补上的规划缺口"),
                Para(gap or "该点位不补规划规则的缺口; 它入选的理由见第三节 (新增覆盖) 和第六节 (与其他候选点的比较)。")]
-    blocks += [Heading("五、附近现有设施及步行时间"),
+    blocks += [Heading(f"五、附近现有设施及{travel}时间"),
                Bullets(tuple(split_items(site["nearest_facilities"])) or ("选址表没有列出附近的现有设施。",))]
     alternatives = tuple(split_items(site["alternatives"]))
     blocks += [Heading("六、比较过的其他候选点"), Para(

@@ -54,24 +54,31 @@ def index_prefix(site: pd.Series) -> str:
     return f"[{leg}] " if leg and (_is_conversion(site) or _text(site, "service_name_zh")) else ""
 
 
+def _capacity_words(info: RunInfo) -> tuple[str, str]:
+    """(noun, counting word) of the capacity: 「托位」「个」, 「床位」「张」; 「容量」「个」 without one."""
+    cap = info.capacity
+    return ((cap.noun_zh or cap.label_zh), cap.unit_zh) if cap else ("容量", "个")
+
+
 def plan_blocks(site: pd.Series, *, info: RunInfo, plan: Mapping | None = None) -> list:
     """「八、布局环节、托位与分期」: the leg, the action, the places and their source, and the phasing."""
     if not _text(site, "leg_name_zh"):
         return []
+    noun, unit = _capacity_words(info)
     items = [f"布局环节: {_text(site, 'leg_name_zh')}; 方式: {_text(site, 'action_zh') or '新建'}; 覆盖按"
              f"「{site_service_zh(site, info)}」计算。"]
     places = site.get("places_new")
     if places is not None and pd.notna(places):
         estimate = " (估算)" if bool(site.get("places_is_estimate", True)) else ""
-        items.append(f"新增托位: {fmt_int(places)} 个{estimate}; 来源: {_text(site, 'places_source_zh')}。")
-        items += _place_target(site, plan)
+        items.append(f"新增{noun}: {fmt_int(places)} {unit}{estimate}; 来源: {_text(site, 'places_source_zh')}。")
+        items += _place_target(site, plan, noun, unit)
     else:
-        items.append("该环节的设施不提供托位 (不计入托位目标)。")
+        items.append(f"该环节的设施不提供{noun} (不计入{noun}目标)。")
     items += _phasing(site, info, plan)
-    return [Heading("八、布局环节、托位与分期方式"), Bullets(tuple(items))]
+    return [Heading(f"八、布局环节、{noun}与分期方式"), Bullets(tuple(items))]
 
 
-def _place_target(site: pd.Series, plan: Mapping | None) -> list[str]:
+def _place_target(site: pd.Series, plan: Mapping | None, noun: str, unit: str) -> list[str]:
     places = None if plan is None else plan.get("places")
     if places is None or not len(places) or "target_places" not in places.columns:
         return []
@@ -79,8 +86,8 @@ def _place_target(site: pd.Series, plan: Mapping | None) -> list[str]:
     if total.empty:
         return []
     t = total.iloc[0]
-    return [f"{int(site['year'])} 年各环节累计新增托位约 {fmt_int(t['places_cumulative'])} 个, 规划目标 "
-            f"{fmt_int(t['target_places'])} 个 (完成 {fmt_share(t['share_of_target'], 0)})。"]
+    return [f"{int(site['year'])} 年各环节累计新增{noun}约 {fmt_int(t['places_cumulative'])} {unit}, 规划目标 "
+            f"{fmt_int(t['target_places'])} {unit} (完成 {fmt_share(t['share_of_target'], 0)})。"]
 
 
 def _phasing(site: pd.Series, info: RunInfo, plan: Mapping | None) -> list[str]:
@@ -94,7 +101,8 @@ def _phasing(site: pd.Series, info: RunInfo, plan: Mapping | None) -> list[str]:
         return [f"分期方式: {chosen}。"]
     eff, eq = by["efficiency"], by["equity"]
     first = eff.index.min()
-    lost = eff["pop_0_3_covered"].sum() - eq["pop_0_3_covered"].sum()
-    return [f"分期方式: 本方案采用{chosen}。两种方式在规划各年合计覆盖的儿童: 效率优先 {fmt_int(eff['pop_0_3_covered'].sum())} "
-            f"人次、公平优先 {fmt_int(eq['pop_0_3_covered'].sum())} 人次{e} (相差 {fmt_int(lost)}); {first} 年覆盖率为 0 的"
-            f"街镇: 效率优先 {int(eff.loc[first, 'n_jiezhen_zero'])} 个、公平优先 {int(eq.loc[first, 'n_jiezhen_zero'])} 个。"]
+    lost = eff["pop_covered"].sum() - eq["pop_covered"].sum()
+    return [f"分期方式: 本方案采用{chosen}。两种方式在规划各年合计覆盖的{info.who}: 效率优先 "
+            f"{fmt_int(eff['pop_covered'].sum())} 人次、公平优先 {fmt_int(eq['pop_covered'].sum())} 人次{e} (相差 "
+            f"{fmt_int(lost)}); {first} 年覆盖率为 0 的街镇: 效率优先 {int(eff.loc[first, 'n_jiezhen_zero'])} 个、公平优先 "
+            f"{int(eq.loc[first, 'n_jiezhen_zero'])} 个。"]

@@ -23,6 +23,12 @@ __all__ = ["plan_sections", "scenario_sections"]
 log = logging.getLogger(__name__)
 
 
+def _capacity(info: RunInfo) -> tuple[str, str]:
+    """(noun, counting word) of the capacity attribute: 「托位」「个」, 「床位」「张」 (「容量」「个」 without one)."""
+    cap = info.capacity
+    return ((cap.noun_zh or cap.label_zh), cap.unit_zh) if cap else ("容量", "个")
+
+
 def _frame(plan: Mapping | None, key: str) -> pd.DataFrame | None:
     frame = None if plan is None else plan.get(key)
     return frame if frame is not None and len(frame) else None
@@ -48,19 +54,19 @@ def _other_legs(year: int, info: RunInfo, plan: Mapping) -> list:
     if others.empty:
         return []
     e = est(info.population_is_estimate)
+    noun, unit = _capacity(info)
     blocks = [Heading("其他布局环节", level=2), Para(
-        f"除新建{info.circle_name_zh}点位外, 规划的其他布局要求也逐年安排。「方式」一栏区分新建和改建 (在现有设施中开设, "
-        f"如在幼儿园开设托班); 「新增覆盖」是该点位使步行 {info.circle_threshold_min} 分钟内新增可达的 0-3 岁儿童数{e}, "
-        f"按各环节自己的服务计算 (例如指导站按家庭育儿支持服务)。每处点位另有选址说明。")]
+        f"除新建{info.circle_name_zh}点位外, 规划的其他布局要求也逐年安排。「方式」一栏区分新建和改建 (在现有设施中开设); "
+        f"「新增覆盖」是该点位使{info.profile_name_zh} {info.circle_threshold_min} 分钟内新增可达的{info.who}人数{e}, "
+        f"按各环节自己覆盖的服务计算。每处点位另有选址说明。")]
     for leg, rows in others.groupby("leg", sort=False):
         first = rows.iloc[0]
         blocks.append(Para(f"{first['leg_name_zh']} ({first['action_zh']}): {year} 年建议 {len(rows)} 处。"))
-        blocks.append(Table(("编号", "方式", "地点", "街镇", f"新增覆盖 (人){e}", "新增托位 (个)"),
+        blocks.append(Table(("编号", "方式", "地点", "街镇", f"新增覆盖 ({info.group_unit_zh}){e}", f"新增{noun} ({unit})"),
                             tuple((str(r["site_id"]), str(r["action_zh"]), str(r["candidate_name"]),
-                                   str(r["jiezhen_name"]), fmt_int(r["pop_0_3_newly_covered"]),
+                                   str(r["jiezhen_name"]), fmt_int(r["pop_newly_covered"]),
                                    fmt_int(r["places_new"])) for _, r in rows.sort_values("rank").iterrows()),
-                            key=f"leg_{leg}", numeric=(False, False, False, False, True, True),
-                            widths=(9, 12, 18, 10, 10, 8)))
+                            key=f"leg_{leg}", numeric=(False, False, False, False, True, True)))
     return blocks
 
 
@@ -68,6 +74,7 @@ def _places(year: int, info: RunInfo, plan: Mapping) -> list:
     places = _frame(plan, "places")
     if places is None:
         return []
+    noun, unit = _capacity(info)
     legs = places[(places["leg"] != "全部") & places["counts_toward_target"]]
     total = places[places["leg"] == "全部"].set_index("year")
     names = list(dict.fromkeys(legs["leg_name_zh"]))
@@ -79,22 +86,22 @@ def _places(year: int, info: RunInfo, plan: Mapping) -> list:
         t = total.loc[y]
         rows.append((f"{y} 年", *per, fmt_int(t["places_new"]), fmt_int(t["places_cumulative"]),
                      *((fmt_share(t["share_of_target"], 0),) if has_target else ())))
-    columns = ("年份", *[f"{n} (托位)" for n in names], "当年合计", "累计", *(("完成目标",) if has_target else ()))
-    blocks = [Heading("新增托位与规划目标", level=2)]
-    text = (f"下表按每处新增点位的托位设定{e}, 把各环节逐年新增的托位相加 (只计有托位的环节)。")
+    columns = ("年份", *[f"{n} ({noun})" for n in names], "当年合计", "累计", *(("完成目标",) if has_target else ()))
+    blocks = [Heading(f"新增{noun}与规划目标", level=2)]
+    text = (f"下表按每处新增点位的{noun}设定{e}, 把各环节逐年新增的{noun}相加 (只计有{noun}的环节)。")
     if has_target:
         target = places["target_places"].dropna().iloc[0]
         due = places["target_year"].dropna()
         due_year = int(due.iloc[0]) if len(due) else int(total.index.max())
         last = total.loc[min(due_year, int(total.index.max()))]
         verdict = "达到" if last["places_cumulative"] >= target else "达不到"
-        text += (f"规划目标: {plan.get('place_target_label_zh') or ''} — 到 {due_year} 年新增 {fmt_int(target)} 个以上。"
-                 f"按本方案, 到 {due_year} 年累计新增约 {fmt_int(last['places_cumulative'])} 个{e}, {verdict}目标"
-                 + (f" (还差 {fmt_int(target - last['places_cumulative'])} 个)。" if verdict == "达不到" else "。"))
+        text += (f"规划目标: {plan.get('place_target_label_zh') or ''} — 到 {due_year} 年新增 {fmt_int(target)} {unit}以上。"
+                 f"按本方案, 到 {due_year} 年累计新增约 {fmt_int(last['places_cumulative'])} {unit}{e}, {verdict}目标"
+                 + (f" (还差 {fmt_int(target - last['places_cumulative'])} {unit})。" if verdict == "达不到" else "。"))
     blocks += [Para(text), Table(columns, tuple(rows), key="places", numeric=(False,) + (True,) * (len(columns) - 1))]
     sources = plan.get("places_sources") or {}
     if sources:
-        blocks.append(Bullets(tuple(f"{k}: 每处 {fmt_int(v['places'])} 个托位 — {v['source_zh']}"
+        blocks.append(Bullets(tuple(f"{k}: 每处 {fmt_int(v['places'])} {unit}{noun} — {v['source_zh']}"
                                     for k, v in sources.items()), kind="note"))
     return blocks
 
@@ -113,23 +120,23 @@ def _phasing(info: RunInfo, plan: Mapping) -> list:
         for p in options:
             r = by[p].loc[y]
             rows.append((f"{y} 年", short.get(p, p) + (" (采用)" if bool(r["chosen"]) else ""),
-                         fmt_int(r["pop_0_3_covered"]), fmt_share(r["share_covered"]),
+                         fmt_int(r["pop_covered"]), fmt_share(r["share_covered"]),
                          f"{r['min_jiezhen_name']} ({fmt_share(r['min_jiezhen_share'])})",
                          str(int(r["n_jiezhen_zero"]))))
-    columns = ("年份", "分期方式", f"覆盖儿童 (人){e}", "全区覆盖率", "覆盖率最低的街镇", "覆盖率为 0 的街镇数")
-    return [Heading("分期方式: 效率优先与公平优先", level=2), Para(_phasing_text(by, chosen, e)),
-            Table(columns, tuple(rows), key="phasing", numeric=(False, False, True, True, False, True),
-                  widths=(8, 12, 12, 10, 16, 10))]
+    columns = ("年份", "分期方式", f"覆盖{info.group_short_zh} ({info.group_unit_zh}){e}", "全区覆盖率", "覆盖率最低的街镇",
+               "覆盖率为 0 的街镇数")
+    return [Heading("分期方式: 效率优先与公平优先", level=2), Para(_phasing_text(by, chosen, e, info.who)),
+            Table(columns, tuple(rows), key="phasing", numeric=(False, False, True, True, False, True))]
 
 
-def _phasing_text(by: Mapping[str, pd.DataFrame], chosen: str, e: str) -> str:
+def _phasing_text(by: Mapping[str, pd.DataFrame], chosen: str, e: str, who: str) -> str:
     if not {"efficiency", "equity"} <= set(by):
         return f"本次采用{chosen}。"
     eff, eq = by["efficiency"], by["equity"]
     first = eff.index.min()
-    lost = eff["pop_0_3_covered"].sum() - eq["pop_0_3_covered"].sum()
-    share = lost / eff["pop_0_3_covered"].sum() if eff["pop_0_3_covered"].sum() else 0.0
-    return (f"同一组候选点、同样的每年新增数和街镇规则, 有两种分期方式: 效率优先使规划各年覆盖的儿童合计最多; 公平优先先让"
+    lost = eff["pop_covered"].sum() - eq["pop_covered"].sum()
+    share = lost / eff["pop_covered"].sum() if eff["pop_covered"].sum() else 0.0
+    return (f"同一组候选点、同样的每年新增数和街镇规则, 有两种分期方式: 效率优先使规划各年覆盖的{who}合计最多; 公平优先先让"
             f"覆盖率为 0 的街镇尽早有覆盖 (各年 0% 街镇数之和最少), 再在此前提下覆盖最多。本次采用{chosen}。规划各年合计, "
             f"公平优先比效率优先少覆盖约 {fmt_int(lost)} 人次{e} ({fmt_share(share)}); {first} 年覆盖率为 0 的街镇: 效率优先 "
             f"{int(eff.loc[first, 'n_jiezhen_zero'])} 个、公平优先 {int(eq.loc[first, 'n_jiezhen_zero'])} 个, 覆盖率最低街镇"
@@ -144,8 +151,8 @@ def _tradeoff(info: RunInfo, plan: Mapping) -> list:
     e = est(info.population_is_estimate)
     planned = plan.get("planned_sites")
     first = curve.iloc[0]
-    total = first["pop_0_3_covered"] / first["share_covered"] if first["share_covered"] > 0 else float("nan")
-    base = float((first["pop_0_3_covered"] - first["gain"]) / total)
+    total = first["pop_covered"] / first["share_covered"] if first["share_covered"] > 0 else float("nan")
+    base = float((first["pop_covered"] - first["gain"]) / total)
     year = int(curve["year"].iloc[0])
     blocks = [Heading("覆盖率与新增点数", level=2), Para(
         f"新增点数越多覆盖率越高, 但每多一个点增加的覆盖越来越少。下图和下表给出 {year} 年 (计入当年现有设施) 新增 1 至 "
@@ -154,10 +161,11 @@ def _tradeoff(info: RunInfo, plan: Mapping) -> list:
         Image(charts.tradeoff_chart(list(curve["k"]), list(curve["share_covered"]), planned=planned, base_share=base,
                                     title=f"{year} 年覆盖率与新增点数{e}"),
               "图: 每个新增点数下可达到的最高覆盖率 (圆点); 虚线为只有现有设施时的覆盖率, 竖点线为规划的点数。", width_cm=14),
-        Table(("新增点数", f"覆盖儿童 (人){e}", "覆盖率", f"比少一个点多覆盖 (人){e}"),
-              tuple((str(int(r["k"])), fmt_int(r["pop_0_3_covered"]), fmt_share(r["share_covered"]),
+        Table(("新增点数", f"覆盖{info.group_short_zh} ({info.group_unit_zh}){e}", "覆盖率",
+               f"比少一个点多覆盖 ({info.group_unit_zh}){e}"),
+              tuple((str(int(r["k"])), fmt_int(r["pop_covered"]), fmt_share(r["share_covered"]),
                      fmt_int(r["gain"])) for _, r in curve.iterrows()), key="tradeoff",
-              numeric=(True, True, True, True), widths=(8, 12, 10, 14))]
+              numeric=(True, True, True, True))]
     phasing = _frame(plan, "phasing")
     if planned in set(curve["k"]) and phasing is not None:
         chosen = phasing[phasing["chosen"]]
@@ -166,8 +174,8 @@ def _tradeoff(info: RunInfo, plan: Mapping) -> list:
             best = curve.loc[curve["k"] == planned, "share_covered"].iloc[0]
             blocks.insert(2, Para(
                 f"曲线上新增 {planned} 个点时最高可达 {fmt_share(best)}; 本规划方案到 {int(last['year'].iloc[0])} 年为 "
-                f"{fmt_share(last['share_covered'].iloc[0])}, 差别来自规划的约束: 每个街镇至少一个点 (「3个一」)、"
-                f"分三年建设和所采用的分期方式 (见上节)。"))
+                f"{fmt_share(last['share_covered'].iloc[0])}, 差别来自规划的约束: 街镇规则 (如每个街镇至少一个点)、"
+                f"分年建设和所采用的分期方式 (见上节)。"))
     shares = _frame(plan, "tradeoff_shares")
     if shares is not None:
         blocks += [Para("达到一定覆盖率最少需要多少个新增点 (命令行: svcov site --target-share 0.9):"),
@@ -186,7 +194,7 @@ def scenario_sections(year: int, *, info: RunInfo, plan: Mapping | None) -> list
         return []
     e = est(info.population_is_estimate)
     blocks = [Heading("附录: 情景比较 (假设增加或关闭设施)"), Para(
-        f"情景是对设施的假设改动 (增加名册中的设施、关闭现有设施, 或换一种步行速度), 不是规划方案。下表对每个情景给出 {year} 年"
+        f"情景是对设施的假设改动 (增加名册中的设施、关闭现有设施, 或换一种出行设置), 不是规划方案。下表对每个情景给出 {year} 年"
         f"各街镇 {info.circle_threshold_min} 分钟{info.circle_name_zh}覆盖率{e}: 现状、情景下、变化 (百分点)。")]
     now = table[table["year"] == year]
     for name, rows in now.groupby("scenario", sort=False):
@@ -199,8 +207,8 @@ def scenario_sections(year: int, *, info: RunInfo, plan: Mapping | None) -> list
                        f"({fmt_pp(d['share_change'])} 个百分点)。")
         blocks += [Heading(f"情景: {first['scenario_label_zh']}", level=2),
                    Para(f"{first['description_zh']}{summary}"),
-                   Table(("街镇", f"0-3 岁儿童{e}", "现状覆盖率", "情景覆盖率", "变化 (百分点)"),
-                         tuple((str(r["jiezhen_name"]), fmt_int(r["pop_0_3"]), fmt_share(r["share_before"]),
+                   Table(("街镇", f"{info.group_name_zh}{e}", "现状覆盖率", "情景覆盖率", "变化 (百分点)"),
+                         tuple((str(r["jiezhen_name"]), fmt_int(r["pop"]), fmt_share(r["share_before"]),
                                 fmt_share(r["share_after"]), fmt_pp(r["share_change"]))
                                for _, r in rows.iterrows()), key=f"scenario_{name}",
                          numeric=(False, True, True, True, True))]

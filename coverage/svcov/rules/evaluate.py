@@ -29,14 +29,13 @@ RULE_STATUS_COLUMNS = ["rule_id", "label_zh", "clause", "scope", "year", "jiezhe
                        "value", "value_zh", "target", "target_zh", "status", "gap_zh", "missing_fields",
                        "based_on_estimate"]
 
-#: Facility columns the rules read.
-FACILITY_COLUMNS_NEEDED = ("facility_id", "name", "type", "type_is_estimate", "capacity_places", "opened_year",
-                           "closed_year", "has_nursery_class", "is_demonstration", "jiezhen_code", "source_label",
-                           "complete_register", "geometry")
+#: Facility columns the rules read (besides the attributes the rules name, checked per rule).
+FACILITY_COLUMNS_NEEDED = ("facility_id", "name", "type", "type_is_estimate", "opened_year", "closed_year",
+                           "jiezhen_code", "source_label", "complete_register", "geometry")
 
 #: Coverage-table columns a ``coverage`` rule reads (docs/DEVELOPING.md, "coverage table").
-COVERAGE_COLUMNS_NEEDED = ("year", "jiezhen_code", "service", "threshold_min", "share_0_3_covered", "pop_0_3",
-                           "population_is_estimate", "travel_mode")
+COVERAGE_COLUMNS_NEEDED = ("year", "jiezhen_code", "service", "group", "profile", "threshold_min", "share_covered",
+                           "pop", "population_is_estimate", "travel_mode")
 
 
 
@@ -76,7 +75,7 @@ def evaluate_rules(rules: RuleSet, facilities: pd.DataFrame, boundaries: pd.Data
     ConfigError
         If a requested year has no rule.
     """
-    _check_columns(facilities, FACILITY_COLUMNS_NEEDED, "facilities")
+    _check_columns(facilities, FACILITY_COLUMNS_NEEDED + _attributes_named(rules), "facilities")
     units = _units(boundaries)
     if coverage is not None:
         _check_columns(coverage, COVERAGE_COLUMNS_NEEDED, "coverage table")
@@ -118,11 +117,21 @@ def _rule_rows(rule: Rule, ctx: Context, rules: RuleSet, district_name_zh: str) 
             "measure": rule.measure, "value": finding.value, "value_zh": value_zh(rule, finding), "target": target,
             "target_zh": target_zh(rule, ctx.year, rules.plan_start), "status": status,
             "gap_zh": gap_zh(rule, finding, status, ctx.year, plan_start=rules.plan_start,
-                             type_names_zh=rules.type_names_zh),
+                             type_names_zh=rules.type_names_zh, field_labels_zh=rules.field_labels_zh),
             "missing_fields": ", ".join(finding.missing) if status == INSUFFICIENT else "",
             "based_on_estimate": finding.estimate_if_pass if status == PASS else finding.estimate_if_not,
         }))
     return rows
+
+
+def _attributes_named(rules: RuleSet) -> tuple[str, ...]:
+    """The facility attributes the rules read (``attribute`` of sums, ``where`` of selections and numerators)."""
+    names: list[str] = []
+    for rule in rules.rules:
+        names += [rule.attribute] if rule.attribute else []
+        for sel in (rule.select, rule.numerator):
+            names += list(sel.where) if sel is not None else []
+    return tuple(dict.fromkeys(names))
 
 
 def _years(rules: RuleSet, years: Iterable[int] | None) -> list[int]:

@@ -12,17 +12,20 @@ Measures (see ``data/rules/README.md`` for the file format and examples; each is
     Facilities of some types open in the year (optionally only those new in the year or since the plan began,
     optionally filtered on a yes/no attribute), against ``min`` (and an optional upper figure ``max``).
 ``sum``
-    Sum of a numeric attribute (``capacity_places``) over such facilities.
+    Sum of a numeric attribute the service's type file declares (e.g. ``capacity``: 托位, 床位) over such
+    facilities.
 ``share``
-    Share of such facilities that also meet a ``numerator`` condition (types and/or yes/no attributes).
+    Share of such facilities that also meet a ``numerator`` condition (types and/or conditions on declared
+    attributes).
 ``share_of_jiezhen``
     District only: share of 街镇 that have at least ``per_jiezhen_min`` such facilities.
 ``spacing``
     Straight-line distance from each such facility to its nearest neighbour of the same selection, at least
     ``min_m`` metres.
 ``coverage``
-    Share of 0-3-year-olds within ``threshold_min`` minutes of a service (type or group), read from the coverage
-    table of the access stage.
+    Share of a population group (default the served group, e.g. 0-3 岁儿童 or 60 岁及以上老人) within
+    ``threshold_min`` minutes of a service (type or group) by a travel profile (default the primary one), read
+    from the coverage table of the access stage.
 ``all_of``
     A composite: met when every rule listed in ``rules`` (defined earlier in the file, same scope) is met, e.g. the
     "3个一" as one status per 街镇; not met when any part is not met; otherwise 数据不足.
@@ -42,14 +45,14 @@ from types import MappingProxyType
 from .. import settings
 from ..config import FacilityType, TypeGroup
 from ..errors import ProblemList, RuleFileError
-from ..vocabulary import ATTRIBUTE_LABELS_ZH, BOOL_ATTRIBUTES, NUMERIC_ATTRIBUTES, SCOPES
+from ..vocabulary import SCOPES
 from ..yamlio import LineList, check_keys, line_of, load_yaml
-from .fields import RuleReader, TypeResolver
+from .fields import RuleReader, RuleVocabulary, TypeResolver
 from .measures import MEASURES, Measure
 from .model import DEFAULT_COVERAGE_MIN_SHARE, Rule, RuleSet, Selection
 
-__all__ = ["Selection", "Rule", "RuleSet", "load_rules", "parse_rules", "MEASURES", "SCOPES", "BOOL_ATTRIBUTES",
-           "NUMERIC_ATTRIBUTES", "ATTRIBUTE_LABELS_ZH", "DEFAULT_COVERAGE_MIN_SHARE"]
+__all__ = ["Selection", "Rule", "RuleSet", "RuleVocabulary", "load_rules", "parse_rules", "MEASURES", "SCOPES",
+           "DEFAULT_COVERAGE_MIN_SHARE"]
 
 #: Scopes (:data:`svcov.vocabulary.SCOPES`): each 街镇, or the district as a whole. Chinese spellings are accepted too.
 _SCOPE_ALIASES = {"jiezhen": "jiezhen", "街镇": "jiezhen", "each_jiezhen": "jiezhen", "district": "district",
@@ -61,8 +64,8 @@ _COMMON_KEYS = {"id", "label_zh", "label_en", "clause", "source_zh", "scope", "y
 
 
 def load_rules(path: str | Path, types: Sequence[FacilityType], groups: Sequence[TypeGroup] = (), *,
-               thresholds_min: Sequence[int] | None = None) -> RuleSet:
-    """Read and validate a rule file against the run's facility types.
+               thresholds_min: Sequence[int] | None = None, vocabulary: RuleVocabulary | None = None) -> RuleSet:
+    """Read and validate a rule file against the run's facility types and words.
 
     Parameters
     ----------
@@ -72,6 +75,9 @@ def load_rules(path: str | Path, types: Sequence[FacilityType], groups: Sequence
         The run's configured facility types and groups (``RunConfig.facility_types``, ``RunConfig.type_groups``).
     thresholds_min
         The run's travel thresholds (minutes); a ``coverage`` rule must use one of them. ``None`` skips the check.
+    vocabulary
+        The run's declared attributes, population groups and travel profiles
+        (:meth:`RuleVocabulary.from_config`); default: no attribute, 常住人口, 步行.
 
     Returns
     -------
@@ -85,20 +91,21 @@ def load_rules(path: str | Path, types: Sequence[FacilityType], groups: Sequence
     """
     path = Path(path)
     raw = load_yaml(path, error_class=RuleFileError)
-    return parse_rules(raw, path, types, groups, thresholds_min=thresholds_min)
+    return parse_rules(raw, path, types, groups, thresholds_min=thresholds_min, vocabulary=vocabulary)
 
 
 def parse_rules(raw: Mapping, path: str | Path, types: Sequence[FacilityType], groups: Sequence[TypeGroup] = (), *,
-                thresholds_min: Sequence[int] | None = None) -> RuleSet:
+                thresholds_min: Sequence[int] | None = None, vocabulary: RuleVocabulary | None = None) -> RuleSet:
     """Validate an already parsed rule file (a :class:`~svcov.yamlio.LineDict`); see :func:`load_rules`."""
     path = Path(path)
+    vocabulary = vocabulary or RuleVocabulary()
     p = ProblemList(str(path))
     check_keys(raw, {"plan", "rules"}, "规则文件 (rule file)", p, required=("rules",))
     plan = raw.get("plan") if isinstance(raw.get("plan"), dict) else {}
     if "plan" in raw and not isinstance(raw.get("plan"), dict):
         p.add("plan 应是映射 (name_zh, years)。", "plan must be a mapping (name_zh, years)", row=line_of(raw, "plan"),
               column="plan")
-    check_keys(plan, {"name_zh", "name_en", "years"}, "plan", p)
+    check_keys(plan, {"name_zh", "name_en", "years", "layout_rule", "layout_name_zh"}, "plan", p)
     plan_years = _years(plan, "years", p, "plan") if "years" in plan else ()
     resolver = TypeResolver(types, groups)
     rules_raw = raw.get("rules")
@@ -113,22 +120,44 @@ def parse_rules(raw: Mapping, path: str | Path, types: Sequence[FacilityType], g
             if not isinstance(item, dict):
                 p.add("每条规则应是映射 (id、label_zh、measure …)。", "each rule must be a mapping", row=line)
                 continue
-            rule = _rule(item, p, resolver, plan_years, thresholds_min)
+            rule = _rule(item, p, RuleReader(p, "", resolver, plan_years, thresholds_min, vocabulary))
             if rule is not None:
                 rules.append(rule)
     _check_unique_ids(rules, p)
     _check_parts(rules, p)
+    layout = _layout_rule(plan, rules, p)
     p.raise_if_errors(RuleFileError)
     return RuleSet(path=path, plan_name_zh=str(plan.get("name_zh", "")), plan_years=plan_years, rules=tuple(rules),
-                   type_names_zh=MappingProxyType({t.key: t.name_zh for t in types}))
+                   type_names_zh=MappingProxyType({t.key: t.name_zh for t in types}),
+                   field_labels_zh=MappingProxyType(vocabulary.field_labels_zh()), layout_rule=layout,
+                   layout_name_zh=str(plan.get("layout_name_zh", "")) if layout else "")
+
+
+def _layout_rule(plan: Mapping, rules: list[Rule], p: ProblemList) -> str | None:
+    """``plan.layout_rule``: a per-街镇 rule whose status colours the map (its own report section)."""
+    value = plan.get("layout_rule")
+    if value is None:
+        if plan.get("layout_name_zh") is not None:
+            p.add("plan.layout_name_zh 需要同时给出 plan.layout_rule (按街镇着色的规则 id)。",
+                  "plan.layout_name_zh needs plan.layout_rule", row=line_of(plan, "layout_name_zh"),
+                  column="layout_name_zh")
+        return None
+    rule = next((r for r in rules if r.id == str(value)), None)
+    if rule is None or "jiezhen" not in rule.scopes:
+        ids = ", ".join(r.id for r in rules if "jiezhen" in r.scopes)
+        p.add(f"plan.layout_rule「{value}」应是一条按街镇检查 (scope: jiezhen) 的规则的 id; 可用: {ids}。",
+              "plan.layout_rule must be the id of a rule with scope jiezhen", row=line_of(plan, "layout_rule"),
+              column="layout_rule", value=value)
+        return None
+    return rule.id
 
 
 # --- one rule -------------------------------------------------------------------------------------------------
 
 
-def _rule(m: dict, p: ProblemList, resolver: TypeResolver, plan_years: tuple[int, ...],
-          thresholds_min: Sequence[int] | None) -> Rule | None:
+def _rule(m: dict, p: ProblemList, base: RuleReader) -> Rule | None:
     rid = str(m.get("id", ""))
+    plan_years = base.plan_years
     where = f"规则「{rid}」" if rid else "规则"
     measure = m.get("measure")
     if measure not in MEASURES:
@@ -149,7 +178,7 @@ def _rule(m: dict, p: ProblemList, resolver: TypeResolver, plan_years: tuple[int
         p.add(f"{where}: 没有年份。请在规则中写 years, 或在 plan 中写 years。",
               f"{rid}: no years; give years in the rule or in plan", row=line_of(m), column="years")
     _check_within_plan(m, years, plan_years, p, where)
-    kwargs = kind.parse(m, RuleReader(p, where, resolver, plan_years, thresholds_min))
+    kwargs = kind.parse(m, dataclasses.replace(base, where=where))
     minimum, by_year = _minimum(m, kind, years, p, where)
     return Rule(id=rid, label_zh=str(m.get("label_zh", rid)), clause=str(m.get("clause", "")),
                 source_zh=str(m.get("source_zh", "")), scopes=_scopes(m, kind, p, where), years=years,

@@ -3,17 +3,16 @@ the time window of a selection and the noun a target counts."""
 
 from __future__ import annotations
 
-from ..vocabulary import ATTRIBUTE_LABELS_ZH
 from .model import Rule, Selection
 
-__all__ = ["num", "pct", "pct_target", "names", "window", "noun", "condition", "SUM_NOUNS_ZH", "CONDITION_ZH"]
+__all__ = ["num", "pct", "pct_target", "names", "window", "noun", "condition", "spaced"]
 
-#: What a sum of an attribute is counted in.
-SUM_NOUNS_ZH = {"capacity_places": "托位"}
-#: How a yes/no condition reads in a sentence.
-CONDITION_ZH = {("has_nursery_class", True): "开设托班", ("has_nursery_class", False): "未开设托班",
-                ("is_demonstration", True): "为示范性机构", ("is_demonstration", False): "不是示范性机构"}
 _MAX_NAMES = 5
+
+
+def spaced(text: str) -> str:
+    """``text`` with a space before it when it starts with a digit or Latin letter (「的 0-3 岁儿童」, 「的老人」)."""
+    return f" {text}" if text[:1].isascii() and text[:1].isalnum() else text
 
 
 def num(x: float) -> str:
@@ -50,19 +49,20 @@ def window(rule: Rule, year: int, plan_start: int | None, *, built: bool = False
 
 
 def noun(rule: Rule) -> str:
-    """What the target counts: 「个普惠性托育点」, 「个托位」."""
+    """What the target counts: 「个日间照料中心」, 「张床位」 (a sum: the attribute's unit and noun from the type
+    file, unless the rule gives ``unit_zh``)."""
     if rule.measure == "sum":
-        attr = rule.attribute or ""
-        return f"{rule.unit_zh}{SUM_NOUNS_ZH.get(attr, ATTRIBUTE_LABELS_ZH.get(attr, ''))}"
+        return rule.attribute_amount_zh or f"{rule.unit_zh}{rule.attribute or ''}"
     return f"{rule.unit_zh}{rule.select.what_zh}"
 
 
 def condition(num_sel: Selection | None) -> str:
-    """A ``numerator`` as a condition: 「开设托班」, 「为公办托幼一体园且开设托班」."""
+    """A ``numerator`` as a condition: 「开设托班」, 「为日间照料中心且设康复室」 (words from the type file)."""
     if num_sel is None:
         return ""
     if num_sel.what_zh and num_sel.what_zh != num_sel.types_zh:
         return num_sel.what_zh
     parts = [f"为{num_sel.types_zh}"] if num_sel.types else []
-    parts += [CONDITION_ZH.get((a, v), f"{a}={v}") for a, v in num_sel.where.items()]
+    if num_sel.where_zh:
+        parts.append(num_sel.where_zh)
     return "且".join(parts)

@@ -1,5 +1,5 @@
-"""Models that allocate demand to facilities: p-median (minimise child-weighted travel time) and capacitated coverage
-(children within the threshold are served only up to each facility's places). See :mod:`svcov.siting.models`
+"""Models that allocate demand to facilities: p-median (minimise demand-weighted travel time) and capacitated coverage
+(people within the threshold are served only up to each facility's capacity). See :mod:`svcov.siting.models`
 for the shared conventions (plans, rules, reduction and merging of demand rows).
 """
 
@@ -70,7 +70,7 @@ class PMedian(FromFrames, SitingModel):
         super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
                          where=where)
         cap = inputs.max_time_s / 60
-        self.objective_label_zh = (f"0-3 岁儿童加权步行时间 (儿童·分钟{', 各年合计' if plan.n_years > 1 else ''}; "
+        self.objective_label_zh = (f"需求人口加权出行时间 (人·分钟{', 各年合计' if plan.n_years > 1 else ''}; "
                                    f"超过 {cap:.0f} 分钟或不可达按 {cap:.0f} 分钟计)")
         self._reduce()
 
@@ -262,16 +262,17 @@ def _capacities(values, n: int, what: str, where: str) -> np.ndarray:
     bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
     if len(bad):
         shown = ", ".join(str(i) for i in bad[:20]) + (" ..." if len(bad) > 20 else "")
-        raise ConfigError(where, [Problem(where, f"{what}的托位数未知或无效 (第 {shown} 个, 共 {len(bad)} 个)。容量约束模型需要每个"
-                                                 f"设施的托位数: 请在名册中补充「托位数」, 或在配置中给出 siting.capacity_places_unknown。",
+        raise ConfigError(where, [Problem(where, f"{what}的容量未知或无效 (第 {shown} 个, 共 {len(bad)} 个)。容量约束模型"
+                                                 f"需要每个设施的容量: 请在名册中补充容量列 (类型文件的 capacity), "
+                                                 f"或给出 siting.capacity_places_unknown。",
                                           f"{what}: {len(bad)} capacities unknown or invalid (positions {shown}); the "
                                           f"capacitated model needs every facility's places")])
     return arr
 
 
 class CapacitatedCoverage(FromFrames, SitingModel):
-    """Capacitated coverage: children within the threshold of a facility are served up to the facility's places
-    (托位); maximise the children served, summed over the plan years. Existing facilities keep their places.
+    """Capacitated coverage: people within the threshold of a facility are served up to the facility's capacity
+    (places, beds ...); maximise the people served, summed over the plan years. Existing facilities keep theirs.
     """
 
     name = "capacitated"
@@ -283,7 +284,7 @@ class CapacitatedCoverage(FromFrames, SitingModel):
                          where=where)
         self.capacity_new = capacity_new
         self.existing_capacity = existing_capacity
-        self.objective_label_zh = (f"{inputs.threshold_s / 60:.0f} 分钟内获得托位的 0-3 岁儿童"
+        self.objective_label_zh = (f"{inputs.threshold_s / 60:.0f} 分钟内获得服务容量的需求人口"
                                    f"{' (各年合计)' if plan.n_years > 1 else ''}")
         self._reduce()
 

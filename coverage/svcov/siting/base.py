@@ -452,7 +452,7 @@ def prepare(where: str, cost_s, weights, *, max_time_s: float, threshold_s: floa
              plan: Plan) -> ModelInputs:
     w = np.asarray(weights, dtype=float).ravel()
     if not np.isfinite(w).all() or (w < 0).any():
-        raise argument_error(where, "需求权重 (如 0-3 岁人口) 应是非负有限数。", "weights must be finite and non-negative")
+        raise argument_error(where, "需求权重 (服务人群的人数) 应是非负有限数。", "weights must be finite and non-negative")
     if not (np.isfinite(max_time_s) and max_time_s >= 0):
         raise argument_error(where, "时间阈值应是非负有限秒数。", "the time threshold must be finite seconds >= 0",
                              value=max_time_s)
@@ -505,7 +505,7 @@ class FromFrames:
 
     @classmethod
     def from_geodataframe(cls, demand, candidates, *, travel, threshold_min: float, existing=None,
-                          weight_column: str = "pop_0_3", zone_column: str | None = "jiezhen_code",
+                          weight_column: str = "residents", zone_column: str | None = "jiezhen_code",
                           plan: Plan | None = None, k: int | None = None, rules: SiteRules | None = None,
                           merge: bool = True, **model_kwargs):
         """Build the model from frames: times come from ``travel`` (a TravelModel: network or straight line).
@@ -513,13 +513,14 @@ class FromFrames:
         Parameters
         ----------
         demand
-            Demand points (metric CRS) with ``weight_column`` (default ``pop_0_3``).
+            Demand points (metric CRS) with ``weight_column`` (the served population group, e.g.
+            ``children_0_3`` or ``elderly_60``; default ``residents``).
         candidates
             Candidate sites (metric CRS); ``zone_column`` (default ``jiezhen_code``) gives their 街镇 for rules.
         travel
             Object with ``catchments(sources, targets, max_time_s)`` (see ``svcov.access.engine.TravelModel``).
         threshold_min
-            Walking time within which a child counts as covered, in minutes.
+            Travel time within which a person counts as covered, in minutes.
         existing
             Existing facilities (fixed, counted); ``opened_year``/``closed_year`` decide the years they count in.
         plan, k, rules, merge

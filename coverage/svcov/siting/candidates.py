@@ -6,10 +6,11 @@ Sources, in order of preference when two candidates are closer than the minimum 
    CSV/XLSX with longitude/latitude (WGS-84, GCJ-02 or BD-09) or a GIS layer of points or polygons;
    read and validated like a facility register (every problem reported with its row).
 2. ``pois``: points of a POI layer (e.g. the bundled OSM community centres and residential compounds).
-3. ``clusters``: demand-weighted k-means centres of the children (scikit-learn), moved to the nearest demand cell.
+3. ``clusters``: demand-weighted k-means centres of the served group (scikit-learn), moved to the nearest demand
+   cell.
 4. ``grid``: a regular grid over the district.
 5. ``facilities``: existing facilities that a conversion leg may convert (e.g. public kindergartens without a
-   托班), chosen by type, ``has_nursery_class`` and name.
+   托班), chosen by type, flag attributes (``where``) and name.
 
 Every candidate lies inside a 街镇 (those outside are dropped with a warning naming them), outside the exclusion
 areas, at least ``min_spacing_m`` from every other candidate (so any chosen set keeps that spacing) and, if asked,
@@ -37,7 +38,7 @@ from ..data.facilities import read_facility_records
 from ..data.population import grid_points
 from ..data.readers import read_vector
 from ..errors import InputError, Problem, ProblemList
-from ..vocabulary import CANDIDATE_KINDS, CANDIDATE_SOURCE_NAMES_ZH
+from ..vocabulary import CANDIDATE_KINDS, CANDIDATE_SOURCE_NAMES_ZH, CAPACITY
 from .instance import argument_error
 
 __all__ = ["CandidateSpec", "build_candidates", "read_candidate_file", "poi_candidates", "grid_candidates",
@@ -46,7 +47,7 @@ __all__ = ["CandidateSpec", "build_candidates", "read_candidate_file", "poi_cand
 log = logging.getLogger(__name__)
 
 CANDIDATE_COLUMNS = ["candidate_id", "name", "source", "source_label", "jiezhen_code", "jiezhen_name",
-                     "capacity_places", "lon_wgs84", "lat_wgs84", "geometry"]
+                     "capacity", "lon_wgs84", "lat_wgs84", "geometry"]
 
 #: Kinds of candidate source, in order of preference, with their Chinese names (:mod:`svcov.vocabulary`).
 SOURCE_NAMES_ZH = CANDIDATE_SOURCE_NAMES_ZH
@@ -71,7 +72,7 @@ class CandidateSpec:
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     sheet: str | None = None
     types: tuple[str, ...] = ()
-    has_nursery_class: tuple[object, ...] = ()
+    where: Mapping[str, tuple[object, ...]] = field(default_factory=lambda: MappingProxyType({}))
     exclude_name_pattern: str | None = None
 
     @classmethod
@@ -93,7 +94,9 @@ class CandidateSpec:
                    seed=int(m.get("seed", cls.seed)), coord_system=str(m.get("coord_system", "wgs84")),
                    columns=MappingProxyType(dict(m.get("columns") or {})),
                    sheet=None if m.get("sheet") is None else str(m["sheet"]),
-                   types=_listed(m.get("types")), has_nursery_class=_listed(m.get("has_nursery_class"), as_text=False),
+                   types=_listed(m.get("types")),
+                   where=MappingProxyType({str(k): _listed(v, as_text=False)
+                                           for k, v in dict(m.get("where") or {}).items()}),
                    exclude_name_pattern=None if m.get("exclude_name_pattern") is None
                    else str(m["exclude_name_pattern"]))
 
@@ -107,13 +110,14 @@ def _frame(names, source: str, label: str, geometry, crs, ids, capacity=None) ->
     n = len(ids)
     cap = pd.array([pd.NA] * n if capacity is None else capacity, dtype="Float64")
     return gpd.GeoDataFrame({"candidate_id": pd.array(ids, dtype="string"), "name": pd.array(names, dtype="string"),
-                             "source": source, "source_label": label, "capacity_places": cap},
+                             "source": source, "source_label": label, "capacity": cap},
                             geometry=gpd.GeoSeries(geometry, crs=crs).to_numpy(), crs=crs)
 
 
 def read_candidate_file(spec: CandidateSpec, crs, types: Sequence[FacilityType], type_key: str,
-                        problems: list[Problem]) -> gpd.GeoDataFrame:
-    """The user's candidate file, validated like a facility register (ids, names, coordinates, 托位).
+                        problems: list[Problem], attributes: Sequence = ()) -> gpd.GeoDataFrame:
+    """The user's candidate file, validated like a facility register (ids, names, coordinates, and the capacity if
+    the type file declares one: ``attributes``).
 
     Raises
     ------
@@ -122,13 +126,14 @@ def read_candidate_file(spec: CandidateSpec, crs, types: Sequence[FacilityType],
     """
     source = FacilitySource(path=spec.path, label_zh=spec.label_zh, coord_system=spec.coord_system,
                             columns=spec.columns, sheet=spec.sheet, default_type=type_key)
-    records, p = read_facility_records(source, types)
+    capacity = [a for a in attributes if a.key == CAPACITY]
+    records, p = read_facility_records(source, types, capacity)
     p.raise_if_errors()
     problems.extend(p.problems)
     points = gpd.points_from_xy(records["lon_wgs84"], records["lat_wgs84"], crs=settings.wgs84)
     geometry = gpd.GeoSeries(points, index=records.index).to_crs(crs)
     out = _frame(records["name"].tolist(), "file", spec.label_zh, geometry, crs, records["facility_id"].tolist(),
-                 records["capacity_places"].astype("Float64").tolist())
+                 records[CAPACITY].astype("Float64").tolist() if capacity else None)
     out["_row"] = records["source_row"].to_numpy()
     out["_file"] = str(spec.path)
     return out
@@ -172,8 +177,7 @@ def grid_candidates(spec: CandidateSpec, boundaries: gpd.GeoDataFrame) -> gpd.Ge
                   [f"grid{spec.spacing_m:.0f}-{c}" for c in cells["cell_id"]])
 
 
-def cluster_candidates(spec: CandidateSpec, demand: gpd.GeoDataFrame,
-                       weight_column: str = "pop_0_3") -> gpd.GeoDataFrame:
+def cluster_candidates(spec: CandidateSpec, demand: gpd.GeoDataFrame, weight_column: str) -> gpd.GeoDataFrame:
     """Demand-weighted k-means centres (scikit-learn), each moved to the nearest demand point with weight, so it
     lies inside the district."""
     from sklearn.cluster import KMeans
@@ -195,16 +199,26 @@ def cluster_candidates(spec: CandidateSpec, demand: gpd.GeoDataFrame,
 
 def facility_candidates(spec: CandidateSpec, facilities: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame:
     """Existing facilities as candidates of a conversion (e.g. public kindergartens that could open a 托班): those
-    of ``spec.types`` whose ``has_nursery_class`` is one of ``spec.has_nursery_class`` (``true``, ``false``,
-    ``unknown``; any if empty) and whose name does not match ``spec.exclude_name_pattern``. The candidate id is
-    the facility id."""
+    of ``spec.types`` whose flag attributes are as ``spec.where`` asks (attribute → ``true``, ``false``,
+    ``unknown``, e.g. ``{has_nursery_class: [false, unknown]}``) and whose name does not match
+    ``spec.exclude_name_pattern``. The candidate id is the facility id.
+
+    Raises
+    ------
+    ArgumentError
+        If ``spec.where`` names a column the facilities do not have (not a flag of the type file).
+    """
     if facilities is None or len(facilities) == 0:
         return _frame([], "facilities", spec.label_zh, [], crs, [])
     chosen = facilities[facilities["type"].astype(str).isin(spec.types)]
-    if spec.has_nursery_class:
-        flag = chosen["has_nursery_class"].astype("boolean")
+    for key, values in spec.where.items():
+        if key not in facilities.columns:
+            raise argument_error("siting.candidates (facilities)", f"where 中的属性「{key}」不是类型文件声明的属性; "
+                                 "请在类型文件的 attributes 中声明它 (kind: flag), 或改用已声明的属性。",
+                                 f"where names {key!r}, which the type file does not declare", value=key)
+        flag = chosen[key].astype("boolean")
         state = np.where(flag.isna().to_numpy(), "unknown", np.where(flag.fillna(False).to_numpy(), "true", "false"))
-        wanted = {"unknown" if v == "unknown" else ("true" if v is True else "false") for v in spec.has_nursery_class}
+        wanted = {"unknown" if v == "unknown" else ("true" if v is True else "false") for v in values}
         chosen = chosen[np.isin(state, list(wanted))]
     if spec.exclude_name_pattern:
         chosen = chosen[~chosen["name"].astype(str).str.contains(spec.exclude_name_pattern, regex=True)]
@@ -235,11 +249,16 @@ def _exclusion_union(exclusions, crs):
     return pd.concat(frames).union_all() if frames else None
 
 
+def _first_count(demand: gpd.GeoDataFrame) -> str:
+    skip = {"cell_id", "jiezhen_code", "jiezhen_name", "is_estimate", "cell_size_m"}
+    return next(c for c in demand.columns if c not in skip and c != demand.geometry.name)
+
+
 def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec | Mapping[str, Any]], *,
                      type_key: str, facility_types: Sequence[FacilityType] = (), demand: gpd.GeoDataFrame | None = None,
                      existing: gpd.GeoDataFrame | None = None, exclusions: Sequence = (), min_spacing_m: float = 0.0,
-                     min_distance_to_existing_m: float = 0.0,
-                     facilities: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+                     min_distance_to_existing_m: float = 0.0, weight_column: str | None = None,
+                     attributes: Sequence = (), facilities: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """All candidate sites, inside the 街镇, outside exclusions, spaced.
 
     Parameters
@@ -262,6 +281,10 @@ def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec
         Minimum distance between candidates (and so between chosen sites).
     min_distance_to_existing_m
         Minimum distance to an existing facility.
+    weight_column
+        The demand column ``clusters`` weigh by (the served population group; default the first numeric column).
+    attributes
+        The type file's attributes (the user's file gives the candidates' ``capacity`` if one is declared).
     facilities
         All facilities (needed by ``facilities``: existing facilities to convert).
 
@@ -280,7 +303,7 @@ def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec
     for spec in specs:
         spec = spec if isinstance(spec, CandidateSpec) else CandidateSpec.from_mapping(spec)
         if spec.kind == "file":
-            parts.append(read_candidate_file(spec, crs, facility_types, type_key, problems))
+            parts.append(read_candidate_file(spec, crs, facility_types, type_key, problems, attributes))
         elif spec.kind == "pois":
             parts.append(poi_candidates(spec, crs))
         elif spec.kind == "grid":
@@ -290,7 +313,7 @@ def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec
         elif demand is None:
             raise argument_error("build_candidates", "clusters 候选点需要需求点 (demand)。", "clusters need demand")
         else:
-            parts.append(cluster_candidates(spec, demand))
+            parts.append(cluster_candidates(spec, demand, weight_column or _first_count(demand)))
     if not parts:
         raise argument_error("build_candidates", "没有配置候选点来源 (siting.candidates)。",
                              "no candidate source configured (siting.candidates)")

@@ -49,7 +49,7 @@ class PCenter(FromFrames, SitingModel):
         super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
                          where=where)
         cap = inputs.max_time_s / 60
-        self.objective_label_zh = (f"能在 {cap:.0f} 分钟内到达设施的 0-3 岁儿童中最远者的步行时间 (分钟"
+        self.objective_label_zh = (f"能在 {cap:.0f} 分钟内到达设施的需求人口中最远者的出行时间 (分钟"
                                    f"{', 各年之和, 逐年依次最小' if plan.n_years > 1 else ''})")
         self._reduce()
 
@@ -250,9 +250,9 @@ class PCenter(FromFrames, SitingModel):
         self.open_year_ = plan
         self.objective_ = self.evaluate(plan)
         self.radii_s = np.array(radii)
-        note = ("逐年依次最小化最长步行时间 (二分法, 每步为覆盖可行性问题); 各年半径 "
+        note = ("逐年依次最小化最长出行时间 (二分法, 每步为覆盖可行性问题); 各年半径 "
                 + "、".join(f"{r / 60:.1f}" for r in radii) + f" 分钟; 在此前提下覆盖最多 (第二阶段 {tie})"
-                + (f"; {self.outside:,.0f} 名儿童在 {self.cap / 60:.0f} 分钟内没有任何设施或候选点, 不计入"
+                + (f"; {self.outside:,.0f} 人在 {self.cap / 60:.0f} 分钟内没有任何设施或候选点, 不计入"
                    if self.outside > 0 else ""))
         self.result_ = self._result("mip", "optimal", self.objective_, float(np.sum(bounds)) / 60.0, np.nan, start,
                                     0.0, built - start, MipBuilder(), time_limit_s, gap,

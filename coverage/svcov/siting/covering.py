@@ -103,11 +103,11 @@ class SetCovering(MaximalCovering):
         for y, best in enumerate(self.best_by_year()):
             if self.target_weight - self.slack > best:
                 year = _year_label(self.plan.years[y])
-                out.append(f"{year}目标覆盖率 {self.target_share:.1%} (至少 {self.target_weight:,.0f} 名儿童) 无法达到: 即使全部 "
-                           f"{self.n_candidates} 个候选点都建成, 最多覆盖 {best:,.0f} 名 ({best / total:.1%}); 有 "
-                           f"{self.total_weight - best:,.0f} 名儿童在任何候选点和现有设施的步行范围之外。请降低 target_share "
+                out.append(f"{year}目标覆盖率 {self.target_share:.1%} (至少 {self.target_weight:,.0f} 人) 无法达到: 即使全部 "
+                           f"{self.n_candidates} 个候选点都建成, 最多覆盖 {best:,.0f} 人 ({best / total:.1%}); 有 "
+                           f"{self.total_weight - best:,.0f} 人在任何候选点和现有设施的可达范围之外。请降低 target_share "
                            f"(最高 {math.floor(1000 * best / total) / 1000:.1%}) 或补充候选点 (target share "
-                           f"unreachable: at most {best / total:.1%}; {self.total_weight - best:,.0f} children beyond "
+                           f"unreachable: at most {best / total:.1%}; {self.total_weight - best:,.0f} people beyond "
                            f"every candidate and existing facility)")
         return out
 
@@ -137,7 +137,7 @@ class SetCovering(MaximalCovering):
                     f"说明与街镇规则冲突, 请放宽街镇上限或补充候选点 (infeasible even without the yearly caps: the zone "
                     f"rules conflict with the target)")
         exact = "" if status == "optimal" else " (未在时限内证明最少, 为找到的方案)"
-        return (f"达到 {self.target_share:.1%} 的覆盖目标 (至少 {self.target_weight:,.0f} 名儿童) 至少需要 {need:.0f} 个新增点"
+        return (f"达到 {self.target_share:.1%} 的覆盖目标 (至少 {self.target_weight:,.0f} 人) 至少需要 {need:.0f} 个新增点"
                 f"{exact}, 而计划每年新增上限为 {caps}。请提高每年的新增上限 (sites_per_year) 或降低 target_share "
                 f"(the target needs at least {need:.0f} new sites; the plan's caps are {caps})")
 

@@ -37,10 +37,11 @@ PHASINGS = tuple(SITING_PHASINGS)
 
 
 class MaximalCovering(FromFrames, SitingModel):
-    """Maximal covering (MCLP): the new sites that cover the most weight (children) within the threshold.
+    """Maximal covering (MCLP): the new sites that cover the most weight (people of the served group) within the
+    threshold.
 
-    The objective counts, for every plan year, the children within ``threshold_s`` of an open facility (existing
-    or new), summed over the years: a phased plan is rewarded for covering children early.
+    The objective counts, for every plan year, the weight within ``threshold_s`` of an open facility (existing
+    or new), summed over the years: a phased plan is rewarded for covering people early.
     """
 
     name = "mclp"
@@ -59,7 +60,7 @@ class MaximalCovering(FromFrames, SitingModel):
                                  "phasing='equity' needs demand_zones (the zone of every demand row)")
         self.phasing = phasing
         years = "各年合计" if plan.n_years > 1 else ""
-        self.objective_label_zh = (f"{inputs.threshold_s / 60:.0f} 分钟内覆盖的需求 (0-3 岁儿童)"
+        self.objective_label_zh = (f"{inputs.threshold_s / 60:.0f} 分钟内覆盖的需求人口"
                                    + (f", {years}" if years else ""))
         self._demand_zone_codes(demand_zones)
         self._reduce()
@@ -76,7 +77,7 @@ class MaximalCovering(FromFrames, SitingModel):
             Demand × candidate times in seconds: a dense array (``np.inf`` = unreachable) or a scipy sparse matrix
             whose stored entries are the reachable pairs.
         weights
-            Demand weight of every row (e.g. ``pop_0_3``).
+            Demand weight of every row (e.g. the served group's people).
         threshold_s
             A demand point is covered by a facility within this many seconds.
         k, plan

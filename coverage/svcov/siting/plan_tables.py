@@ -8,10 +8,10 @@ Tables (docs/DEVELOPING.md):
   ``counts_toward_target``, ``target_places``, ``target_year``, ``share_of_target``, ``meets_target``,
   ``places_is_estimate``.
 - **phasing** (:func:`phasing_comparison`): per ``phasing`` (efficiency / equity) × ``year``: ``phasing_zh``,
-  ``chosen``, ``pop_0_3_covered``, ``share_covered``, ``min_jiezhen_share``, ``min_jiezhen_code``,
-  ``min_jiezhen_name``, ``n_jiezhen_zero`` (街镇 with children still at 0 %), ``status``, ``gap``.
+  ``chosen``, ``pop_covered``, ``share_covered``, ``min_jiezhen_share``, ``min_jiezhen_code``,
+  ``min_jiezhen_name``, ``n_jiezhen_zero`` (街镇 whose served group is still at 0 %), ``status``, ``gap``.
 - **tradeoff** (:func:`coverage_curve`): per ``k`` new sites (one round, the last plan year's facilities, no zone
-  rules): ``pop_0_3_covered``, ``share_covered``, ``gain``, ``status``, ``gap``, ``time_s``; and **tradeoff
+  rules): ``pop_covered``, ``share_covered``, ``gain``, ``status``, ``gap``, ``time_s``; and **tradeoff
   shares**: per ``target_share``: ``fewest_sites`` (NaN if no plan reaches it), ``share_covered``, ``how``.
 """
 
@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InfeasibleError
-from ..vocabulary import SITING_ACTIONS, SITING_PHASINGS
+from ..vocabulary import CAPACITY, SITING_ACTIONS, SITING_PHASINGS
 from .base import ModelInputs
 from .instance import UNLIMITED, Plan
 
 __all__ = ["annotate", "as_facilities", "combine", "plan_extras", "places_table", "phasing_comparison",
-           "coverage_curve", "ALL_LEGS", "LEG_COLUMNS"]
+           "coverage_curve", "plan_labels_zh", "ALL_LEGS", "LEG_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,18 @@ ALL_LEGS = "全部"
 #: Columns the legs add to the proposed-site table.
 LEG_COLUMNS = ["leg", "leg_name_zh", "action", "action_zh", "service", "service_name_zh", "places_new",
                "places_source_zh", "places_is_estimate"]
+
+
+def plan_labels_zh(config) -> dict[str, str]:
+    """Chinese headers of the plan's tables in the service's words: the capacity's noun (托位, 床位) and the served
+    group (0-3 岁儿童, 60 岁及以上老人)."""
+    cap = config.capacity
+    noun = (cap.noun_zh or cap.label_zh) if cap else "容量"
+    group = config.served_group.name_zh
+    return {"places_new": f"新增{noun}", "places_source_zh": f"{cap.label_zh if cap else '容量'}来源",
+            "places_is_estimate": f"{noun}为估算", "places_cumulative": f"累计新增{noun}",
+            "counts_toward_target": f"计入{noun}目标", "places_known": f"{noun}已知", "target_places": f"{noun}目标",
+            "pop_covered": f"覆盖{group}", "pop_newly_covered": f"新增覆盖{group}"}
 
 
 def _name(config, key: str) -> str:
@@ -57,11 +69,12 @@ def annotate(proposals: gpd.GeoDataFrame, config, leg, counted: str, candidates:
     out = proposals.copy()
     out["site_id"] = [f"{leg.id_prefix}{sid[1:]}" for sid in out["site_id"].astype(str)]
     spec = s.capacity_per_new_site.get(s.facility_type)
-    own = candidates.set_index("candidate_id")["capacity_places"].astype("Float64")
+    own = candidates.set_index("candidate_id")[CAPACITY].astype("Float64")
     given = own.reindex(out["candidate_id"].astype(str)).to_numpy(dtype=float, na_value=np.nan)
     default = np.nan if spec is None else float(spec.places)
+    cap = config.capacity
     out["places_new"] = np.where(np.isfinite(given), given, default)
-    out["places_source_zh"] = np.where(np.isfinite(given), "候选点文件中的托位数",
+    out["places_source_zh"] = np.where(np.isfinite(given), f"候选点文件中的{cap.label_zh if cap else '容量'}",
                                        "未配置 (siting.capacity_per_new_site)" if spec is None else spec.source_zh)
     out["places_is_estimate"] = ~np.isfinite(given) & (spec is None or spec.is_estimate)
     out["leg"], out["leg_name_zh"] = leg.key, leg.label_zh
@@ -77,7 +90,7 @@ def as_facilities(proposals: pd.DataFrame, crs) -> gpd.GeoDataFrame:
         "name": proposals["candidate_name"].astype(str) + " (建议" + proposals["site_id"].astype(str) + ")",
         "type": proposals["type"].astype(str), "type_name_zh": proposals["type_name_zh"].astype(str),
         "type_source": "选址建议 (本次规划中较早环节的建议点位)", "type_is_estimate": False,
-        "capacity_places": pd.array(proposals["places_new"], dtype="Float64").round().astype("Int64"),
+        CAPACITY: pd.array(proposals["places_new"], dtype="Float64").round().astype("Int64"),
         "opened_year": pd.array(proposals["year"], dtype="Int64"), "closed_year": pd.array([pd.NA] * len(proposals),
                                                                                            dtype="Int64"),
         "jiezhen_code": proposals["jiezhen_code"].astype(str), "jiezhen_name": proposals["jiezhen_name"].astype(str)})
@@ -108,7 +121,7 @@ def plan_extras(config, out, demand: pd.DataFrame, *, time_limit_s: float | None
     limit = time_limit_s or s.time_limit_s
     if s.compare_phasing and main.name == "mclp" and main.plan.n_years > 1:
         out.phasing = phasing_comparison(main, demand, time_limit_s=limit)
-        out.notes.append(_phasing_note(out.phasing))
+        out.notes.append(_phasing_note(out.phasing, config.served_group.name_zh))
     total = int(sum(min(m, 10_000) for m in main.plan.max_new))
     k_max = total if s.tradeoff_max_k is None else int(s.tradeoff_max_k)
     if k_max > 0 and main.name in ("mclp", "lscp"):
@@ -191,7 +204,7 @@ def phasing_comparison(model, demand: pd.DataFrame, *, time_limit_s: float = 60.
             z = int(np.nanargmin(col)) if np.isfinite(col).any() else -1
             code = solved.demand_zone_codes[z] if z >= 0 else ""
             rows.append({"phasing": phasing, "phasing_zh": SITING_PHASINGS[phasing], "chosen": solved is model,
-                         "year": year, "pop_0_3_covered": float(covered[y]),
+                         "year": year, "pop_covered": float(covered[y]),
                          "share_covered": float(covered[y] / solved.total_weight) if solved.total_weight else np.nan,
                          "min_jiezhen_share": float(col[z]) if z >= 0 else np.nan, "min_jiezhen_code": code,
                          "min_jiezhen_name": names.get(code, code),
@@ -203,13 +216,15 @@ def phasing_comparison(model, demand: pd.DataFrame, *, time_limit_s: float = 60.
     return out
 
 
-def _phasing_note(table: pd.DataFrame) -> str:
+def _phasing_note(table: pd.DataFrame, group_name_zh: str) -> str:
     eff, eq = (table[table["phasing"] == p] for p in ("efficiency", "equity"))
     chosen = table.loc[table["chosen"], "phasing_zh"].iloc[0]
-    lost = float(eff["pop_0_3_covered"].sum() - eq["pop_0_3_covered"].sum())
+    lost = float(eff["pop_covered"].sum() - eq["pop_covered"].sum())
     first = table["year"].min()
-    return (f"选址分期: 采用{chosen}。规划各年覆盖儿童合计: 效率优先 {eff['pop_0_3_covered'].sum():,.0f} 人次, 公平优先 "
-            f"{eq['pop_0_3_covered'].sum():,.0f} 人次 (相差 {lost:,.0f}); {first} 年覆盖率最低街镇: 效率优先 "
+    who = f" {group_name_zh}" if group_name_zh[:1].isascii() and group_name_zh[:1].isalnum() else group_name_zh
+    return (f"选址分期: 采用{chosen}。规划各年覆盖的{who}合计: 效率优先 {eff['pop_covered'].sum():,.0f} 人次, "
+            f"公平优先 "
+            f"{eq['pop_covered'].sum():,.0f} 人次 (相差 {lost:,.0f}); {first} 年覆盖率最低街镇: 效率优先 "
             f"{eff['min_jiezhen_share'].iloc[0]:.1%}, 公平优先 {eq['min_jiezhen_share'].iloc[0]:.1%}。")
 
 
@@ -224,35 +239,37 @@ def _one_round_inputs(model) -> ModelInputs:
 
 def coverage_curve(model, k_max: int, shares=(0.8, 0.9, 0.95), *, time_limit_s: float = 60.0
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Children within the threshold against the number of new sites, k = 1 … ``k_max``, each k solved exactly
-    (one round, the last plan year's facilities, no zone rules), each started from the plan of k − 1 plus its best
-    addition; then the fewest sites for each share (read off the curve, or an exact set covering beyond it)."""
+    """People of the served group within the threshold against the number of new sites, k = 1 … ``k_max``, each k
+    solved exactly (one round, the last plan year's facilities, no zone rules), each started from the plan of k − 1
+    plus its best addition; then the fewest sites for each share (read off the curve, or an exact set covering
+    beyond it)."""
     from .models import MaximalCovering
 
     inputs = _one_round_inputs(model)
     year = model.plan.years[-1]
     rows, previous, start_all = [], None, time.perf_counter()
     for k in range(1, int(k_max) + 1):
+        t0 = time.perf_counter()
         m = MaximalCovering(inputs=inputs, plan=Plan.single(k, year=year), rules=None, candidate_zones=None,
                             merge=True, where="coverage_curve")
-        start = None
-        if previous is not None:
-            start = previous.copy()
-            gains = m.gains(start, 0)
-            gains[start >= 0] = -np.inf
-            start[int(np.argmax(gains))] = 0
-        t0 = time.perf_counter()
-        m.solve(time_limit_s=time_limit_s, initial=start)
-        previous = m.open_year_
-        covered = float(m.coverage_by_year(m.open_year_)[0])
-        rows.append({"k": k, "year": year, "pop_0_3_covered": covered, "share_covered": covered / m.total_weight,
-                     "status": m.result_.status, "gap": m.result_.gap, "time_s": time.perf_counter() - t0})
+        start = np.full(m.n_candidates, -1) if previous is None else previous.copy()
+        gains = m.gains(start, 0)
+        gains[start >= 0] = -np.inf
+        start[int(np.argmax(gains))] = 0
+        if k == 1:  # one site: the best single candidate, by enumeration (exact; HiGHS needs seconds to prove it)
+            previous, status, gap = start, "optimal", 0.0
+        else:
+            m.solve(time_limit_s=time_limit_s, initial=start)
+            previous, status, gap = m.open_year_, m.result_.status, m.result_.gap
+        covered = float(m.coverage_by_year(previous)[0])
+        rows.append({"k": k, "year": year, "pop_covered": covered, "share_covered": covered / m.total_weight,
+                     "status": status, "gap": gap, "time_s": time.perf_counter() - t0})
         if m.total_weight and covered >= m.best_by_year()[0] - 1e-9:
-            break  # every child within reach is covered: more sites add nothing
+            break  # everyone within reach is covered: more sites add nothing
     curve = pd.DataFrame(rows)
     base = float(MaximalCovering(inputs=inputs, plan=Plan.single(0, year=year), rules=None, candidate_zones=None,
                                  merge=True, where="coverage_curve").const[0])
-    curve["gain"] = curve["pop_0_3_covered"].diff().fillna(curve["pop_0_3_covered"].iloc[0] - base)
+    curve["gain"] = curve["pop_covered"].diff().fillna(curve["pop_covered"].iloc[0] - base)
     log.info("coverage curve: k = 1 … %d in %.1f s", len(curve), time.perf_counter() - start_all)
     targets = []
     for share in shares:
@@ -266,24 +283,33 @@ def coverage_curve(model, k_max: int, shares=(0.8, 0.9, 0.95), *, time_limit_s: 
     return curve, pd.DataFrame(targets)
 
 
-#: Seconds for the set covering of a share beyond the curve (its result says whether it is proven).
+#: Seconds for the exact set covering of a share beyond the curve, started from the greedy plan (its result says
+#: whether it is proven).
 BEYOND_CURVE_S = 15.0
 
 
 def _fewest(inputs: ModelInputs, year, share: float, time_limit_s: float) -> dict:
-    """The fewest sites for ``share`` beyond the curve: an exact set covering (time-limited; its bound is kept)."""
+    """The fewest sites for ``share`` beyond the curve: the greedy plan (with its LP bound), then an exact set
+    covering started from it (time-limited); the better plan and the higher bound are kept."""
     from .covering import SetCovering
 
-    lscp = SetCovering(inputs=inputs, plan=Plan.single(None, year=year, k_max=UNLIMITED), rules=None,
-                       candidate_zones=None, merge=True, where="coverage_curve", target_share=share)
+    def model():
+        return SetCovering(inputs=inputs, plan=Plan.single(None, year=year, k_max=UNLIMITED), rules=None,
+                           candidate_zones=None, merge=True, where="coverage_curve", target_share=share)
+
     try:
-        lscp.solve(time_limit_s=time_limit_s)
+        greedy = model().solve(method="heuristic", time_limit_s=time_limit_s)
     except InfeasibleError as exc:  # an unreachable share is reported, not raised
         return {"target_share": share, "fewest_sites": np.nan, "lower_bound": np.nan, "share_covered": np.nan,
                 "how": f"无法达到: {str(exc).splitlines()[-1].strip(' -')}"}
-    r = lscp.result_
-    proven = r.status == "optimal"
-    return {"target_share": share, "fewest_sites": int(lscp.objective_), "lower_bound": r.best_bound,
-            "share_covered": float(lscp.coverage_by_year(lscp.open_year_)[0] / lscp.total_weight),
-            "how": "集合覆盖模型 (已证明最少)" if proven else
-            f"集合覆盖模型 ({time_limit_s:.0f} 秒内找到的方案; 至少需要 {r.best_bound:.0f} 个)"}
+    best, bound = greedy, greedy.result_.best_bound
+    if not greedy.objective_ <= bound:  # not proven by the bound alone: try the exact model from the greedy plan
+        exact = model().solve(time_limit_s=time_limit_s, initial=greedy.open_year_)
+        bound = max(bound, exact.result_.best_bound) if np.isfinite(exact.result_.best_bound) else bound
+        if exact.objective_ <= greedy.objective_:
+            best = exact
+    proven = best.objective_ <= bound or best.result_.status == "optimal"
+    how = ("集合覆盖模型 (已证明最少)" if proven else
+           f"集合覆盖模型 ({time_limit_s:.0f} 秒内找到的最好方案, 从贪心方案开始; 至少需要 {bound:.0f} 个)")
+    return {"target_share": share, "fewest_sites": int(best.objective_), "lower_bound": float(bound),
+            "share_covered": float(best.coverage_by_year(best.open_year_)[0] / best.total_weight), "how": how}

@@ -2,8 +2,8 @@
 needs: docs/DEVELOPING.md, "proposed sites"), the coverage before and after per 街镇 and year, and the solver
 diagnostics.
 
-Within a year the sites are ranked greedily: first the site that newly covers the most children, then the one
-that adds most after it, and so on; ``pop_0_3_newly_covered`` is each site's addition in that order, so the
+Within a year the sites are ranked greedily: first the site that newly covers the most people of the served group,
+then the one that adds most after it, and so on; ``pop_newly_covered`` is each site's addition in that order, so the
 column sums to the plan's total gain and ``district_share_after`` of the last site of a year is the year's coverage.
 """
 
@@ -23,7 +23,7 @@ __all__ = ["proposed_sites", "coverage_change", "diagnostics_table", "PROPOSED_S
 log = logging.getLogger(__name__)
 
 PROPOSED_SITE_COLUMNS = ["site_id", "rank", "year", "type", "type_name_zh", "jiezhen_code", "jiezhen_name",
-                         "candidate_id", "candidate_name", "candidate_source", "pop_0_3_newly_covered",
+                         "candidate_id", "candidate_name", "candidate_source", "pop_newly_covered",
                          "district_share_before", "district_share_after", "jiezhen_share_before",
                          "jiezhen_share_after", "nearest_facilities", "nearest_compounds", "rule_gap_closed_zh",
                          "alternatives", "threshold_min", "model", "lon_wgs84", "lat_wgs84", "geometry"]
@@ -88,7 +88,8 @@ def _rank_year(cov: _Coverage, y: int, earlier: list[int]) -> list[tuple[int, np
     return out
 
 
-def _alternatives(cov: _Coverage, model, candidates: pd.DataFrame, j: int, y: int, closes_gap: bool, n: int) -> str:
+def _alternatives(cov: _Coverage, model, candidates: pd.DataFrame, j: int, y: int, closes_gap: bool, n: int,
+                  who: str) -> str:
     chosen = np.flatnonzero(cov.open_year >= 0)
     others = [int(k) for k in chosen if k != j and cov.open_year[k] <= y]
     gains = cov.gains(cov.base(y, sites=others))
@@ -101,7 +102,7 @@ def _alternatives(cov: _Coverage, model, candidates: pd.DataFrame, j: int, y: in
     items = []
     for k in order:
         c = candidates.iloc[k]
-        items.append(f"{c['name']} ({c['jiezhen_name']}, {c['candidate_id']}): 新增覆盖约 {gains[k]:,.0f} 名 0-3 岁儿童, "
+        items.append(f"{c['name']} ({c['jiezhen_name']}, {c['candidate_id']}): 新增覆盖约 {gains[k]:,.0f} 名{who}, "
                      f"本点为 {own:,.0f} 名")
     return "\n".join(items)
 
@@ -110,10 +111,11 @@ def _nearest_text(travel, sites: gpd.GeoDataFrame, targets: gpd.GeoDataFrame | N
     if travel is None or targets is None or len(targets) == 0 or len(sites) == 0:
         return [""] * len(sites)
     times = np.asarray(travel.od_matrix_s(sites, targets), dtype=float)
+    how = getattr(travel, "profile_name_zh", "步行")
     out = []
     for row in times:
         order = [int(k) for k in np.argsort(row, kind="stable") if np.isfinite(row[k])][:n]
-        out.append("\n".join(f"{label(targets.iloc[k])} 步行约 {row[k] / 60:.0f} 分钟" for k in order))
+        out.append("\n".join(f"{label(targets.iloc[k])} {how}约 {row[k] / 60:.0f} 分钟" for k in order))
     return out
 
 
@@ -126,7 +128,8 @@ def _facility_label(f: pd.Series) -> str:
 
 def proposed_sites(model, candidates: gpd.GeoDataFrame, demand: pd.DataFrame, *, type_key: str, type_name_zh: str,
                    existing: gpd.GeoDataFrame | None = None, compounds: gpd.GeoDataFrame | None = None,
-                   travel=None, n_alternatives: int = 3, n_nearest: int = 3) -> gpd.GeoDataFrame:
+                   travel=None, n_alternatives: int = 3, n_nearest: int = 3,
+                   group_name_zh: str = "需求人口") -> gpd.GeoDataFrame:
     """The proposed sites of a solved model, ranked, with what a memo needs.
 
     Parameters
@@ -147,6 +150,8 @@ def proposed_sites(model, candidates: gpd.GeoDataFrame, demand: pd.DataFrame, *,
         The travel model (``od_matrix_s``) for the nearest facilities and compounds; without it those are empty.
     n_alternatives, n_nearest
         How many alternatives, facilities and compounds to list.
+    group_name_zh
+        What the demand weights count, for the alternatives' text (the served group, e.g. 「60 岁及以上老人」).
 
     Returns
     -------
@@ -155,6 +160,7 @@ def proposed_sites(model, candidates: gpd.GeoDataFrame, demand: pd.DataFrame, *,
         ``model``), candidates' CRS, index 0..n-1. Shares are 0-1; list columns hold one item per line.
     """
     cov = _Coverage(model)
+    who = f" {group_name_zh}" if group_name_zh[:1].isascii() else group_name_zh
     zone_d = demand["jiezhen_code"].astype(str).to_numpy()
     rows, earlier, served = [], [], np.zeros(len(model.zone_codes), dtype=np.int64)
     for y in range(model.plan.n_years):
@@ -171,12 +177,12 @@ def proposed_sites(model, candidates: gpd.GeoDataFrame, demand: pd.DataFrame, *,
                 "type": type_key, "type_name_zh": type_name_zh, "jiezhen_code": c["jiezhen_code"],
                 "jiezhen_name": c["jiezhen_name"], "candidate_id": c["candidate_id"], "candidate_name": c["name"],
                 "candidate_source": c["source_label"],
-                "pop_0_3_newly_covered": float(cov.w[after & ~before].sum()),
+                "pop_newly_covered": float(cov.w[after & ~before].sum()),
                 "district_share_before": _share(cov.w, before), "district_share_after": _share(cov.w, after),
                 "jiezhen_share_before": _share(cov.w, before, in_zone),
                 "jiezhen_share_after": _share(cov.w, after, in_zone),
                 "rule_gap_closed_zh": f"补上{c['jiezhen_name']}的缺口: {reason}" if closes and reason else "",
-                "alternatives": _alternatives(cov, model, candidates, j, y, bool(closes), n_alternatives),
+                "alternatives": _alternatives(cov, model, candidates, j, y, bool(closes), n_alternatives, who),
                 "threshold_min": model.inputs_.threshold_s / 60, "model": model.name,
                 "lon_wgs84": c["lon_wgs84"], "lat_wgs84": c["lat_wgs84"], "geometry": c.geometry, "_j": j})
         earlier += [int(j) for j in np.flatnonzero(cov.open_year == y)]
@@ -196,8 +202,8 @@ def coverage_change(model, demand: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``year``, ``jiezhen_code``, ``jiezhen_name``, ``pop_0_3``, ``pop_0_3_covered_before``, ``share_before``,
-        ``pop_0_3_covered_after``, ``share_after`` (0-1), ``n_new_sites`` (opened by the year, cumulative),
+        ``year``, ``jiezhen_code``, ``jiezhen_name``, ``pop``, ``pop_covered_before``, ``share_before``,
+        ``pop_covered_after``, ``share_after`` (0-1), ``n_new_sites`` (opened by the year, cumulative),
         ``n_new_sites_in_year``.
     """
     cov = _Coverage(model)
@@ -214,10 +220,10 @@ def coverage_change(model, demand: pd.DataFrame) -> pd.DataFrame:
             opened = (cov.open_year >= 0) & (cov.open_year <= y) & ((zone_site == code) | district)
             rows.append({"year": year, "jiezhen_code": code,
                          "jiezhen_name": DISTRICT_NAME_ZH if district else names.get(code, code),
-                         "pop_0_3": float(cov.w[mask].sum()),
-                         "pop_0_3_covered_before": float(cov.w[mask & before].sum()),
+                         "pop": float(cov.w[mask].sum()),
+                         "pop_covered_before": float(cov.w[mask & before].sum()),
                          "share_before": _share(cov.w, before, mask),
-                         "pop_0_3_covered_after": float(cov.w[mask & after].sum()),
+                         "pop_covered_after": float(cov.w[mask & after].sum()),
                          "share_after": _share(cov.w, after, mask), "n_new_sites": int(opened.sum()),
                          "n_new_sites_in_year": int((opened & (cov.open_year == y)).sum())})
     out = pd.DataFrame(rows)
@@ -238,12 +244,13 @@ def diagnostics_table(model, **extra) -> pd.DataFrame:
 SITING_LABELS_ZH = {
     "site_id": "选址编号", "rank": "排序", "year": "年份", "type": "类型代码", "type_name_zh": "类型",
     "candidate_id": "候选点编号", "candidate_name": "候选点名称", "candidate_source": "候选点来源",
-    "pop_0_3_newly_covered": "新增覆盖0-3岁儿童", "district_share_before": "全区覆盖率(建设前)",
+    "pop_newly_covered": "新增覆盖人数", "district_share_before": "全区覆盖率(建设前)",
     "district_share_after": "全区覆盖率(建设后)", "jiezhen_share_before": "街镇覆盖率(建设前)",
-    "jiezhen_share_after": "街镇覆盖率(建设后)", "nearest_facilities": "最近的现有设施(步行时间)",
-    "nearest_compounds": "附近小区(步行时间)", "rule_gap_closed_zh": "补上的规则缺口", "alternatives": "备选候选点",
-    "threshold_min": "步行时间阈值(分钟)", "model": "模型", "pop_0_3_covered_before": "覆盖0-3岁儿童(现有设施)",
-    "share_before": "覆盖率(现有设施)", "pop_0_3_covered_after": "覆盖0-3岁儿童(加新增点)",
+    "jiezhen_share_after": "街镇覆盖率(建设后)", "nearest_facilities": "最近的现有设施(时间)",
+    "nearest_compounds": "附近小区(时间)", "rule_gap_closed_zh": "补上的规则缺口", "alternatives": "备选候选点",
+    "threshold_min": "时间阈值(分钟)", "model": "模型", "pop": "人数", "pop_covered_before": "覆盖人数(现有设施)",
+    "share_before": "覆盖率(现有设施)", "pop_covered_after": "覆盖人数(加新增点)", "group": "人群代码",
+    "profile": "出行方式代码",
     "share_after": "覆盖率(加新增点)", "n_new_sites": "新增点累计", "n_new_sites_in_year": "当年新增点",
     "plan_years": "计划年份", "method": "求解方法", "status": "状态", "objective": "目标值", "best_bound": "最优界",
     "gap": "相对差距", "objective_label_zh": "目标含义", "time_s": "总用时(秒)", "build_time_s": "建模用时(秒)",
@@ -256,12 +263,12 @@ SITING_LABELS_ZH = {
     "source_label": "来源",
     # legs, places, phasing and the coverage curve (svcov.siting.plan_tables)
     "leg": "布局环节代码", "leg_name_zh": "布局环节", "action": "方式代码", "action_zh": "方式", "service": "覆盖的服务代码",
-    "service_name_zh": "覆盖的服务", "places_new": "新增托位", "places_source_zh": "托位数来源",
-    "places_is_estimate": "托位为估算", "n_sites": "新增点数", "places_cumulative": "累计新增托位",
-    "counts_toward_target": "计入托位目标", "places_known": "托位数已知", "target_places": "托位目标",
+    "service_name_zh": "覆盖的服务", "places_new": "新增容量", "places_source_zh": "容量来源",
+    "places_is_estimate": "容量为估算", "n_sites": "新增点数", "places_cumulative": "累计新增容量",
+    "counts_toward_target": "计入容量目标", "places_known": "容量已知", "target_places": "容量目标",
     "target_year": "目标年份", "share_of_target": "完成目标比例", "meets_target": "达到目标", "phasing": "分期方式代码",
     "phasing_zh": "分期方式", "chosen": "本次采用", "share_covered": "覆盖率", "min_jiezhen_share": "最低街镇覆盖率",
     "min_jiezhen_code": "覆盖率最低的街镇代码", "min_jiezhen_name": "覆盖率最低的街镇", "n_jiezhen_zero": "覆盖率为0的街镇数",
     "k": "新增点数", "gain": "比少一个点多覆盖", "target_share": "目标覆盖率", "fewest_sites": "最少新增点数",
-    "lower_bound": "下界", "how": "求法", "pop_0_3_covered": "覆盖0-3岁儿童", "status_zh": "状态说明",
+    "lower_bound": "下界", "how": "求法", "pop_covered": "覆盖人数", "status_zh": "状态说明",
 }

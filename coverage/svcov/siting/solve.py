@@ -143,7 +143,7 @@ class SolveResult:
         the model's bound without solving), both in the objective's units, and the relative gap
         ``|objective − bound| / max(|objective|, |bound|)`` (:func:`relative_gap`: 0-1 whenever a solution exists).
     objective_label_zh
-        What the objective counts (e.g. 「15 分钟内覆盖的 0-3 岁儿童 (各年合计)」).
+        What the objective counts (e.g. 「15 分钟内覆盖的需求人口 (各年合计)」).
     time_s, build_time_s, solver_time_s
         End to end (reduction, model building and solving), model building, solver.
     n_demand, n_demand_in_model, n_demand_merged

@@ -15,7 +15,7 @@ import pandas as pd
 from ..config import RunConfig
 from ..data.readers import read_vector
 from ..errors import ConfigError, Problem
-from ..vocabulary import DISTRICT_CODE, MODEL_NAMES_ZH, SOLVE_STATUS_ZH
+from ..vocabulary import CAPACITY, DISTRICT_CODE, MODEL_NAMES_ZH, SOLVE_STATUS_ZH
 from .candidates import build_candidates
 from .constraints import drop_minimums_without_candidates, rules_from_facilities, rules_from_status, rules_per_jiezhen
 from .instance import Plan, SiteRules
@@ -152,12 +152,16 @@ def _model_kwargs(config: RunConfig, model: str, existing: gpd.GeoDataFrame, can
     if model in ("p_median", "p_center"):
         return {"max_time_s": (s.max_time_min or 2 * s.threshold_min) * 60.0}
     if model == "capacitated":
+        cap = config.capacity
+        if cap is None or CAPACITY not in existing.columns:
+            raise _fail("容量约束模型需要设施的容量: 请在类型文件的 attributes 中声明 capacity (如床位数)。",
+                        "the capacitated model needs a capacity attribute declared in the type file")
         per_site = new_site_places(s)
         if per_site is None:
-            raise _fail("容量约束模型需要新增点的托位数: siting.capacity_per_new_site (或 capacity_places_new)。",
+            raise _fail(f"容量约束模型需要新增点的{cap.label_zh}: siting.capacity_per_new_site (或 capacity_places_new)。",
                         "the capacitated model needs siting.capacity_per_new_site (or capacity_places_new)")
-        new = candidates["capacity_places"].astype("Float64").fillna(per_site).to_numpy(dtype=float)
-        old = existing["capacity_places"].astype("Float64")
+        new = candidates[CAPACITY].astype("Float64").fillna(per_site).to_numpy(dtype=float)
+        old = existing[CAPACITY].astype("Float64")
         if s.capacity_places_unknown is not None:
             old = old.fillna(s.capacity_places_unknown)
         return {"capacity_new": new, "existing_capacity": old.to_numpy(dtype=float, na_value=np.nan)}
@@ -276,10 +280,12 @@ def run_leg(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.Geo
     if target_share is not None:  # the coverage question alone, as the coverage curve (no zone rules)
         rules = SiteRules(type_name_zh=type_name, zone_names=rules.zone_names)
         extra_notes.append(f"选址: 只求覆盖率达到 {target_share:.1%} 的最少新增点数, 不考虑街镇规则 (与覆盖曲线一致)。")
+    group = config.served_group
     candidates = build_candidates(boundaries, tuple(s.candidates) + tuple(extra_candidates), type_key=s.facility_type,
                                   facility_types=config.facility_types, demand=demand, existing=existing,
                                   exclusions=s.exclusions, min_spacing_m=s.min_spacing_m,
-                                  min_distance_to_existing_m=s.min_distance_to_existing_m, facilities=facilities)
+                                  min_distance_to_existing_m=s.min_distance_to_existing_m, facilities=facilities,
+                                  weight_column=group.key, attributes=config.attributes)
     warnings, counts = candidates.attrs.pop("problems", []), candidates.attrs.pop("counts", {})
     candidates.attrs.clear()
     if leg.action == "conversion":
@@ -295,16 +301,19 @@ def run_leg(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.Geo
         extra_notes.append(f"选址 ({leg.label_zh}): siting.phasing: {s.phasing} 只用于最大覆盖模型 (mclp), 本次模型为 "
                            f"{MODEL_NAMES_ZH[name]}, 未采用。")
     solved = cls.from_geodataframe(demand, candidates, travel=travel, threshold_min=s.threshold_min,
-                                   existing=existing, plan=plan, rules=rules, **kwargs)
+                                   existing=existing, plan=plan, rules=rules, weight_column=group.key, **kwargs)
     solved.solve(method=method or s.method, time_limit_s=time_limit_s or s.time_limit_s, mip_rel_gap=s.mip_rel_gap)
     proposals = proposed_sites(solved, candidates, demand, type_key=s.facility_type, type_name_zh=type_name,
                                existing=existing, compounds=_compounds(config, boundaries.crs), travel=travel,
-                               n_alternatives=s.n_alternatives)
+                               n_alternatives=s.n_alternatives, group_name_zh=group.name_zh)
     proposals = annotate(proposals, config, leg, counted, candidates)
-    coverage = coverage_change(solved, demand).assign(leg=leg.key, service=counted)
-    diagnostics = diagnostics_table(solved, model_name_zh=MODEL_NAMES_ZH[name],
-                                    travel_mode=getattr(travel, "mode", ""), n_existing=len(existing),
-                                    count_existing=counted, n_candidates_given=counts.get("given", len(candidates)),
+    coverage = coverage_change(solved, demand).assign(group=group.key, leg=leg.key, service=counted)
+    solved.result_ = dataclasses.replace(solved.result_, objective_label_zh=_worded(
+        solved.result_.objective_label_zh, group.name_zh))
+    diagnostics = diagnostics_table(solved, model_name_zh=MODEL_NAMES_ZH[name], group=group.key,
+                                    travel_mode=getattr(travel, "mode", ""), profile=getattr(travel, "profile", ""),
+                                    n_existing=len(existing), count_existing=counted,
+                                    n_candidates_given=counts.get("given", len(candidates)),
                                     leg=leg.key, leg_name_zh=leg.label_zh, phasing=getattr(solved, "phasing", ""))
     notes = _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage)
     if leg.key != main_leg(config).key or leg.action != "new":
@@ -314,6 +323,12 @@ def run_leg(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.Geo
                          notes + extra_notes, warnings)
 
 
+def _worded(label: str, group_name_zh: str) -> str:
+    """A solver's objective label in the run's words: 「需求人口」 becomes the served group (「60 岁及以上老人」)."""
+    name = f" {group_name_zh}" if group_name_zh[:1].isascii() and group_name_zh[:1].isalnum() else group_name_zh
+    return label.replace("需求人口", name).replace("  ", " ")
+
+
 def _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage) -> list[str]:
     r, s = solved.result_, config.siting
     n_est = int(existing["type_is_estimate"].fillna(False).astype(bool).sum()) if len(existing) else 0
@@ -321,12 +336,13 @@ def _notes(config, solved, rules, candidates, counts, existing, counted, travel,
     change = "; ".join(f"{'' if pd.isna(row.year) else f'{row.year} 年'} {row.share_before:.1%} → {row.share_after:.1%}"
                        for row in district.itertuples())
     by_source = ", ".join(f"{k[5:]} {v}" for k, v in counts.items() if k.startswith("kept_") and v)
+    how = getattr(travel, "profile_name_zh", "步行")
     notes = [
         f"选址: {MODEL_NAMES_ZH[solved.name]}, 新增{type_name} {int((solved.open_year_ >= 0).sum())} 个 "
-        f"(计划年份 {solved.plan.label()}), 步行 {s.threshold_min} 分钟覆盖; 求解 {r.method} / {r.status} "
+        f"(计划年份 {solved.plan.label()}), {how} {s.threshold_min} 分钟覆盖; 求解 {r.method} / {r.status} "
         f"({SOLVE_STATUS_ZH.get(r.status, r.status)}), 目标值 {r.objective:,.1f} ({r.objective_label_zh}), "
         f"界 {r.best_bound:,.1f}, 相对差距 {r.gap:.4%}, 用时 {r.time_s:.1f} 秒。",
-        f"选址: 0-3 岁儿童 {s.threshold_min} 分钟覆盖率 (现有设施 → 加上新增点): {change}。",
+        f"选址: {config.served_group.name_zh} {s.threshold_min} 分钟覆盖率 (现有设施 → 加上新增点): {change}。",
         f"选址: 现有设施按「{counted}」计入 ({len(existing)} 个"
         + (f", 其中 {n_est} 个类型为按名称推断的估算" if n_est else "") + ")。",
         f"选址: 候选点 {len(candidates)} 个 ({by_source}); 边界外 {counts.get('outside_boundary', 0)} 个、排除区内 "

@@ -8,8 +8,8 @@ Every measure returns a :class:`Finding`: the value measured on the records foun
 * a register that is not complete (``complete_register`` False, e.g. OpenStreetMap) can only show a lower bound of a
   count: ``high`` is infinite;
 * a type with no record at all is treated as "not loaded", which makes the data incomplete;
-* an unknown yes/no attribute or ``opened_year`` makes a record's membership uncertain; an unknown number
-  (``capacity_places``) makes a sum's ``high`` infinite;
+* an unknown attribute value (a flag or a number a ``where`` tests) or ``opened_year`` makes a record's membership
+  uncertain; an unknown number (e.g. ``capacity``) makes a sum's ``high`` infinite;
 * spacing works the other way round: records found can prove a shortfall (two facilities too close) but only a
   complete register can prove a pass.
 """
@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 
 from ...data.facilities import open_in_year
+from ...errors import ArgumentError
 from ...vocabulary import FAIL, INSUFFICIENT, PASS
 from ..fields import RuleReader
 from ..model import Rule, Selection
 
-__all__ = ["Finding", "DataState", "Context", "data_state", "membership", "count_parts", "Measure", "MEASURES",
-           "register", "judge", "EPS"]
+__all__ = ["Finding", "DataState", "Context", "data_state", "membership", "condition_met", "count_parts", "Measure",
+           "MEASURES", "register", "judge", "EPS"]
 
 EPS = 1e-9
 
@@ -48,7 +49,7 @@ class Finding:
     low, high
         The true value lies in ``[low, high]``; ``high`` is ``inf`` when the data cannot bound it.
     missing
-        What keeps ``low`` and ``high`` apart: field names (``capacity_places``, ``opened_year``...),
+        What keeps ``low`` and ``high`` apart: field names (``capacity``, ``opened_year``...),
         ``complete_register``, ``register:<type key>`` (no record of that type), ``coverage_table``.
     estimate_if_pass, estimate_if_not
         Whether a pass (or any other status) rests on estimates: types inferred from names, an estimated
@@ -113,14 +114,15 @@ class Context:
 
     @staticmethod
     def plain(facilities: pd.DataFrame) -> pd.DataFrame:
-        """The facility frame as a plain DataFrame with ``x_m``/``y_m`` instead of geometry (much faster to filter
-        than a GeoDataFrame)."""
-        keep = ["name", "type", "type_is_estimate", "capacity_places", "opened_year", "closed_year",
-                "has_nursery_class", "is_demonstration", "jiezhen_code", "source_label", "complete_register"]
-        out = pd.DataFrame(facilities[keep]).reset_index(drop=True)
+        """The district's facilities (those with a 街镇; facilities kept across the border are not the district's)
+        as a plain DataFrame with ``x_m``/``y_m`` instead of geometry (much faster to filter than a GeoDataFrame).
+        Every attribute column is kept."""
+        inside = facilities["jiezhen_code"].notna().to_numpy(dtype=bool)
+        keep = [c for c in facilities.columns if c != facilities.geometry.name]
+        out = pd.DataFrame(facilities.loc[inside, keep]).reset_index(drop=True)
         out["jiezhen_code"] = out["jiezhen_code"].astype(str)
-        out["x_m"] = facilities.geometry.x.to_numpy()
-        out["y_m"] = facilities.geometry.y.to_numpy()
+        out["x_m"] = facilities.geometry.x.to_numpy()[inside]
+        out["y_m"] = facilities.geometry.y.to_numpy()[inside]
         return out
 
     def state(self, types: tuple[str, ...]) -> DataState:
@@ -150,16 +152,17 @@ class Context:
 def membership(frame: pd.DataFrame, sel: Selection, ctx: Context) -> tuple[pd.Series, pd.Series, dict[str, int]]:
     """Which candidates certainly / possibly belong to the selection, and how many possible ones lack each field.
 
-    A record is out if one known value excludes it (a ``where`` attribute with the other value, an opening year
-    outside the window); possibly in if it is not out but some needed value is unknown; certainly in otherwise.
+    A record is out if one known value excludes it (a ``where`` attribute with another value or outside the range,
+    an opening year outside the window); possibly in if it is not out but some needed value is unknown; certainly
+    in otherwise.
     """
     n = len(frame)
     out, unknown = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     lacks: dict[str, np.ndarray] = {}
     for attr, wanted in sel.where.items():
-        values = frame[attr].astype("boolean")
-        out |= (values == (not wanted)).fillna(False).to_numpy(dtype=bool)
-        lacks[attr] = values.isna().to_numpy(dtype=bool)
+        meets, na = condition_met(frame, attr, wanted)
+        out |= ~meets & ~na
+        lacks[attr] = na
     if sel.new_in is not None:
         first = ctx.year if sel.new_in == "year" else (ctx.plan_start or ctx.year)
         opened = frame["opened_year"].astype("Int64")
@@ -171,6 +174,23 @@ def membership(frame: pd.DataFrame, sel: Selection, ctx: Context) -> tuple[pd.Se
     certain, uncertain = ~out & ~unknown, ~out & unknown
     fields = {f: int((uncertain & na).sum()) for f, na in lacks.items() if (uncertain & na).any()}
     return pd.Series(certain, index=frame.index), pd.Series(uncertain, index=frame.index), fields
+
+
+def condition_met(frame: pd.DataFrame, attr: str, wanted: object) -> tuple[np.ndarray, np.ndarray]:
+    """Per record: whether a known value meets a ``where`` condition (a flag's value, or a number's inclusive
+    range), and whether the value is unknown."""
+    if isinstance(wanted, tuple):
+        values = pd.to_numeric(frame[attr], errors="coerce").astype("Float64")
+        lo, hi = wanted
+        ok = pd.Series(True, index=frame.index, dtype="boolean")
+        if lo is not None:
+            ok &= values >= lo - EPS
+        if hi is not None:
+            ok &= values <= hi + EPS
+        na = values.isna().to_numpy(dtype=bool)
+        return ok.fillna(False).to_numpy(dtype=bool) & ~na, na
+    values = frame[attr].astype("boolean")
+    return (values == wanted).fillna(False).to_numpy(dtype=bool), values.isna().to_numpy(dtype=bool)
 
 
 def count_parts(sel: Selection, ctx: Context, code: str | None) -> dict:
@@ -237,7 +257,7 @@ class Measure(abc.ABC):
 
     @abc.abstractmethod
     def target_zh(self, rule: Rule, year: int, plan_start: int | None) -> str:
-        """The target in words, e.g. 「≥1 个普惠性托育点」 (notes are added by :func:`~svcov.rules.wording.target_zh`)."""
+        """The target in words, e.g. 「≥1 个日间照料中心」 (notes are added by :func:`~svcov.rules.wording.target_zh`)."""
 
     @abc.abstractmethod
     def value_zh(self, rule: Rule, finding: Finding) -> str:
@@ -267,7 +287,7 @@ MEASURES: dict[str, Measure] = {}
 def register(cls: type[Measure]) -> type[Measure]:
     """Class decorator: add an instance of ``cls`` to :data:`MEASURES` under ``cls.name``."""
     if cls.name in MEASURES:
-        raise ValueError(f"measure {cls.name!r} is registered twice")
+        raise ArgumentError(f"measure {cls.name!r} is registered twice")
     MEASURES[cls.name] = cls()
     return cls
 

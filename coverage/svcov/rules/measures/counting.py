@@ -1,11 +1,10 @@
-"""Measures that count: facilities open in the year (``count``) and the sum of a numeric attribute over them
-(``sum``, e.g. places)."""
+"""Measures that count: facilities open in the year (``count``) and the sum of a numeric attribute the type file
+declares over them (``sum``, e.g. capacity: 托位, 床位)."""
 
 from __future__ import annotations
 
 import math
 
-from ...vocabulary import NUMERIC_ATTRIBUTES
 from ..fields import RuleReader, unknown_field
 from ..model import Rule
 from ..words import noun, num, window
@@ -62,17 +61,23 @@ class Count(Measure):
 
 @register
 class Sum(Measure):
-    """Sum of a numeric attribute (e.g. ``capacity_places``) over the selected facilities."""
+    """Sum of a numeric attribute the type file declares (e.g. ``capacity``) over the selected facilities."""
 
     name = "sum"
     keys = _SELECTION_KEYS | {"attribute", "min", "max"}
     required = ("types", "attribute", "min")
 
     def parse(self, m: dict, reader: RuleReader) -> dict:
-        attribute = m.get("attribute")
-        if attribute is not None and attribute not in NUMERIC_ATTRIBUTES:
-            unknown_field(m, "attribute", attribute, NUMERIC_ATTRIBUTES, reader.p, reader.where)
-        return {"select": reader.selection(m), "attribute": None if attribute is None else str(attribute)}
+        attribute, vocab = m.get("attribute"), reader.vocabulary
+        found = vocab.attribute(attribute)
+        if attribute is not None and (found is None or not found.is_number):
+            unknown_field(m, "attribute", attribute, vocab.numbers, reader.p, reader.where,
+                          declared=vocab.flags)
+        amount = ""
+        if found is not None:
+            amount = f"{m['unit_zh']}{found.noun_zh or found.label_zh}" if "unit_zh" in m else found.amount_zh()
+        return {"select": reader.selection(m), "attribute": None if attribute is None else str(attribute),
+                "attribute_amount_zh": amount}
 
     def evaluate(self, rule: Rule, ctx: Context, code: str | None) -> Finding:
         sel, attr = rule.select, rule.attribute

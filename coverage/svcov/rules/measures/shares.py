@@ -12,7 +12,7 @@ from ...yamlio import check_keys, line_of
 from ..fields import RuleReader
 from ..model import Rule, Selection
 from ..words import condition, names, pct, pct_target, window
-from .base import Context, Finding, Measure, count_parts, membership, register
+from .base import Context, Finding, Measure, condition_met, count_parts, membership, register
 
 __all__ = ["Share", "ShareOfJiezhen"]
 
@@ -29,10 +29,10 @@ def _numerator(frame: pd.DataFrame, num_sel: Selection) -> tuple[np.ndarray, np.
         no |= ~in_types
     fields = {}
     for attr, wanted in num_sel.where.items():
-        values = frame[attr].astype("boolean")
-        yes &= (values == wanted).fillna(False).to_numpy(dtype=bool)
-        no |= (values == (not wanted)).fillna(False).to_numpy(dtype=bool)
-        na = values.isna().to_numpy(dtype=bool) & ~no
+        meets, unknown = condition_met(frame, attr, wanted)
+        yes &= meets
+        no |= ~meets & ~unknown
+        na = unknown & ~no
         if na.any():
             fields[attr] = int(na.sum())
     return yes, no, fields
