@@ -107,10 +107,19 @@ def _alternatives(cov: _Coverage, model, candidates: pd.DataFrame, j: int, y: in
     return "\n".join(items)
 
 
-def _nearest_text(travel, sites: gpd.GeoDataFrame, targets: gpd.GeoDataFrame | None, label, n: int) -> list[str]:
+def _nearest_text(travel, sites: gpd.GeoDataFrame, targets: gpd.GeoDataFrame | None, label, n: int,
+                  years=None) -> list[str]:
+    """The ``n`` nearest ``targets`` of each site with their times; with ``years`` (each site's year) a target that
+    opens later (``opened_year``, e.g. a site an earlier leg proposes for a later year) or has closed is left out."""
     if travel is None or targets is None or len(targets) == 0 or len(sites) == 0:
         return [""] * len(sites)
     times = np.asarray(travel.od_matrix_s(sites, targets), dtype=float)
+    if years is not None and "opened_year" in targets.columns:
+        year = np.asarray(years, dtype=float)[:, None]
+        opened = pd.to_numeric(targets["opened_year"], errors="coerce").to_numpy(dtype=float)[None, :]
+        closed = (pd.to_numeric(targets["closed_year"], errors="coerce").to_numpy(dtype=float)[None, :]
+                  if "closed_year" in targets.columns else np.full_like(opened, np.nan))
+        times = np.where((opened > year) | (closed <= year), np.inf, times)
     how = getattr(travel, "profile_name_zh", "步行")
     out = []
     for row in times:
@@ -189,7 +198,8 @@ def proposed_sites(model, candidates: gpd.GeoDataFrame, demand: pd.DataFrame, *,
     out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=PROPOSED_SITE_COLUMNS + ["_j"]), geometry="geometry",
                            crs=candidates.crs)
     sites = candidates.iloc[out["_j"].astype(int).to_numpy()]
-    out["nearest_facilities"] = _nearest_text(travel, sites, existing, _facility_label, n_nearest)
+    out["nearest_facilities"] = _nearest_text(travel, sites, existing, _facility_label, n_nearest,
+                                              years=out["year"].to_numpy(dtype=float, na_value=np.nan))
     out["nearest_compounds"] = _nearest_text(travel, sites, compounds, lambda r: str(r.get("name", "")), n_nearest)
     out["year"] = out["year"].astype("Int64")
     return out[PROPOSED_SITE_COLUMNS]
