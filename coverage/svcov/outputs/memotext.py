@@ -96,6 +96,9 @@ def conclusion(site: pd.Series, info: RunInfo, mark: Landmark | None, alts: pd.D
             f"建成后, 原来{info.profile_name_zh} {minutes} 分钟内没有{info.circle_name_zh}的{info.who}中, 约 "
             f"{fmt_int(site['pop_newly_covered'])} {unit}{e}{' ' if e else ''}能在 {minutes} 分钟内到达; {jz}的覆盖率从 "
             f"{fmt_share(site['jiezhen_share_before'])} 提高到 {fmt_share(site['jiezhen_share_after'])}。")
+    if timing is not None and timing.is_over:
+        text += (f"规划期 ({timing.span_zh}) 已经结束, 建议点位按原规划各年的顺序分批安排在 "
+                 f"{timing.site_years_zh(timing.years)}, 本点位属{timing.batch_zh(int(site['year']))}。")
     tied = _tied(alts)
     if not tied.empty:
         text += (f"另有 {len(tied)} 个候选点新增覆盖与本点位相同, 对选址模型来说一样好; 为什么取这一处见第六节。")
