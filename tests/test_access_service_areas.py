@@ -11,7 +11,7 @@ import shapely
 
 from svcov import settings
 from svcov.access.engine import NetworkTravelModel, StraightLineTravelModel
-from svcov.access.service_areas import edge_samples, facility_service_areas, service_area
+from svcov.access.service_areas import edge_samples, facility_service_areas, service_area, uses_grid
 from svcov.network.build import network_from_arrays
 from svcov.network.sources import load_network
 from svcov.network.synthetic import random_points
@@ -112,3 +112,63 @@ def test_per_facility_layer(jingan):
     a = layer[layer["facility_id"] == "a"].set_index("threshold_min")["area_km2"]
     assert 0 < a[5] < a[15] < np.pi * 1.0 ** 2  # never more than the 1 km circle a 15-minute walk allows
     assert model.unreachable.query("role == 'facilities'")["id"].tolist() == [4]
+
+
+# --- the grid construction of city-sized networks (svcov.access.area_grid), forced here on small networks ------
+
+
+@pytest.fixture()
+def on_grid(monkeypatch, jingan):
+    monkeypatch.setattr(settings, "service_area_max_samples", 0)
+    model = NetworkTravelModel(jingan[0].network)  # a fresh model: no cached samples or grid
+    return model, jingan[1]
+
+
+def test_only_large_networks_use_the_grid(jingan, monkeypatch):
+    assert not uses_grid(jingan[0])
+    assert not uses_grid(StraightLineTravelModel(CRS))
+    monkeypatch.setattr(settings, "service_area_max_samples", 0)
+    assert uses_grid(jingan[0])
+
+
+@pytest.mark.parametrize("threshold_min", [5, 10])
+def test_grid_places_inside_are_reached_and_covered_places_are_inside(on_grid, threshold_min):
+    model, facilities = on_grid
+    area = service_area(model, facilities, threshold_min)
+    tol = 2 * model._road_grid.pixel_m  # about a pixel: nearest road pixel, and the contour between pixel centres
+    rng = np.random.default_rng(threshold_min)
+    minx, miny, maxx, maxy = area.buffer(50).bounds
+    probe = gpd.GeoSeries(gpd.points_from_xy(rng.uniform(minx, maxx, 8000), rng.uniform(miny, maxy, 8000)), crs=CRS)
+    time_s = model.nearest(facilities, probe)["time_s"].to_numpy()
+    inside = probe.within(area).to_numpy()
+    covered = time_s <= threshold_min * 60
+    assert inside.sum() > 250 and covered.sum() > 250
+    assert (inside == covered).mean() > 0.99
+    # misses farther than the tolerance come only from unconnected roads crossing within a pixel (bridges)
+    far_off = (inside != covered) & (probe.distance(area.boundary).to_numpy() > tol)
+    assert far_off.mean() < 0.002
+
+
+def test_grid_per_facility_equals_the_dissolved_area_of_one(on_grid):
+    model, facilities = on_grid
+    far = gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS)
+    frame = gpd.GeoDataFrame(pd.concat([facilities.iloc[:2], far], ignore_index=True), crs=CRS).assign(
+        facility_id=["a", "b", "far"], name="x", type="t")
+    layer = facility_service_areas(model, frame, (5, 15))
+    assert len(layer) == 6 and layer.loc[layer["facility_id"] == "far", "area_km2"].eq(0).all()
+    one = service_area(model, facilities.iloc[[1]], 15)
+    b15 = layer[(layer["facility_id"] == "b") & (layer["threshold_min"] == 15)].geometry.iloc[0]
+    assert b15.symmetric_difference(one).area < 1e-3 * one.area  # the same up to the contour at its fringe
+    assert layer["geometry"].is_valid.all()
+
+
+def test_grid_stops_half_way_to_an_unconnected_road(monkeypatch):
+    monkeypatch.setattr(settings, "service_area_max_samples", 0)
+    monkeypatch.setattr(settings, "service_area_grid_m", 5.0)
+    net = network_from_arrays([X0, X0 + 1000, X0, X0 + 1000], [Y0, Y0, Y0 + 100, Y0 + 100], [0, 2], [1, 3], crs=CRS)
+    model = NetworkTravelModel(net, walk_speed_kph=ONE_MPS, min_component_nodes=1)
+    area = service_area(model, _points([[500, 0]]), 15)
+    assert area.bounds[3] - Y0 == pytest.approx(50, abs=5.0)
+    assert area.contains(shapely.Point(X0 + 500, Y0 + 40)) and not area.contains(shapely.Point(X0 + 500, Y0 + 60))
+    diamond = service_area(model, _points([[500, 0]]), 1)   # |y| + |x - 500| ≤ 60: 7,200 m²
+    assert diamond.area == pytest.approx(7200, rel=0.06)

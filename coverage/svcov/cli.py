@@ -47,6 +47,8 @@ DESCRIPTION = """svcov: 15 分钟社区服务圈覆盖分析、布局规则检�
   svcov run --skip siting             跳过选址 (skip a stage: access, rules, siting, documents)
   svcov site --model mclp --k 7 --year 2022
                                       只做选址: 2022 年新增 7 个点 (siting only: 7 new sites in 2022)
+  svcov batch data/batch/shanghai_16.yaml
+                                      多区一次运行 (Dask; many districts as one job)
 """
 
 
@@ -67,7 +69,45 @@ def _parser() -> argparse.ArgumentParser:
     _add_check(sub, common)
     _add_run(sub, common)
     _add_site(sub, common)
+    _add_batch(sub, common)
     return parser
+
+
+def _add_batch(sub, common) -> None:
+    p = sub.add_parser("batch", parents=[common], help="多个区一次运行, 可用 Dask 集群 (many districts as one job, on Dask)",
+                       description="按批处理文件 (如 data/batch/shanghai_16.yaml) 逐区运行全部分析, 每区一个任务; 跨区边界的"
+                                   "邻区设施和人口一并计入可达性, 只统计本区居民。输入和设置未变的区会跳过。最后写出全市汇总 "
+                                   "(各区、各街镇表格, 全市地图和报告, 链接到各区文件夹)。")
+    p.add_argument("batch_file", type=Path, metavar="BATCH.yaml", help="批处理文件 (batch file)")
+    p.add_argument("--scheduler", default="local", metavar="WHERE",
+                   help="local: 本机 Dask LocalCluster, 每核一个进程 (默认); serial: 本进程逐区运行; "
+                        "tcp://主机:8786: 已启动的 Dask 集群调度器")
+    p.add_argument("--workers", type=_positive_int, metavar="N", help="local 集群的进程数 (默认每核一个)")
+    p.add_argument("--force", action="store_true", help="全部重算, 不跳过未变的区 (re-run every district)")
+    p.set_defaults(func=_cmd_batch)
+
+
+def _cmd_batch(args) -> int:
+    from .batch import FAILED, SCHEDULERS, load_batch_config, run_batch
+    from .errors import ConfigError, Problem
+
+    if args.scheduler not in SCHEDULERS and not args.scheduler.startswith(("tcp://", "tls://")):
+        raise ConfigError("--scheduler", [Problem("--scheduler", f"--scheduler 应是 local、serial 或 tcp://主机:端口, "
+                                                  f"而不是「{args.scheduler}」。",
+                                                  "--scheduler must be local, serial or tcp://HOST:PORT")])
+    if not args.batch_file.is_file():
+        raise ConfigError(str(args.batch_file), [Problem(str(args.batch_file), "找不到批处理文件。",
+                                                         "the batch file was not found")])
+    batch = load_batch_config(args.batch_file)
+    start = time.perf_counter()
+    result = run_batch(batch, scheduler=args.scheduler, n_workers=args.workers, force=args.force,
+                       progress=lambda m: print(f"[{time.perf_counter() - start:.0f} s] {m}", file=sys.stderr,
+                                                flush=True))
+    for o in result.outcomes:
+        line = f"  {o.name_zh} ({o.key}): {o.status}" + (f" ({o.seconds:.1f} 秒)" if o.seconds else "")
+        print(line + ("".join(f"\n    {m}" for m in o.message.splitlines()) if o.status == FAILED else ""))
+    print(f"完成 (done) in {result.seconds:.1f} s: {result.out_dir} (全市汇总: map.html, report.html, tables/)")
+    return 1 if result.failed else 0
 
 
 def _add_validate(sub, common) -> None:

@@ -56,7 +56,13 @@ WARNING_WORDS_ZH = {"severity": {"error": "错误", "warning": "警告"},
 
 @dataclass
 class LoadedInputs:
-    """Validated inputs of a run (all frames in the run's metric CRS)."""
+    """Validated inputs of a run (all frames in the run's metric CRS).
+
+    ``neighbours`` and ``neighbour_demand`` (optional, set by :mod:`svcov.batch`) are the facilities and residents
+    of the districts around, within walking reach of the border: travel times use them (a child may walk to the
+    next district's facility; a facility's 2SFCA ratio counts every child in reach), but every count and share is
+    of the run's own 街镇, facilities and residents only.
+    """
 
     config: RunConfig
     boundaries: gpd.GeoDataFrame
@@ -65,6 +71,15 @@ class LoadedInputs:
     warnings: list[Problem] = field(default_factory=list)
     #: Notes on the inputs as loaded (e.g. boundary overlaps found and resolved).
     notes: list[str] = field(default_factory=list)
+    neighbours: gpd.GeoDataFrame | None = None
+    neighbour_demand: gpd.GeoDataFrame | None = None
+
+    def facilities_in_reach(self) -> gpd.GeoDataFrame:
+        """The run's facilities followed by the neighbours' (for travel times), or the run's alone."""
+        if self.neighbours is None or len(self.neighbours) == 0:
+            return self.facilities
+        return gpd.GeoDataFrame(pd.concat([self.facilities, self.neighbours], ignore_index=True),
+                                crs=self.facilities.crs)
 
     @property
     def population_is_estimate(self) -> bool:
@@ -157,6 +172,15 @@ def _population_notes(inputs: LoadedInputs) -> list[str]:
     return notes
 
 
+def coverage_labels(config: RunConfig) -> dict[str, str]:
+    """Chinese headers of the access tables (coverage, 2SFCA, network fit) in the service's words."""
+    from .access.summary import access_labels
+
+    cap = config.capacity
+    return {**column_labels(config), **access_labels(config.served_group.name_zh, cap.noun_zh or cap.label_zh if cap
+                                                     else None, cap.label_zh if cap else None)}
+
+
 def column_labels(config: RunConfig) -> dict[str, str]:
     """Chinese headers of the columns the configuration adds (declared attributes, population groups)."""
     return config_labels(config.attributes, config.population.groups)
@@ -214,7 +238,8 @@ def _record_inputs(folder: RunFolder, config: RunConfig) -> None:
 
 
 def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progress | None = None,
-        skip: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> RunResult:
+        skip: tuple[str, ...] = (), only: tuple[str, ...] | None = None, inputs: LoadedInputs | None = None,
+        network=None, manifest_extra: dict | None = None) -> RunResult:
     """Run the whole job (or some stages of it) and write the run folder.
 
     Parameters
@@ -228,6 +253,12 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
     skip, only
         Stages to leave out, or the only ones to make (``access``, ``rules``, ``siting``, ``documents``; the data
         are always loaded and summarised); see :func:`resolve_stages`.
+    inputs
+        Inputs already loaded and validated (e.g. by :mod:`svcov.batch`, with neighbours); default: load them.
+    network
+        The road network already loaded (a :class:`~svcov.network.build.RoadNetwork`); default: from the config.
+    manifest_extra
+        More entries for the manifest's settings (e.g. the batch task's hash).
 
     Returns
     -------
@@ -243,12 +274,12 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         rules = load_run_rules(config) if "rules" in stages else None  # a wrong rule file stops the run early
         say("读取并检查输入数据 (loading and validating inputs)")
         with folder.timed("load_inputs"):
-            inputs = load_inputs(config)
+            inputs = load_inputs(config) if inputs is None else inputs
         folder.notes.extend(data_notes(inputs))
         say("写出数据汇总 (writing the data summary)")
         with folder.timed("data_summary"):
             tables = {"data_summary": _write_data_outputs(folder, inputs)}
-        access = _access_if(stages, folder, inputs, say, tables)
+        access = _access_if(stages, folder, inputs, say, tables, network)
         if rules is not None:
             say("检查布局规则 (checking the layout rules)")
             with folder.timed("rules"):
@@ -265,17 +296,18 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
             say("生成地图、选址说明和年度报告 (map, memos and reports)")
             with folder.timed("documents"):
                 _write_documents(folder, inputs, access, tables, rules=rules, siting_problem=problem)
-        folder.write_manifest({**_config_settings(config), "stages": list(stages), "siting_problem": problem})
+        folder.write_manifest({**_config_settings(config), "stages": list(stages), "siting_problem": problem,
+                               **(manifest_extra or {})})
         out = folder.commit()
     return RunResult(inputs, tables, out, access, stages=stages, siting_problem=problem)
 
 
-def _access_if(stages, folder: RunFolder, inputs: LoadedInputs, say, tables: dict):
+def _access_if(stages, folder: RunFolder, inputs: LoadedInputs, say, tables: dict, network=None):
     if "access" not in stages:
         return None
     say("计算可达性、覆盖率和服务范围 (access, coverage and service areas)")
     with folder.timed("access"):
-        access = _run_access_stage(folder, inputs)
+        access = _run_access_stage(folder, inputs, network)
     tables.update({"coverage": access.coverage, "capacity_2sfca": access.capacity})
     return access
 
@@ -310,22 +342,21 @@ def _siting_fix_zh(exc: Exception) -> str:
     return "按上面的提示修改配置的 siting 部分或相应的输入文件后重新运行; 也可用 svcov run --skip siting。"
 
 
-def _run_access_stage(folder: RunFolder, inputs: LoadedInputs):
+def _run_access_stage(folder: RunFolder, inputs: LoadedInputs, network=None):
     """Road network → travel model → coverage tables, 2SFCA and service areas (``tables/``, ``service_areas.gpkg``)."""
     from .access.fit import FIT_LABELS_ZH
     from .access.stage import load_run_network, network_layers, run_access
-    from .access.summary import access_labels
 
     cfg = inputs.config
     if cfg.network.source not in (None, "osm_download"):
         folder.add_input("network", cfg.network.source)
-    network = load_run_network(cfg, inputs.boundaries)
-    result = run_access(cfg, inputs.boundaries, inputs.facilities, inputs.demand, network=network)
+    network = load_run_network(cfg, inputs.boundaries) if network is None else network
+    result = run_access(cfg, inputs.boundaries, inputs.facilities, inputs.demand, network=network,
+                        neighbours=inputs.neighbours, neighbour_demand=inputs.neighbour_demand)
     folder.notes.extend(result.notes)
     notes = data_notes(inputs) + result.notes
     cap = cfg.capacity
-    labels = {**column_labels(cfg), **access_labels(cfg.served_group.name_zh, cap.noun_zh or cap.label_zh if cap
-                                                    else None, cap.label_zh if cap else None)}
+    labels = coverage_labels(cfg)
     sheet = "覆盖率 (直线距离估算)" if result.model.is_fallback else "覆盖率 (路网)"
     shown = result.coverage.assign(service_kind=result.coverage["service_kind"].map(SERVICE_KINDS_ZH)
                                    .fillna(result.coverage["service_kind"]))
@@ -551,7 +582,7 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
         folder.notes.append("选址: 未运行 (配置中没有 siting.facility_type)。")
         log.warning("siting skipped: no siting.facility_type in the configuration")
         return {}
-    out = run_siting(inputs.config, inputs.boundaries, inputs.facilities, inputs.demand, travel,
+    out = run_siting(inputs.config, inputs.boundaries, inputs.facilities_in_reach(), inputs.demand, travel,
                      rule_status=rule_status, **overrides)
     notes = data_notes(inputs) + out.notes
     folder.notes.extend(out.notes)

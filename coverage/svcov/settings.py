@@ -45,9 +45,27 @@ line_snap_tolerance_m: float = 2.0
 #: network and are listed in the network report.
 snap_min_component_nodes: int = 50
 
+#: Shortest-path engine of the network travel model: ``"auto"`` (numba's compiled kernels when numba imports,
+#: else scipy), ``"numba"`` or ``"scipy"`` (the reference: same numbers, slower on city-sized networks).
+access_backend: str = "auto"
+
+#: Threads of the compiled kernels (searches from blocks of sources run in parallel); None = every core. A Dask
+#: worker of ``svcov batch`` uses its own thread count.
+access_threads: int | None = None
+
 #: Spacing of the sample points along roads from which service-area polygons are built; polygons are accurate to
 #: about this distance.
 service_area_sample_m: float = 10.0
+
+#: Networks with more road samples than this (every ``service_area_sample_m``) get their service areas on a grid of
+#: pixels instead of Voronoi cells (``svcov.access.area_grid``): a city-sized network (~1M junctions) has ~14M
+#: samples, whose Voronoi cells would take minutes. 1,000,000 samples is ~10,000 km of roads, more than a district.
+service_area_max_samples: int = 1_000_000
+
+#: Pixel side of that grid (m), raised where needed to keep at most ``service_area_max_pixels`` pixels (about 21 m
+#: for an 80 × 80 km network; 16M pixels hold ~200 MB of grid).
+service_area_grid_m: float = 10.0
+service_area_max_pixels: int = 16_000_000
 
 # --- data -----------------------------------------------------------------------------------------------------
 #: Records this close to the boundary but outside every 街镇 are assigned to the nearest one (with a warning);

@@ -16,10 +16,13 @@ the *access leg*. The time between two points is
 
 where the walk may run along part of an edge at each end, or directly along the edge both points lie on. Times are
 exact for this model: they equal Dijkstra's algorithm on the network with every point inserted as a junction
-(the benchmark checks this against networkx to 1e-6 s). Sources become extra graph nodes linked to both ends of
-their edge, so one compiled ``scipy.sparse.csgraph.dijkstra`` call serves all sources at once. Points farther than
-``snap_max_m`` from every road are never snapped: their time is infinite and they are listed in
-:attr:`TravelModel.unreachable`.
+(the benchmark checks this against networkx to 1e-6 s). Points farther than ``snap_max_m`` from every road are
+never snapped: their time is infinite and they are listed in :attr:`TravelModel.unreachable`.
+
+The searches run in numba-compiled kernels (:mod:`svcov.access.kernels`: bounded searches per source with sparse
+output, threads over sources; one multi-source search for nearest times) when numba imports, else in
+``scipy.sparse.csgraph.dijkstra`` (sources become extra graph nodes linked to both ends of their edge; the
+reference, ``backend="scipy"``). Both give the same times.
 
 **The straight-line model** (:class:`StraightLineTravelModel`): time = straight-line distance × circuity factor /
 walking speed. It is an estimate, and its :attr:`~TravelModel.description_zh` says so for every table and map.
@@ -28,227 +31,28 @@ walking speed. It is an estimate, and its :attr:`~TravelModel.description_zh` sa
 from __future__ import annotations
 
 import logging
-from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import scipy.sparse as sp
-import shapely
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from .. import settings
-from ..errors import ArgumentError, ProblemList
-from ..network.build import RoadNetwork, speed_mps, travel_time_csr
+from ..errors import ArgumentError
+from ..network.build import RoadNetwork, travel_time_csr
+from . import kernels
 from .snap import SegmentIndex, Snapped
+from .travel import UNREACHABLE_COLUMNS, Points, StraightLineTravelModel, TravelModel, catchment_frame
 
 __all__ = ["TravelModel", "NetworkTravelModel", "StraightLineTravelModel", "build_travel_model", "Points",
            "UNREACHABLE_COLUMNS"]
 
 log = logging.getLogger(__name__)
 
-#: Points: a GeoDataFrame or GeoSeries of Points (any CRS; reprojected), or points already snapped.
-Points = Any
-
-UNREACHABLE_COLUMNS = ["role", "id", "distance_m", "x", "y"]
-
 #: Memory for one block of bounded shortest-path searches (bytes): small enough to be reused, not page-faulted.
 _BLOCK_BYTES = 16e6
-
-
-class TravelModel(ABC):
-    """Walking times between sets of points (see the module docstring)."""
-
-    mode: str
-    is_fallback: bool
-
-    def __init__(self, crs: Any, walk_speed_kph: float, *, profile: str = "walk", profile_name_zh: str = "步行"):
-        if not (isinstance(walk_speed_kph, (int, float)) and 0 < walk_speed_kph <= 60):
-            raise ArgumentError(f"速度应在 0-60 公里/小时之间 (walk_speed_kph must be in (0, 60]), got {walk_speed_kph}")
-        self.crs = pyproj.CRS.from_user_input(crs)
-        self.walk_speed_kph = float(walk_speed_kph)
-        self.speed_mps = speed_mps(walk_speed_kph)
-        #: The travel profile this model computes (``travel.profiles``): its key and Chinese name, e.g. 「老人步行」.
-        self.profile = str(profile)
-        self.profile_name_zh = str(profile_name_zh)
-        self._unreachable: dict[tuple[str, Any], tuple] = {}
-
-    @property
-    @abstractmethod
-    def description_zh(self) -> str:
-        """One sentence on how times are computed, for every table, map and document."""
-
-    @property
-    @abstractmethod
-    def description_en(self) -> str:
-        """The same in English."""
-
-    @property
-    def unreachable(self) -> pd.DataFrame:
-        """Points seen so far that are farther than the snap distance from every road.
-
-        Returns
-        -------
-        DataFrame
-            ``role`` (e.g. ``"facilities"``), ``id`` (the point's index value), ``distance_m`` (to the nearest
-            road; inf if the network has no road to snap to), ``x``, ``y`` (model CRS).
-        """
-        return pd.DataFrame(list(self._unreachable.values()), columns=UNREACHABLE_COLUMNS)
-
-    @abstractmethod
-    def nearest(self, sources: Points, targets: Points) -> pd.DataFrame:
-        """Time from every target to its nearest source.
-
-        Parameters
-        ----------
-        sources, targets
-            Points (GeoDataFrame/GeoSeries of Points in any CRS, or :meth:`snap` results for the network model).
-
-        Returns
-        -------
-        DataFrame
-            Index = the targets' index; ``time_s`` (float, inf if no source can be reached), ``source_pos``
-            (position of the nearest source in ``sources``, -1 if none).
-        """
-
-    @abstractmethod
-    def catchments(self, sources: Points, targets: Points, max_time_s: float) -> pd.DataFrame:
-        """Every (source, target) pair within ``max_time_s``.
-
-        Returns
-        -------
-        DataFrame
-            ``source_pos``, ``target_pos`` (positions in the inputs), ``time_s``; sorted by source then target.
-        """
-
-    @abstractmethod
-    def od_matrix_s(self, origins: Points, destinations: Points, max_time_s: float | None = None) -> np.ndarray:
-        """Times from every origin to every destination (seconds).
-
-        Returns
-        -------
-        ndarray
-            ``n_origins × n_destinations`` float64; ``np.inf`` where unreachable or beyond ``max_time_s``.
-        """
-
-    def prepare(self, points: Points, role: str = "points") -> Snapped:
-        """Read points once (check, reproject, and on a network snap them) for repeated queries.
-
-        The result can be passed wherever points are expected, and subset with :meth:`Snapped.take`.
-        """
-        if isinstance(points, Snapped):
-            return points
-        x, y, index = self._xy(points, role)
-        n = len(x)
-        return Snapped(index, x, y, np.full(n, -1, dtype=np.int64), np.zeros(n), np.zeros(n), np.ones(n, dtype=bool))
-
-    # --- input handling -----------------------------------------------------------------------------------------
-
-    def _xy(self, points: Points, role: str) -> tuple[np.ndarray, np.ndarray, pd.Index]:
-        """Coordinates of Point geometries in the model's CRS; every bad row reported at once."""
-        if isinstance(points, Snapped):
-            return points.x, points.y, points.index
-        if isinstance(points, gpd.GeoDataFrame):
-            points = points.geometry
-        if not isinstance(points, gpd.GeoSeries):
-            raise TypeError(f"{role}: expected a GeoDataFrame or GeoSeries of points, got {type(points).__name__}")
-        problems = ProblemList(role, row_base=0)
-        if points.crs is None:
-            problems.add(f"{role} 没有坐标参考系 (CRS)。请用 set_crs 指定。",
-                         f"{role} has no CRS; set it with set_crs")
-            problems.raise_if_errors()
-        if not pyproj.CRS.from_user_input(points.crs).equals(self.crs):
-            points = points.to_crs(self.crs)
-        kinds = shapely.get_type_id(points.to_numpy())
-        for pos in np.flatnonzero((kinds != shapely.GeometryType.POINT) | points.is_empty.to_numpy()):
-            problems.add("几何应是点 (不是空值、线或面)。", "geometry must be a point (not empty, a line or a polygon)",
-                         row=int(pos) + 1, column="geometry", value=str(points.index[pos]))
-        problems.raise_if_errors()
-        xy = shapely.get_coordinates(points.to_numpy())
-        for pos in np.flatnonzero(~np.isfinite(xy).all(axis=1)):
-            problems.add("坐标中有空值或无穷大。", "coordinates must be finite", row=int(pos) + 1, column="geometry",
-                         value=str(points.index[pos]))
-        problems.raise_if_errors()
-        return xy[:, 0], xy[:, 1], points.index
-
-    def _record_unreachable(self, role: str, index: pd.Index, x, y, dist) -> None:
-        for i, xi, yi, d in zip(index, x, y, dist):
-            self._unreachable[(role, i)] = (role, i, float(d), float(xi), float(yi))
-
-
-class StraightLineTravelModel(TravelModel):
-    """Time = straight-line distance × ``circuity_factor`` / walking speed (the fallback without a network).
-
-    Parameters
-    ----------
-    crs
-        Metric CRS of the analysis.
-    walk_speed_kph
-        Walking speed (default :data:`svcov.settings.walk_speed_kph`).
-    circuity_factor
-        Network distance / straight-line distance (default :data:`svcov.settings.circuity_factor`).
-    """
-
-    mode = "straight_line"
-    is_fallback = True
-
-    def __init__(self, crs: Any, *, walk_speed_kph: float = settings.walk_speed_kph,
-                 circuity_factor: float = settings.circuity_factor, profile: str = "walk",
-                 profile_name_zh: str = "步行"):
-        super().__init__(crs, walk_speed_kph, profile=profile, profile_name_zh=profile_name_zh)
-        if not (isinstance(circuity_factor, (int, float)) and 1.0 <= circuity_factor <= 5.0):
-            raise ArgumentError(f"绕行系数应在 1-5 之间 (circuity_factor must be in [1, 5]), got {circuity_factor}")
-        self.circuity_factor = float(circuity_factor)
-        self._s_per_m = self.circuity_factor / self.speed_mps
-
-    @property
-    def description_zh(self) -> str:
-        name = self.profile_name_zh
-        return (f"估算: 未加载路网, {name}时间按直线距离 × {self.circuity_factor:g} (绕行系数) ÷ "
-                f"{self.walk_speed_kph:g} 公里/小时计算, 不是沿道路的实际{name}时间。")
-
-    @property
-    def description_en(self) -> str:
-        return (f"Estimate: no road network loaded; walking time = straight-line distance × {self.circuity_factor:g} "
-                f"(circuity factor) at {self.walk_speed_kph:g} km/h, not the time along real streets.")
-
-    def radius_m(self, time_s: float) -> float:
-        """Straight-line distance walked in ``time_s``."""
-        return float(time_s) / self._s_per_m
-
-    def nearest(self, sources: Points, targets: Points) -> pd.DataFrame:
-        sx, sy, _ = self._xy(sources, "sources")
-        tx, ty, index = self._xy(targets, "targets")
-        if len(sx) == 0:
-            return pd.DataFrame({"time_s": np.full(len(tx), np.inf), "source_pos": np.full(len(tx), -1)}, index=index)
-        dist, pos = cKDTree(np.c_[sx, sy]).query(np.c_[tx, ty]) if len(tx) else (np.zeros(0), np.zeros(0, int))
-        return pd.DataFrame({"time_s": np.asarray(dist, dtype=np.float64) * self._s_per_m,
-                             "source_pos": np.asarray(pos, dtype=np.int64)}, index=index)
-
-    def catchments(self, sources: Points, targets: Points, max_time_s: float) -> pd.DataFrame:
-        sx, sy, _ = self._xy(sources, "sources")
-        tx, ty, _ = self._xy(targets, "targets")
-        if len(sx) == 0 or len(tx) == 0:
-            return _empty_catchments()
-        found = cKDTree(np.c_[tx, ty]).query_ball_point(np.c_[sx, sy], r=self.radius_m(max_time_s) * (1 + 1e-12))
-        counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
-        tpos = np.fromiter((t for f in found for t in f), dtype=np.int64, count=int(counts.sum()))
-        spos = np.repeat(np.arange(len(sx)), counts)
-        time_s = np.hypot(tx[tpos] - sx[spos], ty[tpos] - sy[spos]) * self._s_per_m
-        keep = time_s <= max_time_s
-        return _catchment_frame(spos[keep], tpos[keep], time_s[keep])
-
-    def od_matrix_s(self, origins: Points, destinations: Points, max_time_s: float | None = None) -> np.ndarray:
-        ox_, oy, _ = self._xy(origins, "origins")
-        dx, dy, _ = self._xy(destinations, "destinations")
-        out = np.hypot(ox_[:, None] - dx[None, :], oy[:, None] - dy[None, :]) * self._s_per_m
-        if max_time_s is not None:
-            out[out > max_time_s] = np.inf
-        return out
 
 
 class NetworkTravelModel(TravelModel):
@@ -274,6 +78,9 @@ class NetworkTravelModel(TravelModel):
     snap_index
         A :class:`~svcov.access.snap.SegmentIndex` of the same network and snappable edges, shared by the profiles
         of a run (default: built here).
+    backend
+        ``"numba"`` (compiled kernels), ``"scipy"`` (the reference) or ``"auto"`` (numba if it imports); default
+        :data:`svcov.settings.access_backend`.
     """
 
     mode = "network"
@@ -282,7 +89,7 @@ class NetworkTravelModel(TravelModel):
     def __init__(self, network: RoadNetwork, *, walk_speed_kph: float = settings.walk_speed_kph,
                  snap_max_m: float = settings.snap_max_m, min_component_nodes: int | None = None,
                  edge_time_s: np.ndarray | None = None, profile: str = "walk", profile_name_zh: str = "步行",
-                 snap_index: SegmentIndex | None = None):
+                 snap_index: SegmentIndex | None = None, backend: str | None = None):
         super().__init__(network.crs, walk_speed_kph, profile=profile, profile_name_zh=profile_name_zh)
         if not snap_max_m > 0:
             raise ArgumentError(f"snap_max_m must be > 0, got {snap_max_m}")
@@ -297,8 +104,10 @@ class NetworkTravelModel(TravelModel):
             length = network.edge_length_m
             self._edge_factor = np.where(length > 0, self._edge_time_s * self.speed_mps / np.maximum(length, 1e-300),
                                          1.0)
+        self.backend = _backend(settings.access_backend if backend is None else backend)
         self.csr = travel_time_csr(network, walk_speed_kph, edge_time_s=None if edge_time_s is None
                                    else self._edge_time_s)
+        self._kernel_csr = kernels.kernel_graph(self.csr) if self.backend == "numba" else None
         #: Edges points may snap onto (see ``min_component_nodes``).
         self.snappable = network.snappable_edges(min_component_nodes)
         self.index = SegmentIndex(network, self.snappable) if snap_index is None else snap_index
@@ -384,6 +193,17 @@ class NetworkTravelModel(TravelModel):
         nodes[pos] = n + np.arange(len(pos))
         return graph, nodes
 
+    def _seeds(self, src: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Seeds of the compiled searches: ``(seed_ptr, junction, time)``, the two ends of each source's edge with
+        the walk to them (access leg, then along the edge); sources off the network have none."""
+        pos = np.flatnonzero(src.ok)
+        e = src.edge[pos]
+        acc, f = src.access_m[pos], self._edge_factor[e]
+        wu = (acc + src.offset_m[pos] * f) / self.speed_mps
+        wv = (acc + (self.network.edge_length_m[e] - src.offset_m[pos]) * f) / self.speed_mps
+        nodes = np.r_[self.network.edge_u[e], self.network.edge_v[e]]
+        return kernels.csr_by_row(np.r_[pos, pos], len(src), nodes, np.r_[wu, wv])
+
     def _legs(self, tgt: Snapped) -> tuple[np.ndarray, ...]:
         """Targets on the network: positions, the two ends (u, v) of their edge, and the time from each end to the
         target (along the edge, then the access leg)."""
@@ -467,12 +287,7 @@ class NetworkTravelModel(TravelModel):
         time_s = np.full(len(tgt), np.inf)
         source_pos = np.full(len(tgt), -1, dtype=np.int64)
         if src.ok.any() and len(tgt):
-            graph, nodes = self._with_sources(src)
-            dist, _, origin = dijkstra(graph, directed=True, indices=nodes[nodes >= 0], min_only=True,
-                                       return_predecessors=True)
-            node_source = np.full(len(dist), -1, dtype=np.int64)
-            reached = origin >= 0
-            node_source[reached] = _source_of_node(nodes, origin[reached])
+            dist, node_source = self._nearest_nodes(src, np.inf)
             time_s, source_pos = self._nearest_at(dist, node_source, tgt)
             s, t, direct = self._same_edge_pairs(src, tgt)
             better = direct < time_s[t]
@@ -482,6 +297,20 @@ class NetworkTravelModel(TravelModel):
                 time_s[best["t"].to_numpy()] = best["time"].to_numpy()
                 source_pos[best["t"].to_numpy()] = best["s"].to_numpy()
         return pd.DataFrame({"time_s": time_s, "source_pos": source_pos}, index=tgt.index)
+
+    def _nearest_nodes(self, src: Snapped, limit: float) -> tuple[np.ndarray, np.ndarray]:
+        """Time from the nearest source to every junction (inf beyond ``limit``) and that source's position."""
+        if self.backend == "numba":
+            ptr, node, time_s = self._seeds(src)
+            label = np.repeat(np.arange(len(src)), np.diff(ptr))
+            return kernels.multi_source(self._kernel_csr, node, time_s, label, limit)
+        graph, nodes = self._with_sources(src)
+        dist, _, origin = dijkstra(graph, directed=True, indices=nodes[nodes >= 0], min_only=True, limit=limit,
+                                   return_predecessors=True)
+        node_source = np.full(len(dist), -1, dtype=np.int64)
+        reached = origin >= 0
+        node_source[reached] = _source_of_node(nodes, origin[reached])
+        return dist[:self.network.n_nodes], node_source[:self.network.n_nodes]
 
     def _nearest_at(self, dist: np.ndarray, node_source: np.ndarray, tgt: Snapped):
         time_s = np.full(len(tgt), np.inf)
@@ -504,10 +333,17 @@ class NetworkTravelModel(TravelModel):
             dist = dijkstra(graph, directed=True, indices=nodes[block], limit=limit)
             yield block, dist.reshape(len(block), -1)
 
-    def _pairs(self, src: Snapped, tgt: Snapped, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Every (source, target) pair within ``limit`` with its time, once (the shortest), sorted."""
-        incidence = self._incidence(tgt)
+    def _pairs(self, src: Snapped, tgt: Snapped, limit: float,
+               incidence: tuple | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (source, target) pair within ``limit`` with its time, once (the shortest), sorted
+        (``incidence``: :meth:`_incidence` of the targets, when already at hand)."""
+        incidence = self._incidence(tgt) if incidence is None else incidence
         same = self._same_edge_pairs(src, tgt)
+        if self.backend == "numba":
+            start, counts, inc_target, inc_leg = incidence
+            inc = (np.r_[0, np.cumsum(counts)], inc_target, inc_leg)
+            direct = kernels.csr_by_row(same[0], len(src), same[1], same[2])
+            return kernels.bounded_pairs(self._kernel_csr, self._seeds(src), limit, inc, len(tgt), direct)
         parts = [self._block_pairs(block, dist, tgt, incidence, limit, same)
                  for block, dist in self._blocks(src, len(tgt), limit)]
         if not parts:
@@ -518,13 +354,13 @@ class NetworkTravelModel(TravelModel):
         src, tgt = self.snap(sources, "sources"), self.snap(targets, "targets")
         if not (np.isfinite(max_time_s) and max_time_s >= 0):
             raise ArgumentError(f"max_time_s must be a finite number ≥ 0, got {max_time_s}")
-        return _catchment_frame(*self._pairs(src, tgt, float(max_time_s)), sort=False)
+        return catchment_frame(*self._pairs(src, tgt, float(max_time_s)), sort=False)
 
     def od_matrix_s(self, origins: Points, destinations: Points, max_time_s: float | None = None) -> np.ndarray:
         src, tgt = self.snap(origins, "origins"), self.snap(destinations, "destinations")
         out = np.full((len(src), len(tgt)), np.inf)
-        if max_time_s is not None and np.isfinite(max_time_s):
-            s, t, time_s = self._pairs(src, tgt, float(max_time_s))
+        if (max_time_s is not None and np.isfinite(max_time_s)) or self.backend == "numba":
+            s, t, time_s = self._pairs(src, tgt, np.inf if max_time_s is None else float(max_time_s))
             out[s, t] = time_s
             return out
         for block, dist in self._blocks(src, len(tgt), np.inf):
@@ -542,9 +378,7 @@ class NetworkTravelModel(TravelModel):
         src = self.snap(sources, "sources")
         if not src.ok.any():
             return np.full(self.network.n_nodes, np.inf), src
-        graph, nodes = self._with_sources(src)
-        dist = dijkstra(graph, directed=True, indices=nodes[nodes >= 0], min_only=True, limit=limit)
-        return dist[:self.network.n_nodes], src
+        return self._nearest_nodes(src, limit)[0], src
 
     def edge_point_times(self, node_time_s: np.ndarray, src: Snapped, edge: np.ndarray,
                          offset_m: np.ndarray) -> np.ndarray:
@@ -572,22 +406,21 @@ def _checked_edge_times(edge_time_s: np.ndarray, n_edges: int) -> np.ndarray:
     return times
 
 
+def _backend(name: str) -> str:
+    """The shortest-path backend to use for ``name`` (``auto``, ``numba`` or ``scipy``)."""
+    if name not in ("auto", "numba", "scipy"):
+        raise ArgumentError(f"backend must be 'auto', 'numba' or 'scipy', got {name!r}")
+    if name == "numba" and not kernels.AVAILABLE:  # pragma: no cover - numba is installed where tests run
+        raise ImportError("backend='numba' needs numba: pip install numba (或改用 backend='scipy')")
+    return "numba" if name == "auto" and kernels.AVAILABLE else ("scipy" if name == "auto" else name)
+
+
 def _source_of_node(nodes: np.ndarray, origin: np.ndarray) -> np.ndarray:
     """Source position of each origin node number (nodes: per source, -1 if not on the network)."""
     lookup = np.full(int(nodes.max()) + 1, -1, dtype=np.int64)
     on = np.flatnonzero(nodes >= 0)
     lookup[nodes[on]] = on
     return lookup[origin]
-
-
-def _empty_catchments() -> pd.DataFrame:
-    return _catchment_frame(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
-
-
-def _catchment_frame(s: np.ndarray, t: np.ndarray, time_s: np.ndarray, sort: bool = True) -> pd.DataFrame:
-    frame = pd.DataFrame({"source_pos": s.astype(np.int64), "target_pos": t.astype(np.int64),
-                          "time_s": time_s.astype(np.float64)})
-    return frame.sort_values(["source_pos", "target_pos"]).reset_index(drop=True) if sort else frame
 
 
 def build_travel_model(crs: Any, travel: Any = None, network: RoadNetwork | None = None) -> TravelModel:

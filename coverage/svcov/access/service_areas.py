@@ -15,6 +15,10 @@ side and are included only if *those* roads are reached in time. Accuracy is abo
 test suite samples places inside the polygons and checks their network time, and checks that every covered
 population cell lies inside.
 
+**On a city-sized network** (more than :data:`svcov.settings.service_area_max_samples` road samples) the same rule
+is applied on a grid of pixels instead of Voronoi cells (:mod:`svcov.access.area_grid`), accurate to about a pixel;
+:func:`uses_grid` tells which construction a model gets.
+
 **Without a network** (the straight-line fallback) the polygon is the circle of radius
 threshold × walking speed / circuity factor, which is exact for that model.
 """
@@ -31,9 +35,10 @@ import pandas as pd
 import shapely
 
 from .. import settings
+from .area_grid import grid_areas_dissolved, grid_areas_each, road_grid, road_points
 from .engine import NetworkTravelModel, Points, StraightLineTravelModel, TravelModel
 
-__all__ = ["EdgeSamples", "edge_samples", "service_area", "service_areas", "facility_service_areas"]
+__all__ = ["EdgeSamples", "edge_samples", "service_area", "service_areas", "facility_service_areas", "uses_grid"]
 
 log = logging.getLogger(__name__)
 
@@ -80,31 +85,23 @@ def edge_samples(model: NetworkTravelModel, spacing_m: float = settings.service_
     cached = getattr(model, "_edge_samples", None)
     if cached is not None and cached[0] == spacing_m:
         return cached[1]
-    net = model.network
-    edges = np.flatnonzero(model.snappable & (net.edge_length_m > 0))
-    dense = shapely.segmentize(net.edge_geometry[edges], spacing_m)
-    coords, which = shapely.get_coordinates(dense, return_index=True)
-    step = np.r_[0.0, np.hypot(*(coords[1:] - coords[:-1]).T)]
-    first = np.r_[True, which[1:] != which[:-1]]
-    step[first] = 0.0
-    cum = np.cumsum(step)
-    offset = cum - cum[np.maximum.accumulate(np.where(first, np.arange(len(cum)), 0))]
-    last = np.r_[which[1:] != which[:-1], True]
-    inner = ~first & ~last
-    nodes = np.unique(np.r_[net.edge_u[edges], net.edge_v[edges]])
-    x = np.r_[net.node_x[nodes], coords[inner, 0]]
-    y = np.r_[net.node_y[nodes], coords[inner, 1]]
-    node = np.r_[nodes, np.full(int(inner.sum()), -1)]
-    edge = np.r_[np.full(len(nodes), -1), edges[which[inner]]]
-    off = np.r_[np.zeros(len(nodes)), np.minimum(offset[inner], net.edge_length_m[edges[which[inner]]])]
-    _, keep = np.unique(np.round(np.c_[x, y], 3), axis=0, return_index=True)
-    keep = np.sort(keep)
-    x, y, node, edge, off = x[keep], y[keep], node[keep], edge[keep], off[keep]
+    x, y, node, edge, off = road_points(model, spacing_m)
     cells, radius = _voronoi_cells(x, y, model.snap_max_m)
     samples = EdgeSamples(x, y, node, edge, off, cells, radius)
     model._edge_samples = (spacing_m, samples)
     log.info("service areas: %d road samples every %.0f m", len(x), spacing_m)
     return samples
+
+
+def uses_grid(model: TravelModel) -> bool:
+    """True if the model's service areas are built on the pixel grid (:mod:`svcov.access.area_grid`): a network
+    with more road samples (every :data:`~svcov.settings.service_area_sample_m`) than
+    :data:`~svcov.settings.service_area_max_samples`."""
+    if not isinstance(model, NetworkTravelModel):
+        return False
+    net = model.network
+    length_m = float(net.edge_length_m[model.snappable].sum())
+    return length_m / settings.service_area_sample_m + net.n_nodes > settings.service_area_max_samples
 
 
 def _voronoi_cells(x: np.ndarray, y: np.ndarray, reach_m: float) -> tuple[np.ndarray, np.ndarray]:
@@ -163,6 +160,11 @@ def service_areas(model: TravelModel, sources: Points, thresholds_min: Sequence[
         points = shapely.points(sx, sy)
         return {t: shapely.union_all(shapely.buffer(points, model.radius_m(t * 60.0), quad_segs=_QUAD_SEGS))
                 if len(sx) else shapely.Polygon() for t in thresholds_min}
+    if uses_grid(model):
+        grid = road_grid(model)
+        node_time, src = model.node_times(sources, limit=max(thresholds_min) * 60.0)
+        time_s = model.edge_point_times(node_time, src, grid.targets.edge, grid.targets.offset_m)
+        return grid_areas_dissolved(model, grid, time_s, thresholds_min)
     samples = edge_samples(model)
     time_s = _sample_times(model, samples, sources, max(thresholds_min) * 60.0)
     return {t: _area(model, samples, time_s, t * 60.0) for t in thresholds_min}
@@ -216,9 +218,11 @@ def facility_service_areas(model: TravelModel, facilities: gpd.GeoDataFrame, thr
     """
     rows, geoms = [], []
     points = model.prepare(facilities, "facilities")
+    thresholds = sorted(thresholds_min)
+    on_grid = grid_areas_each(model, road_grid(model), points, thresholds) if uses_grid(model) else None
     for pos in range(len(facilities)):
         base = {c: facilities[c].iloc[pos] for c in columns if c in facilities.columns}
-        areas = service_areas(model, points.take([pos]), sorted(thresholds_min))
+        areas = on_grid[pos] if on_grid is not None else service_areas(model, points.take([pos]), thresholds)
         for threshold, geom in areas.items():
             rows.append({**base, "threshold_min": threshold, "area_km2": shapely.area(geom) / 1e6,
                          "travel_mode": model.mode})

@@ -23,6 +23,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ..network.build import RoadNetwork
+from . import kernels
 
 __all__ = ["Snapped", "SegmentIndex", "PIECE_M"]
 
@@ -202,6 +203,10 @@ class SegmentIndex:
         """Exact nearest piece for points in certified cells (in place); returns the other points' positions."""
         if self.grid is None:
             return np.arange(len(x))
+        if kernels.AVAILABLE:
+            piece, dist, t, done = kernels.grid_nearest(x, y, self.grid, self.ax, self.ay, self.bx, self.by)
+            best_piece[done], best_dist[done], best_t[done] = piece[done], dist[done], t[done]
+            return np.flatnonzero(~done)
         x0, y0, nx, ny, start, count, candidates, certified = self.grid
         ix, iy = np.floor((x - x0) / CELL_M), np.floor((y - y0) / CELL_M)
         inside = (ix >= 0) & (ix < nx) & (iy >= 0) & (iy < ny)

@@ -100,7 +100,8 @@ def fit_table(config: RunConfig, model: TravelModel, boundaries: gpd.GeoDataFram
 
 def run_access(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
                demand: gpd.GeoDataFrame, *, network: RoadNetwork | None = None,
-               models: dict[str, TravelModel] | None = None) -> AccessResult:
+               models: dict[str, TravelModel] | None = None, neighbours: gpd.GeoDataFrame | None = None,
+               neighbour_demand: gpd.GeoDataFrame | None = None) -> AccessResult:
     """Coverage, 2SFCA and service areas for every year, type and group, population group and travel profile.
 
     Parameters
@@ -113,6 +114,10 @@ def run_access(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
         The road network; None for the straight-line fallback.
     models
         Travel models already built (:func:`travel_models`), e.g. by the Python API; default built here.
+    neighbours, neighbour_demand
+        Facilities and demand of the districts around (within walking reach; see :mod:`svcov.batch`): times to
+        the nearest facility and the service areas include the neighbours' facilities, each facility's 2SFCA ratio
+        counts the neighbours' people too; the tables count only ``facilities`` and ``demand``.
 
     Returns
     -------
@@ -128,15 +133,17 @@ def run_access(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
     fit = fit_table(config, model, boundaries, demand, facilities)
     services = services_from_config(config.facility_types, config.type_groups)
     thresholds = config.travel.thresholds_min
-    fac_points = model.prepare(facilities, "facilities")
-    cell_points = model.prepare(demand, "demand")
-    nearest = pd.concat([nearest_by_service(m, facilities, demand, years=config.years, services=services)
+    reach = _with(facilities, neighbours)
+    fac_points = model.prepare(reach, "facilities")
+    nearest = pd.concat([nearest_by_service(m, reach, demand, years=config.years, services=services)
                          for m in models.values()], ignore_index=True)
     coverage = _coverage(config, nearest, demand, facilities, services, boundaries, model, models)
-    capacity, access_2sfca = _capacity(models, config, facilities, demand, services, fac_points, cell_points)
+    everyone = _with(demand, neighbour_demand)
+    capacity, access_2sfca = _capacity(models, config, (reach, facilities), (everyone, demand), services, fac_points,
+                                       model.prepare(everyone, "demand"))
     primary = nearest[nearest["profile"] == model.profile]
     cells = _cell_layer(demand, primary, access_2sfca, config, services, model)
-    areas = _service_area_layer(model, facilities, fac_points, config.years, services, thresholds)
+    areas = _service_area_layer(model, reach, fac_points, config.years, services, thresholds)
     facility_areas = facility_service_areas(model, facilities, thresholds,
                                             columns=("facility_id", "name", "type", "type_name_zh", "opened_year",
                                                      "closed_year", "jiezhen_code"))
@@ -172,26 +179,38 @@ def coverage_only(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: g
     return model, _coverage(config, nearest, demand, facilities, services, boundaries, model, models)
 
 
+def _with(own: gpd.GeoDataFrame, others: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """``own`` followed by ``others`` (positions of ``own`` unchanged), or ``own`` alone."""
+    if others is None or len(others) == 0:
+        return own
+    return gpd.GeoDataFrame(pd.concat([own, others.reindex(columns=own.columns)], ignore_index=True), crs=own.crs)
+
+
 def _capacity(models, config, facilities, demand, services, fac_points, cell_points):
     """2SFCA tables (every year and profile, the served group) for services with at least one known capacity;
-    and the primary profile's per-cell accessibility in the report year."""
-    if CAPACITY not in facilities.columns:
+    and the primary profile's per-cell accessibility in the report year.
+
+    ``facilities`` and ``demand`` are pairs (all in reach, the run's own; the own rows come first): ratios use
+    every facility and person in reach, the tables the run's own."""
+    (reach, own), (everyone, residents) = facilities, demand
+    if CAPACITY not in reach.columns:
         return pd.DataFrame(), {}
     threshold = max(config.travel.thresholds_min)
     group = config.served_group
     frames, per_cell = [], {}
-    known = pd.to_numeric(facilities[CAPACITY], errors="coerce").notna().to_numpy()
+    known = pd.to_numeric(reach[CAPACITY], errors="coerce").notna().to_numpy()
     primary = next(iter(models))
     for key, model in models.items():
         for year in config.years:
-            is_open = open_in_year(facilities, year).to_numpy()
+            is_open = open_in_year(reach, year).to_numpy()
             for service in services:
-                chosen = np.flatnonzero(is_open & facilities["type"].isin(service.types).to_numpy())
+                chosen = np.flatnonzero(is_open & reach["type"].isin(service.types).to_numpy())
                 if not known[chosen].any():
                     continue
-                access, _ = two_step_fca(model, facilities.iloc[chosen], demand, threshold, weight_column=group.key,
+                access, _ = two_step_fca(model, reach.iloc[chosen], everyone, threshold, weight_column=group.key,
                                          facility_points=fac_points.take(chosen), demand_points=cell_points)
-                frames.append(capacity_table(access, demand, facilities, year=year, service=service, group=group,
+                access = access.iloc[:len(residents)].set_axis(residents.index)
+                frames.append(capacity_table(access, residents, own, year=year, service=service, group=group,
                                              threshold_min=threshold, travel_mode=model.mode, profile=key,
                                              profile_name_zh=model.profile_name_zh,
                                              district_name_zh=config.district_name_zh))

@@ -241,7 +241,7 @@ def coverage_table(nearest: pd.DataFrame, demand: pd.DataFrame, facilities: pd.D
     is_estimate = bool(demand["is_estimate"].astype(bool).any())
     counts_of = {g.key: demand[g.key].to_numpy(dtype=float) for g in groups}
     by_service = {s.key: s for s in services}
-    masks = {code: codes == code for code in units}
+    positions = _positions(codes)
     rows = []
     for (profile, year, key), grp in nearest.groupby(["profile", "year", "service"], sort=False):
         time_s = np.full(len(demand), np.inf)
@@ -256,7 +256,7 @@ def coverage_table(nearest: pd.DataFrame, demand: pd.DataFrame, facilities: pd.D
                      "population_is_estimate": is_estimate or getattr(g, "share_of", None) is not None}
             for code in units + [DISTRICT_CODE]:
                 district = code == DISTRICT_CODE
-                mask = slice(None) if district else masks[code]
+                mask = slice(None) if district else positions.get(code, np.zeros(0, dtype=np.int64))
                 unit = {"jiezhen_code": code, "jiezhen_name": district_name_zh if district else names.get(code, code),
                         "n_facilities": int(counts.sum()) if district else int(counts.get(code, 0))}
                 for row in _unit_rows(time_s[mask], pop[mask], thresholds_min):
@@ -265,6 +265,12 @@ def coverage_table(nearest: pd.DataFrame, demand: pd.DataFrame, facilities: pd.D
     table["travel_mode"] = travel_mode
     table["travel_mode_zh"] = TRAVEL_MODE_ZH.get(travel_mode, travel_mode)
     return table.reindex(columns=COVERAGE_COLUMNS)
+
+
+def _positions(codes: np.ndarray) -> dict[str, np.ndarray]:
+    """Positions of each code (in order): one pass, instead of comparing every row with every 街镇."""
+    return {str(k): v for k, v in pd.Series(np.arange(len(codes))).groupby(np.asarray(codes, dtype=object),
+                                                                             sort=False).indices.items()}
 
 
 def _facility_counts(facilities: pd.DataFrame, year: int, service: Service) -> pd.Series:
@@ -346,21 +352,20 @@ def capacity_table(access: pd.Series, demand: pd.DataFrame, facilities: pd.DataF
     chosen = facilities[open_in_year(facilities, year) & facilities["type"].isin(service.types)]
     cap = pd.to_numeric(chosen[capacity_column], errors="coerce")
     all_unknown = len(chosen) == 0 or cap.isna().all()
-    codes = demand["jiezhen_code"].astype(str)
-    weights = demand[group.key].to_numpy(dtype=float)
+    codes = demand["jiezhen_code"].astype(str).to_numpy(dtype=object)
+    positions, names = _positions(codes), demand["jiezhen_name"].to_numpy()
+    chosen_codes = chosen["jiezhen_code"].astype(str).to_numpy(dtype=object)
+    in_district = chosen["jiezhen_code"].notna().to_numpy()
+    weights, values = demand[group.key].to_numpy(dtype=float), access.to_numpy()
     rows = []
     for code in list(dict.fromkeys(codes)) + [DISTRICT_CODE]:
-        mask = np.ones(len(demand), dtype=bool) if code == DISTRICT_CODE else (codes == code).to_numpy()
-        here = np.ones(len(chosen), dtype=bool) if code == DISTRICT_CODE else \
-            (chosen["jiezhen_code"].astype(str) == code).to_numpy()
-        if code == DISTRICT_CODE:
-            here &= chosen["jiezhen_code"].notna().to_numpy()
+        mask = np.arange(len(demand)) if code == DISTRICT_CODE else positions[code]
+        here = in_district if code == DISTRICT_CODE else (chosen_codes == code) & in_district
         w = weights[mask]
-        a = access.to_numpy()[mask]
+        a = values[mask]
         value = float((a * w).sum() / w.sum()) if w.sum() > 0 and not all_unknown else float("nan")
         rows.append({"year": year, "jiezhen_code": code,
-                     "jiezhen_name": district_name_zh if code == DISTRICT_CODE else
-                     str(demand["jiezhen_name"].to_numpy()[mask][0]),
+                     "jiezhen_name": district_name_zh if code == DISTRICT_CODE else str(names[mask][0]),
                      "service": service.key, "service_name_zh": service.name_zh, "group": group.key,
                      "group_name_zh": group.name_zh, "profile": profile, "profile_name_zh": profile_name_zh or profile,
                      "threshold_min": threshold_min, "pop": w.sum(),

@@ -32,7 +32,7 @@ from .. import settings
 from ..errors import NetworkError
 
 __all__ = ["RoadNetwork", "network_from_arrays", "network_from_graph", "travel_time_csr", "speed_mps",
-           "profile_edge_times"]
+           "profile_edge_times", "clip_network"]
 
 log = logging.getLogger(__name__)
 
@@ -411,3 +411,20 @@ def _dedupe_undirected(u, v, coords, index, attrs):
     point_keep = np.repeat(keep, n_points)
     new_index = np.repeat(np.arange(len(kept)), n_points[kept])
     return u2[kept], v2[kept], coords[point_keep], new_index, attrs.iloc[kept].reset_index(drop=True)
+
+
+def clip_network(network: RoadNetwork, area: Any, *, note_zh: str = "") -> RoadNetwork:
+    """The part of ``network`` whose edges touch ``area`` (a shapely geometry in the network's CRS); edges that
+    cross the border of ``area`` are kept whole, so every walk that stays inside ``area`` is kept exactly.
+
+    Used by :mod:`svcov.batch` to give each district the network within its halo.
+    """
+    shapely.prepare(area)
+    keep = np.flatnonzero(shapely.intersects(network.edge_geometry, area))
+    nodes = np.unique(np.r_[network.edge_u[keep], network.edge_v[keep]])
+    new = np.full(network.n_nodes, -1, dtype=np.int64)
+    new[nodes] = np.arange(len(nodes))
+    return network_from_arrays(network.node_x[nodes], network.node_y[nodes], new[network.edge_u[keep]],
+                               new[network.edge_v[keep]], crs=network.crs, edge_geometry=network.edge_geometry[keep],
+                               node_id=network.node_id[nodes], edge_attrs=network.edge_attrs.iloc[keep],
+                               source_zh=network.source_zh, notes=network.notes + ((note_zh,) if note_zh else ()))

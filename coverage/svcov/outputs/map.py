@@ -64,6 +64,7 @@ from .mapfills import jiezhen_layers
 from .maplabels import first_zoom, label_positions
 from .maplayers import context_layer, population_classes, population_layer, uncovered_layer, wgs84_features
 from .maplegend import Legend, ring_swatch, swatch, title_html
+from .maplimits import lighten_layers
 from .memo import memo_stem
 from .plantime import PlanTiming
 from .webassets import Literal, OfflineMap, external_assets
@@ -402,6 +403,8 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
     fmap.get_root().html.add_child(Literal(HATCH_SVG), name="svcov_hatch")
     Panes(PANES, passive=("svcov-labels",)).add_to(fmap)
     themes, legend = _Themes(fmap, years), Legend()
+    demand, service_areas, uncovered = lighten_layers(boundaries, demand, service_areas, uncovered,  # large runs
+                                                      counts=(info.group,))
     jiezhen_layers(themes, legend, boundaries, facilities=facilities, rule_status=rule_status, coverage=coverage,
                    sites=sites, info=info)
     _add_overlays(themes, legend, facilities=facilities, info=info, demand=demand, service_areas=service_areas,
