@@ -108,6 +108,8 @@ def test_the_three_yearly_reports_say_why_they_do_not_differ(songjiang_run_dir):
         finding = re.search(rf"{year} 年全区.*?\((\d+\.\d)%\) 在步行 15 分钟内", text)
         assert finding and finding.group(1) == "23.5", page.name
         assert "这是假设情景, 不是现状" in text
+        # a previous year equal in every row gets no columns of +0.0 (the first year has none anyway)
+        assert "变化 (百分点)" not in text and "+0.0" not in text, page.name
         assert f"{year} 年覆盖报告" in text
 
 

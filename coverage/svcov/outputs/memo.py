@@ -100,7 +100,7 @@ def _half_width(point, rings, nearest_m: float) -> float:
 
 
 def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, service_areas, site_areas,
-                places=None, mark: Landmark | None = None) -> Image:
+                places=None, mark: Landmark | None = None, timing: PlanTiming | None = None) -> Image:
     crs = boundaries.crs
     point = gpd.GeoSeries([site["geometry"]], crs=site_crs or crs).to_crs(crs).iloc[0]
     year = int(site["year"])
@@ -130,7 +130,7 @@ def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, servic
                  + f"{info.profile_name_zh}范围" if rings else "")
     side = f"{side_km:.0f}" if side_km >= 3 else f"{side_km:.1f}"
     caption = (f"图: 建议点位 (星号) 周围约 {side}×{side} 公里, {shown}; 形状和颜色区分现有设施类型 "
-               f"({year} 年在办); 灰色为现有设施{info.profile_name_zh} {minutes} 分钟范围{ring_text}"
+               f"({'现有' if timing is not None and timing.is_over else f'{year} 年在办'}); 灰色为现有设施{info.profile_name_zh} {minutes} 分钟范围{ring_text}"
                + ("; 灰点为有名称的地点" if shown_places else "") + "。")
     return Image(png, caption, width_cm=10.0)
 
@@ -173,7 +173,8 @@ def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, 
     blocks = conclusion(site, info, landmark, alternatives, timing) + location(site, info, landmark)
     if image:
         blocks.append(_site_image(site, site_crs=site_crs, info=info, boundaries=boundaries, facilities=facilities,
-                                  service_areas=service_areas, site_areas=site_areas, places=places, mark=landmark))
+                                  service_areas=service_areas, site_areas=site_areas, places=places, mark=landmark,
+                                  timing=timing))
     blocks += (coverage_blocks(site, info) + gap_blocks(site, info) + facilities_blocks(site, info)
                + alternatives_blocks(site, info, landmark, alternatives) + caveat_blocks(info, facilities))
     number = f"建议点位第 {int(site['rank'])} 处"

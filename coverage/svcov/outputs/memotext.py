@@ -177,7 +177,7 @@ def facilities_blocks(site: pd.Series, info: RunInfo) -> list:
 
 
 def alternative_label(row: pd.Series, site: pd.Series) -> str:
-    """An alternative as a planner finds it: its name, or where it lies from the site (「本点位以北约 1.4 公里」)."""
+    """An alternative as a planner finds it: its name, or where it lies from the site (「本点位北约 1.4 公里处的网格点」)."""
     name = str(row["candidate_name"])
     if bool(row.get("named", True)) and not name.startswith("未命名"):
         return name
@@ -187,7 +187,7 @@ def alternative_label(row: pd.Series, site: pd.Series) -> str:
         dy = (float(row["lat_wgs84"]) - float(site["lat_wgs84"])) * 110_540
     except (TypeError, ValueError):
         return "网格点"
-    return f"本点位以{direction_zh(dx, dy)}{fmt_distance(row['distance_m'])}的网格点"
+    return f"本点位{direction_zh(dx, dy)}{fmt_distance(row['distance_m'])}处的网格点"
 
 
 def _why_this_one(own: pd.Series, tied: pd.DataFrame, info: RunInfo) -> str:

@@ -79,22 +79,28 @@ def coverage_section(d: ReportData, s: Sections) -> list:
     now, before = d.at(d.year), d.at(d.prev_year)
     prev = f"{d.prev_year} 年" if d.prev_year else "上年"
     unit = d.info.group_unit_zh
-    rows = tuple(_coverage_row(d, code, now, before) for code in d.ordered() if code in now.index)
-    est = "估算" if d.e else ""
-    table = Table(("街镇", f"{d.info.group_name_zh} ({unit}{', ' + est if est else ''})",
-                   f"{d.minutes} 分钟内可达 ({unit})", "覆盖率", f"{prev}覆盖率", "变化 (百分点)",
-                   f"平均{d.travel}时间 (分钟)"), rows, key="coverage",
-                  numeric=(False, True, True, True, True, True, True))
     changed = bool(len(before)) and not all(
         same_share(before.loc[c, "share_covered"], now.loc[c, "share_covered"]) for c in now.index
         if c in before.index)
+    # no previous year, or one that equals this one in every row: no columns for it (「—」 or +0.0 say nothing)
+    keep = [True] * 4 + [changed] * 2 + [True]
+    rows = tuple(tuple(x for x, k in zip(_coverage_row(d, code, now, before), keep) if k)
+                 for code in d.ordered() if code in now.index)
+    est = "估算" if d.e else ""
+    columns = ("街镇", f"{d.info.group_name_zh} ({unit}{', ' + est if est else ''})", f"{d.minutes} 分钟内可达 ({unit})",
+               "覆盖率", f"{prev}覆盖率", "变化 (百分点)", f"平均{d.travel}时间 (分钟)")
+    table = Table(tuple(c for c, k in zip(columns, keep) if k), rows, key="coverage",
+                  numeric=(False, *[True] * (sum(keep) - 1)))
+    change = f"{prev}的覆盖率和两年之差 (百分点, 正数为提高); " if keep[4] else ""
     text = (f"下表第一行是全区, 其余街镇按 {d.year} 年覆盖率从低到高排列, 「{NO_DATA}」的街镇排在最后。各列依次为: "
             f"{d.info.group_name_zh}人数; 其中{d.travel} {d.minutes} 分钟内能到达{d.info.circle_name_zh}设施的人数; "
-            f"覆盖率 (前两列之比); {prev}的覆盖率和两年之差 (百分点, 正数为提高); 平均{d.travel}时间。"
+            f"覆盖率 (前两列之比); {change}平均{d.travel}时间。"
             f"「{NO_DATA}」指该街镇没有任何{d.info.circle_name_zh}设施记录而名册不完整, 0% 不能说明没有服务; "
             f"「—」表示没有该项。")
     if d.prev_year and not changed:
-        text += f"各街镇的覆盖率都与 {prev}相同。"
+        text += f"各街镇的覆盖率都与 {prev}相同, 所以表中不列{prev}的数字。"
+    elif not d.prev_year:
+        text += f"{d.year} 年之前没有可比的年份, 所以不列变化。"
     blocks = [s.head("coverage", f"{d.minutes} 分钟覆盖率: 全区和各街镇"), Para(text), table,
               Para(_times_sentence(d, now), kind="note")]
     return blocks + _charts(d, s, now, before, changed)
