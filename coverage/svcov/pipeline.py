@@ -406,7 +406,7 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
                      rules: RuleSet | None = None, siting_problem: str | None = None) -> None:
     """``map.html``, ``memos/`` (one per proposed site), the yearly reports (``report.*`` for the report year,
     ``report_<year>.*`` for the other years of the plan) and the data-gap table (``tables/data_gaps``)."""
-    from .outputs.datagaps import DATA_GAP_LABELS_ZH, data_gaps
+    from .outputs.datagaps import write_data_gaps
     from .outputs.map import write_map
     from .outputs.memo import write_memos
     from .outputs.report import write_report
@@ -416,9 +416,8 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
     sites, rule_status = tables.get("proposed_sites"), tables.get("rule_status")
     site_areas = _site_areas(access, sites) if sites is not None and len(sites) else None
     places = map_places(cfg, inputs.boundaries)
-    gaps = data_gaps(info, rule_status=rule_status, facilities=inputs.facilities, year=cfg.report_year)
-    write_table(gaps, folder.path("tables/data_gaps"), labels=DATA_GAP_LABELS_ZH, sheet_name="待补充数据",
-                notes=data_notes(inputs))
+    gaps = write_data_gaps(folder.path("tables/data_gaps"), info, rule_status=rule_status,
+                           facilities=inputs.facilities, year=cfg.report_year, notes=data_notes(inputs))
     out = cfg.output
     write_map(folder.path("map.html"), boundaries=inputs.boundaries, facilities=inputs.facilities, info=info,
               years=cfg.years, year=cfg.report_year, demand=inputs.demand, service_areas=access.areas,
@@ -594,9 +593,8 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
     write_table(out.diagnostics, folder.path("tables/siting_diagnostics"), labels=labels,
                 sheet_name="求解诊断", notes=notes)
     if out.alternatives is not None and len(out.alternatives):
-        write_table(out.alternatives, folder.path("tables/site_alternatives"),
-                    labels={**labels, **ALTERNATIVE_LABELS_ZH},
-                    sheet_name="备选候选点", notes=notes)
+        write_table(out.alternatives, folder.path("tables/site_alternatives"), sheet_name="备选候选点", notes=notes,
+                    labels={**labels, **ALTERNATIVE_LABELS_ZH})
     write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates},
                  crs=inputs.config.output.crs, labels={**column_labels(inputs.config), **labels})
     return {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics,

@@ -17,7 +17,8 @@ import pandas as pd
 from ..vocabulary import DISTRICT_CODE, INSUFFICIENT, YEAR_LABELS_ZH
 from .context import RunInfo, circle_types, service_name
 
-__all__ = ["DATA_GAP_COLUMNS", "DATA_GAP_LABELS_ZH", "data_gaps", "field_label", "missing_zh", "gap_numbers"]
+__all__ = ["DATA_GAP_COLUMNS", "DATA_GAP_LABELS_ZH", "data_gaps", "write_data_gaps", "field_label", "missing_zh",
+           "gap_numbers"]
 
 #: Columns of the data-gap table (docs/DEVELOPING.md, "data gaps").
 DATA_GAP_COLUMNS = ("gap_no", "kind", "item", "what_zh", "short_zh", "affects_zh", "n_rules", "n_records", "fix_zh",
@@ -233,3 +234,14 @@ def gap_numbers(gaps: pd.DataFrame | None) -> dict[str, int]:
         token = f"register:{item}" if kind == "register" else str(item)
         out[token] = int(no)
     return out
+
+
+def write_data_gaps(path, info: RunInfo, *, rule_status: pd.DataFrame | None = None,
+                    facilities: pd.DataFrame | None = None, year: int | None = None, notes=()) -> pd.DataFrame:
+    """Compute :func:`data_gaps` and write it as ``<path>.csv`` / ``.xlsx`` (sheet 「待补充数据」, Chinese headers);
+    returns the table."""
+    from .tables import write_table
+
+    gaps = data_gaps(info, rule_status=rule_status, facilities=facilities, year=year)
+    write_table(gaps, path, labels=DATA_GAP_LABELS_ZH, sheet_name="待补充数据", notes=list(notes))
+    return gaps

@@ -129,8 +129,9 @@ def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, servic
     ring_text = ("; 实线、虚线、点线依次为本点位 " + "、".join(label.replace("本点位 ", "") for label, _ in rings)
                  + f"{info.profile_name_zh}范围" if rings else "")
     side = f"{side_km:.0f}" if side_km >= 3 else f"{side_km:.1f}"
-    caption = (f"图: 建议点位 (星号) 周围约 {side}×{side} 公里, {shown}; 形状和颜色区分现有设施类型 "
-               f"({'现有' if timing is not None and timing.is_over else f'{year} 年在办'}); 灰色为现有设施{info.profile_name_zh} {minutes} 分钟范围{ring_text}"
+    open_zh = "现有" if timing is not None and timing.is_over else f"{year} 年在办"
+    caption = (f"图: 建议点位 (星号) 周围约 {side}×{side} 公里, {shown}; 形状和颜色区分现有设施类型 ({open_zh}); "
+               f"灰色为现有设施{info.profile_name_zh} {minutes} 分钟范围{ring_text}"
                + ("; 灰点为有名称的地点" if shown_places else "") + "。")
     return Image(png, caption, width_cm=10.0)
 
