@@ -149,3 +149,11 @@ def test_a_tied_grid_site_memo_says_so_with_the_rule_and_a_landmark(songjiang_ru
     index = (songjiang_run_dir / "memos" / "index.html").read_text(encoding="utf-8")
     assert index.count('href="site_') == 3 * 18                     # the name, 网页版 and Word 版 of each site
     assert 'id="memo_index"' in index
+
+
+def test_the_map_names_proposed_sites_by_their_landmark(songjiang_run_dir):
+    page = (songjiang_run_dir / "map.html").read_text(encoding="utf-8")
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)   # the map's JSON strings
+    assert "网格点 r" not in text                                          # site markers and 街镇 popups
+    assert "叶榭镇 · 「叶榭学校」" not in text and "「叶榭学校」西南约 4.8 公里" in text
+    assert "建议点位 (第三批, 建议 2029 年)" in text

@@ -405,8 +405,12 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
     themes, legend = _Themes(fmap, years), Legend()
     demand, service_areas, uncovered = lighten_layers(boundaries, demand, service_areas, uncovered,  # large runs
                                                       counts=(info.group,))
+    named = sites
+    if sites is not None and len(sites) and {"site_id", "candidate_id", "candidate_name"} <= set(sites.columns):
+        marks = site_landmarks(sites, places, boundaries)          # the 街镇 popups name sites by their landmark
+        named = sites.assign(candidate_name=[marks[str(i)].label for i in sites["site_id"]])
     jiezhen_layers(themes, legend, boundaries, facilities=facilities, rule_status=rule_status, coverage=coverage,
-                   sites=sites, info=info)
+                   sites=named, info=info)
     _add_overlays(themes, legend, facilities=facilities, info=info, demand=demand, service_areas=service_areas,
                   uncovered=uncovered, coverage=coverage, sites=sites, site_areas=site_areas, places=places,
                   boundaries=boundaries,
