@@ -52,6 +52,7 @@ def _check(text: str, config, where: str) -> None:
     assert ascii_words <= ALLOWED_ASCII, (where, ascii_words - ALLOWED_ASCII)
     assert not ascii_words & _forbidden(config), where
     assert not [w for w in SOLVER_ZH if w in text], where
+    assert not re.findall(r"[\u4e00-\u9fff]\d{4} 年", text), where            # 「与2022 年」: a space is missing
     too_long = [m for m in _MINUTES.findall(text) if float(m) > 60 or float(m) < 1]
     assert not too_long, (where, too_long)
 

@@ -98,7 +98,7 @@ def coverage_section(d: ReportData, s: Sections) -> list:
             f"「{NO_DATA}」指该街镇没有任何{d.info.circle_name_zh}设施记录而名册不完整, 0% 不能说明没有服务; "
             f"「—」表示没有该项。")
     if d.prev_year and not changed:
-        text += f"各街镇的覆盖率都与 {prev}相同, 所以表中不列{prev}的数字。"
+        text += f"各街镇的覆盖率都与 {prev}相同, 所以表中不列 {prev}的数字。"
     elif not d.prev_year:
         text += f"{d.year} 年之前没有可比的年份, 所以不列变化。"
     blocks = [s.head("coverage", f"{d.minutes} 分钟覆盖率: 全区和各街镇"), Para(text), table,
