@@ -21,6 +21,7 @@ from .constraints import rules_from_facilities, rules_from_status
 from .instance import Plan, SiteRules
 from .models import MODELS
 from .proposals import coverage_change, diagnostics_table, proposed_sites
+from .ties import prefer_among_ties, site_alternatives
 
 __all__ = ["SitingOutcome", "run_siting", "siting_plan", "existing_facilities", "MODEL_NAMES_ZH"]
 
@@ -40,6 +41,7 @@ class SitingOutcome:
     rules: SiteRules
     notes: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    alternatives: pd.DataFrame | None = None   # per site: the site and its best alternatives (siting.ties)
 
 
 def _fail(message_zh: str, message_en: str, value=None) -> ConfigError:
@@ -205,6 +207,7 @@ def run_siting(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
                                    existing=existing, plan=plan, rules=rules, weight_column=group.key,
                                    **_model_kwargs(config, name, existing, candidates))
     solved.solve(method=method or s.method, time_limit_s=time_limit_s or s.time_limit_s, mip_rel_gap=s.mip_rel_gap)
+    swaps = prefer_among_ties(solved, candidates)
     proposals = proposed_sites(solved, candidates, demand, type_key=s.facility_type, type_name_zh=type_name,
                                existing=existing, compounds=_compounds(config, boundaries.crs), travel=travel,
                                n_alternatives=s.n_alternatives, group_name_zh=group.name_zh)
@@ -216,7 +219,11 @@ def run_siting(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.
                                     n_existing=len(existing), count_existing=counted,
                                     n_candidates_given=counts.get("given", len(candidates)))
     notes = _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage)
-    return SitingOutcome(proposals, coverage, diagnostics, candidates, solved, rules, notes, warnings)
+    if swaps:
+        notes.append(f"选址: {len(swaps)} 处点位与其他候选点同样好 (目标值相同, 规则都满足), 按同分取舍规则 (先取有名称的"
+                     f"地点, 再取服务范围内人口平均时间更短的) 选定。")
+    alternatives = site_alternatives(solved, candidates, proposals, n=s.n_alternatives)
+    return SitingOutcome(proposals, coverage, diagnostics, candidates, solved, rules, notes, warnings, alternatives)
 
 
 def _worded(label: str, group_name_zh: str) -> str:
