@@ -112,7 +112,8 @@ def build(args):
     demand = gpd.GeoDataFrame(demand, geometry="geometry", crs=boundaries.crs)
     source = dataclasses.replace(template.facilities[0], path=register, label_zh="合成设施名册 (模拟, 非真实数据)",
                                  columns={}, default_type=None, type_from_name=(), complete_register=True)
-    facilities = combine_facilities([load_facilities(source, template.facility_types, boundaries)])
+    facilities = combine_facilities([load_facilities(source, template.facility_types, boundaries,
+                                                     attributes=template.attributes)])
     facilities.attrs.clear()
     x0, y0, x1, y1 = boundaries.total_bounds
     side = int(np.ceil(np.sqrt(args.nodes)))

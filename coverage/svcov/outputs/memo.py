@@ -55,14 +55,21 @@ def _site_area(site_areas: gpd.GeoDataFrame | None, site_id: object, threshold_m
     return rows.to_crs(crs).geometry.union_all() if len(rows) else None
 
 
-def _existing_area(service_areas: gpd.GeoDataFrame | None, info: RunInfo, year: int, crs):
+def _existing_area(service_areas: gpd.GeoDataFrame | None, info: RunInfo, year: int, crs, view):
+    """The existing facilities' service area inside ``view`` (the memo map's frame, in ``crs``).
+
+    Only the areas that meet the frame are merged, cut to it: a city-wide run has thousands of areas, and merging
+    all of them for every memo took most of the memo stage's time.
+    """
     if service_areas is None or len(service_areas) == 0:
         return None
     rows = service_areas[(service_areas["service"] == info.circle_service)
                          & (service_areas["threshold_min"] == info.circle_threshold_min)]
     if "year" in rows.columns:
         rows = rows[rows["year"].isna() | (rows["year"] == year)]
-    return rows.to_crs(crs).geometry.union_all() if len(rows) else None
+    rows = rows.to_crs(crs)
+    rows = rows.iloc[rows.sindex.query(view, predicate="intersects")]
+    return rows.geometry.intersection(view).union_all() if len(rows) else None
 
 
 def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, service_areas, site_areas) -> Image:
@@ -74,14 +81,15 @@ def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, servic
     minutes = info.circle_threshold_min
     nearest_m = float(open_now.to_crs(crs).distance(point).min()) if len(open_now) else float("nan")
     half_width_m = min(max(1.3 * nearest_m, 1500.0), 6000.0) if np.isfinite(nearest_m) else 2000.0
+    box = shapely.box(point.x - half_width_m, point.y - half_width_m, point.x + half_width_m, point.y + half_width_m)
+    view = shapely.box(*point.buffer(1.5 * half_width_m).bounds)  # the frame with a margin (the map clips to it)
     png = charts.site_map((point.x, point.y), boundaries=boundaries, facilities=open_now.to_crs(crs),
                           half_width_m=half_width_m,
                           styles=type_styles(info.facility_types, extra),
-                          service_area=_existing_area(service_areas, info, year, crs),
+                          service_area=_existing_area(service_areas, info, year, crs, view),
                           site_area=_site_area(site_areas, site["site_id"], minutes, crs),
                           area_labels=(f"现有{info.circle_name_zh} {minutes} 分钟范围", f"本点位 {minutes} 分钟范围"))
     side_km = 2 * half_width_m / 1000
-    box = shapely.box(point.x - half_width_m, point.y - half_width_m, point.x + half_width_m, point.y + half_width_m)
     in_view = bool(open_now.to_crs(crs).intersects(box).any())
     shown = ("含附近的现有设施" if in_view else
              f"最近的现有设施在直线 {nearest_m / 1000:.1f} 公里外, 不在图中" if np.isfinite(nearest_m) else "没有现有设施")
