@@ -166,8 +166,8 @@ def print_stages(out_dir: Path, peaks: Peaks, total: float) -> None:
 
     timings = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))["timings_s"]
     print(f"\n  {'stage':<16} {'time (s)':>9} {'peak memory (GB)':>18}")
-    names = {"读取": "load_inputs", "数据汇总": "data_summary", "步行": "access", "布局": "rules", "选址": "siting",
-             "地图": "documents"}
+    names = {"读取": "load_inputs", "数据汇总": "data_summary", "可达性": "access", "布局": "rules", "地图": "documents",
+             "选址": "siting"}  # first match wins: the documents stage's name also says 选址
     for stage, peak in peaks.peaks.items():
         key = next((v for k, v in names.items() if k in stage), stage)
         print(f"  {key:<16} {timings.get(key, float('nan')):>9.1f} {peak / 2**30:>18.2f}")
