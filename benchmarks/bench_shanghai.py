@@ -34,6 +34,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "coverage"))
 
+from _machine import load_average  # noqa: E402
+
 from svcov.batch import district_config, load_batch_config  # noqa: E402
 from svcov.data.boundaries import load_boundaries  # noqa: E402
 from svcov.data.facilities import combine_facilities, load_facilities  # noqa: E402
@@ -101,7 +103,7 @@ def build(args):
     template = batch.template
     print(f"All-Shanghai simulation: street_network({args.nodes:,}) over Shanghai's extent, 217 街镇, census "
           f"estimates, {args.facilities:,} synthetic facilities; {os.cpu_count()} CPUs, load average "
-          f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+          f"{load_average()}")
     boundaries = load_boundaries(template.boundaries, crs_metric=template.crs_metric)
     tmp = Path(tempfile.mkdtemp(prefix="svcov-shanghai-"))
     register = synthetic_register(boundaries, args.facilities, tmp / "synthetic_register.csv")
