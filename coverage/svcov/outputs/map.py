@@ -64,7 +64,7 @@ from .mapfills import jiezhen_layers
 from .maplabels import first_zoom, label_positions
 from .maplayers import context_layer, population_classes, population_layer, uncovered_layer, wgs84_features
 from .maplegend import Legend, ring_swatch, swatch, title_html
-from .maplimits import lighten_layers
+from .maplimits import lighten_layers, marker_limit
 from .memo import memo_stem
 from .plantime import PlanTiming
 from .webassets import Literal, OfflineMap, external_assets
@@ -192,6 +192,10 @@ def _facility_popup(row, style: dict, info: RunInfo) -> str:
 
 def _facility_layers(themes: _Themes, legend: Legend, facilities, styles: dict, info: RunInfo) -> None:
     keys = [k for k in styles if (facilities["type"] == k).any()]
+    limit = marker_limit(len(facilities), len(keys))
+    if limit is not None:
+        legend.notes.append(f"设施较多 ({len(facilities):,} 个): 放大地图, 视图内每类设施不超过 {limit:,} 个时画出点位; "
+                            f"全部设施见 tables/facilities.xlsx 和 layers.gpkg。")
     for key in keys:
         style = styles[key]
         of_type = facilities[facilities["type"] == key]
@@ -205,7 +209,7 @@ def _facility_layers(themes: _Themes, legend: Legend, facilities, styles: dict, 
             points = [[float(r["lat_wgs84"]), float(r["lon_wgs84"]), _facility_popup(r, style, info),
                        popup_html(str(r["name"]), subtitle=str(style["name_zh"])), icons[bool(flag)]]
                       for (_, r), flag in zip(shown.iterrows(), estimated)]
-            Points(points, size=15).add_to(child)
+            Points(points, size=15, in_view_limit=limit).add_to(child)
 
 
 def _areas_of_year(rows: gpd.GeoDataFrame, year: int) -> gpd.GeoDataFrame:

@@ -78,14 +78,21 @@ def _site_rings(site_areas: gpd.GeoDataFrame | None, site_id: object, crs) -> li
     return [(f"本点位 {int(t)} 分钟", g.geometry.union_all()) for t, g in rows.groupby("threshold_min", sort=True)]
 
 
-def _existing_area(service_areas: gpd.GeoDataFrame | None, info: RunInfo, year: int, crs):
+def _existing_area(service_areas: gpd.GeoDataFrame | None, info: RunInfo, year: int, crs, view):
+    """The existing facilities' service area inside ``view`` (the memo map's frame, in ``crs``).
+
+    Only the areas that meet the frame are merged, cut to it: a city-wide run has thousands of areas, and merging
+    all of them for every memo took most of the memo stage's time.
+    """
     if service_areas is None or len(service_areas) == 0:
         return None
     rows = service_areas[(service_areas["service"] == info.circle_service)
                          & (service_areas["threshold_min"] == info.circle_threshold_min)]
     if "year" in rows.columns:
         rows = rows[rows["year"].isna() | (rows["year"] == year)]
-    return rows.to_crs(crs).geometry.union_all() if len(rows) else None
+    rows = rows.to_crs(crs)
+    rows = rows.iloc[rows.sindex.query(view, predicate="intersects")]
+    return rows.geometry.intersection(view).union_all() if len(rows) else None
 
 
 def _half_width(point, rings, nearest_m: float) -> float:
@@ -111,6 +118,8 @@ def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, servic
     nearest_m = float(open_now.distance(point).min()) if len(open_now) else float("nan")
     rings = _site_rings(site_areas, site["site_id"], crs)
     half_width_m = _half_width(point, rings, nearest_m)
+    box = shapely.box(point.x - half_width_m, point.y - half_width_m, point.x + half_width_m, point.y + half_width_m)
+    view = shapely.box(*point.buffer(1.5 * half_width_m).bounds)  # the frame with a margin (the map clips to it)
     shown_places = []
     if places is not None and len(places):
         near = places.to_crs(crs)
@@ -118,11 +127,10 @@ def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, servic
         shown_places = [(g.x, g.y, str(n)) for n, g in zip(near["name"], near.geometry)][:40]
     png = charts.site_map((point.x, point.y), boundaries=boundaries, facilities=open_now, half_width_m=half_width_m,
                           styles=type_styles(info.facility_types, extra),
-                          service_area=_existing_area(service_areas, info, year, crs), rings=rings,
+                          service_area=_existing_area(service_areas, info, year, crs, view), rings=rings,
                           places=shown_places,
                           area_labels=(f"现有{info.circle_name_zh} {minutes} 分钟范围", f"本点位 {minutes} 分钟范围"))
     side_km = 2 * half_width_m / 1000
-    box = shapely.box(point.x - half_width_m, point.y - half_width_m, point.x + half_width_m, point.y + half_width_m)
     in_view = bool(open_now.intersects(box).any())
     shown = ("含附近的现有设施" if in_view else
              f"最近的现有设施在直线 {nearest_m / 1000:.1f} 公里外, 不在图中" if np.isfinite(nearest_m) else "没有现有设施")
