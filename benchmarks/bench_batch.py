@@ -22,11 +22,13 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "coverage"))
 
+from _machine import load_average  # noqa: E402
+
 from svcov.batch import DONE, execute, load_batch_config, prepare_tasks  # noqa: E402
 
 
 def load() -> str:
-    return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    return load_average()
 
 
 def main(argv=None) -> int:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import resource
 import statistics
 import sys
 import time
@@ -46,6 +45,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from _machine import load_average, peak_rss_mb  # noqa: E402
 
 from svcov.access.engine import NetworkTravelModel  # noqa: E402
 from svcov.access.reference import augmented_graph  # noqa: E402
@@ -61,7 +62,7 @@ CATCHMENT_S = 15 * 60.0
 
 def rss_mb() -> float:
     """Peak resident set size of this process so far (MB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    return peak_rss_mb()
 
 
 def timed(fn, repeat: int = 3):
@@ -241,7 +242,7 @@ def city_scale(n_nodes: int, n_facilities: int, n_points: int, scipy_sample: int
     from svcov.access.area_grid import road_grid
 
     print(f"\n(c) city scale: street_network({n_nodes:,}), {n_facilities:,} facilities, {n_points:,} demand points; "
-          f"load average {os.getloadavg()[0]:.2f} at the start")
+          f"load average {load_average()} at the start")
     start = time.perf_counter()
     network = street_network(n_nodes, seed=0)
     line("generate the network (not in the targets)", f"{time.perf_counter() - start:8.3f} s  ({network.n_nodes:,} "
@@ -289,7 +290,7 @@ def city_scale(n_nodes: int, n_facilities: int, n_points: int, scipy_sample: int
     line(f"  per-facility areas, {n_facilities:,} × 3 thresholds ({len(layer):,} polygons)", f"{t_each:8.3f} s")
     check("service areas in all (grid + dissolved + per facility)", t_grid + t_dissolved + t_each, 60.0)
     check("peak resident memory of the city run", rss_mb() / 1024, 4.0, "GB")
-    print(f"  load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())} (1, 5, 15 min)")
+    print(f"  load average at the end: {load_average()} (1, 5, 15 min)")
 
 
 def service_areas_of(model, sources, thresholds):

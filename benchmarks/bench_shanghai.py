@@ -34,6 +34,8 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "coverage"))
 
+from _machine import load_average  # noqa: E402
+
 from svcov.batch import district_config, load_batch_config  # noqa: E402
 from svcov.data.boundaries import load_boundaries  # noqa: E402
 from svcov.data.facilities import combine_facilities, load_facilities  # noqa: E402
@@ -101,7 +103,7 @@ def build(args):
     template = batch.template
     print(f"All-Shanghai simulation: street_network({args.nodes:,}) over Shanghai's extent, 217 街镇, census "
           f"estimates, {args.facilities:,} synthetic facilities; {os.cpu_count()} CPUs, load average "
-          f"{', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+          f"{load_average()}")
     boundaries = load_boundaries(template.boundaries, crs_metric=template.crs_metric)
     tmp = Path(tempfile.mkdtemp(prefix="svcov-shanghai-"))
     register = synthetic_register(boundaries, args.facilities, tmp / "synthetic_register.csv")
@@ -112,7 +114,8 @@ def build(args):
     demand = gpd.GeoDataFrame(demand, geometry="geometry", crs=boundaries.crs)
     source = dataclasses.replace(template.facilities[0], path=register, label_zh="合成设施名册 (模拟, 非真实数据)",
                                  columns={}, default_type=None, type_from_name=(), complete_register=True)
-    facilities = combine_facilities([load_facilities(source, template.facility_types, boundaries)])
+    facilities = combine_facilities([load_facilities(source, template.facility_types, boundaries,
+                                                     attributes=template.attributes)])
     facilities.attrs.clear()
     x0, y0, x1, y1 = boundaries.total_bounds
     side = int(np.ceil(np.sqrt(args.nodes)))
@@ -165,8 +168,8 @@ def print_stages(out_dir: Path, peaks: Peaks, total: float) -> None:
 
     timings = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))["timings_s"]
     print(f"\n  {'stage':<16} {'time (s)':>9} {'peak memory (GB)':>18}")
-    names = {"读取": "load_inputs", "数据汇总": "data_summary", "步行": "access", "布局": "rules", "选址": "siting",
-             "地图": "documents"}
+    names = {"读取": "load_inputs", "数据汇总": "data_summary", "可达性": "access", "布局": "rules", "地图": "documents",
+             "选址": "siting"}  # first match wins: the documents stage's name also says 选址
     for stage, peak in peaks.peaks.items():
         key = next((v for k, v in names.items() if k in stage), stage)
         print(f"  {key:<16} {timings.get(key, float('nan')):>9.1f} {peak / 2**30:>18.2f}")

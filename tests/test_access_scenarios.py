@@ -156,7 +156,7 @@ def test_the_run_writes_the_comparison(songjiang_run_dir):
     assert set(table["情景代码"]) == {"prams_3_2kph", "example_new_points"}
     assert {"覆盖率(现状)", "覆盖率(情景)", "覆盖率变化"} <= set(table.columns)
     report = (songjiang_run_dir / "report.html").read_text(encoding="utf-8")
-    assert "附录: 情景比较" in report and "推婴儿车步行" in report
+    assert "、情景比较 (假设增加或关闭设施)" in report and "推婴儿车步行" in report and "+0.0" not in report
     html = (songjiang_run_dir / "map.html").read_text(encoding="utf-8")
     assert json.dumps("情景: 示例 (虚构)")[1:-1] in html and "EX-1" in html  # layer names are JSON in the page
 

@@ -514,3 +514,37 @@ def test_script_names_show_as_text_and_never_run(loaded):
     assert link.get_attribute("href").endswith("/memos/site_S2023-2.html")
     assert data.XSS in loaded.execute_script("return document.querySelector('.leaflet-popup-content').textContent")
     assert _browser.console_errors(loaded) == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(WHY_NOT is not None, reason=f"browser test {WHY_NOT}")
+def test_many_facilities_are_drawn_only_where_the_view_holds_few(frames, tmp_path, monkeypatch):
+    """A city run's thousands of markers: none at once at city zoom, those of the view once zoomed in (here with
+    the limit lowered so the Songjiang fixture counts as many)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from svcov.outputs import maplimits
+
+    monkeypatch.setattr(maplimits, "MAX_FACILITY_MARKERS", 6)
+    facilities = frames["facilities"]
+    n_layers = facilities["type"].nunique()
+    limit = maplimits.marker_limit(len(facilities), n_layers)
+    assert limit == max(1, 6 // n_layers)
+    path = tmp_path / "map.html"
+    write_map(path, info=data.run_info(), years=data.YEARS, **frames)
+    assert js(f"设施较多 ({len(facilities):,} 个)") in path.read_text(encoding="utf-8")
+    driver = _browser.start()
+    try:
+        driver.get(path.as_uri())
+        WebDriverWait(driver, 20).until(lambda d: d.execute_script("return window.svcovYear !== undefined"))
+        count = "return document.querySelectorAll('.leaflet-marker-icon.svcov-icon:not(.svcov-site)').length"
+        assert driver.execute_script(count) == 0                    # the whole district: too many in view
+        one = facilities[facilities["type"] == "public_nursery_kindergarten"].iloc[0]
+        zoom_in = f"{MAP}.setView([arguments[0], arguments[1]], 18, {{animate: false}});"
+        # set the view again until it holds (the page may still be fitting its first view)
+        WebDriverWait(driver, 10, poll_frequency=0.5).until(lambda d: d.execute_script(
+            zoom_in, float(one["lat_wgs84"]), float(one["lon_wgs84"])) or d.execute_script(count) >= 1)
+        assert 1 <= driver.execute_script(count) <= limit * n_layers
+        assert _browser.console_errors(driver) == []
+    finally:
+        _browser.stop(driver)

@@ -51,16 +51,16 @@ def test_memo_numbers_are_the_site_table_numbers(inputs, sites):
                      image=False)
     text = " ".join(b.text for b in doc.blocks if isinstance(b, Para))
     assert "约 312 人 (估算)" in text                             # pop_newly_covered 312.4
-    assert "从 20.0% 提高到 35.0%" in text and "全区从 41.2% 提高到 41.8%" in text
+    assert "叶榭镇的覆盖率从 20.0% 提高到 35.0%" in text
     coverage = next(b for b in doc.blocks if isinstance(b, Table) and b.key == "coverage")
     assert coverage.rows == (("叶榭镇", "20.0%", "35.0%", "+15.0"), ("全区", "41.2%", "41.8%", "+0.5"))
     location = dict(next(b for b in doc.blocks if isinstance(b, Table) and b.key == "location").rows)
     assert location["坐标 (WGS-84 经度, 纬度)"] == f"{site['lon_wgs84']:.6f}, {site['lat_wgs84']:.6f}"
-    assert location["附近小区"] == "阳光小区、绿地小区"
+    assert location["附近的有名称地点 (直线距离)"] == "阳光小区、绿地小区"   # no places given: the site table's list
     bullets = [i for b in doc.blocks if isinstance(b, Bullets) for i in b.items]
     assert "叶榭镇中心幼儿园 (公办托幼一体园): 步行 17.5 分钟" in bullets
-    assert "候选点 poi-200: 新增覆盖 150 人, 少于本点" in bullets
-    assert any(data.TRAVEL_ZH in i for i in bullets)                         # caveat: fallback travel model
+    assert "候选点 poi-200: 新增覆盖 150 人, 少于本点" in bullets       # no alternatives table: the site table's list
+    assert any("步行时间按直线距离估算 (没有用路网)" in i for i in bullets)      # caveat: fallback travel model
     assert "补上本街镇「3个一」中缺少的普惠性托育点" in text
 
 
@@ -108,7 +108,8 @@ def test_memo_says_when_the_site_table_lists_nothing(inputs, sites):
     texts = [b.text for b in doc.blocks if isinstance(b, Para)] + [i for b in doc.blocks if isinstance(b, Bullets)
                                                                    for i in b.items]
     assert "选址表没有列出附近的现有设施。" in texts and "选址表没有记录其他候选点。" in texts
-    assert dict(next(b for b in doc.blocks if isinstance(b, Table) and b.key == "location").rows)["附近小区"] == "—"
+    location = dict(next(b for b in doc.blocks if isinstance(b, Table) and b.key == "location").rows)
+    assert location["附近的有名称地点 (直线距离)"] == "—"
 
 
 def test_memo_map_caption_says_whether_existing_facilities_are_in_view(inputs, sites):
@@ -121,4 +122,4 @@ def test_memo_map_caption_says_whether_existing_facilities_are_in_view(inputs, s
     doc = build_memo(site, info=data.run_info(), boundaries=inputs.boundaries, facilities=far)
     caption = next(b for b in doc.blocks if isinstance(b, Image)).caption
     assert f"最近的现有设施在直线 {distance[distance > 9000].min() / 1000:.1f} 公里外, 不在图中" in caption
-    assert "周围约 12×12 公里" in caption
+    assert "周围约 2.4×2.4 公里" in caption          # the map stays around the site; the far facility is named

@@ -60,7 +60,8 @@ def frames():
 @pytest.fixture(scope="module")
 def report(frames, tmp_path_factory):
     out = tmp_path_factory.mktemp("report")
-    files = write_report(out, 2023, info=data.run_info(), years=data.YEARS, **frames)
+    # dated within the plan period (2021-2023): a current report, the 2023 sites for 2023
+    files = write_report(out, 2023, info=data.run_info(created="2023-06-01"), years=data.YEARS, **frames)
     tables = _Tables()
     tables.feed((out / "report.html").read_text(encoding="utf-8"))
     return out, files, tables.tables
@@ -100,7 +101,8 @@ def test_trend_table_equals_district_rows_of_each_year(frames, report):
                    & (cov["jiezhen_code"] == "全区")].set_index("year")
     assert report[2]["trend"][1:] == [[f"{y} 年", f"{round(district.loc[y, 'pop']):,}",
                                        f"{round(district.loc[y, 'pop_covered']):,}",
-                                       pct(district.loc[y, "share_covered"])] for y in data.YEARS]
+                                       pct(district.loc[y, "share_covered"]), f"{district.loc[y, 'n_facilities']}"]
+                                      for y in data.YEARS]
 
 
 def test_summary_sentences_state_the_district_share_change_and_layout_counts(frames, report):
@@ -110,13 +112,13 @@ def test_summary_sentences_state_the_district_share_change_and_layout_counts(fra
     now, before = (d[d["year"] == y].iloc[0] for y in (2023, 2022))
     html = (report[0] / "report.html").read_text(encoding="utf-8")
     change = round((now["share_covered"] - before["share_covered"]) * 100, 1)
+    assert change > 0
     assert (f"<li>2023 年全区 0-3 岁儿童约 {round(now['pop']):,} 人 (估算), 其中约 "
-            f"{round(now['pop_covered']):,} 人在步行 15 分钟内能到达普惠性托育服务, 覆盖率 "
-            f"{pct(now['share_covered'])}; 2022 年为 {pct(before['share_covered'])}, "
-            f"变化 {change:+.1f} 个百分点。</li>") in html
+            f"{round(now['pop_covered']):,} 人 ({pct(now['share_covered'])}) 在步行 15 分钟内能到达普惠性托育服务设施; "
+            f"2022 年为 {pct(before['share_covered'])}, 提高了 {change:.1f} 个百分点。</li>") in html
     rules = frames["rule_status"]
     layout = rules[(rules["rule_id"] == data.LAYOUT_RULE) & (rules["year"] == 2023)]["status"].value_counts()
-    assert (f"<li>「3个一」布局: 17 个街镇中 达标 {layout['达标']} 个, 未达标 {layout['未达标']} 个, "
+    assert (f"<li>「3个一」布局: 17 个街镇中达标 {layout['达标']} 个、未达标 {layout['未达标']} 个、"
             f"数据不足 {layout['数据不足']} 个。</li>") in html
 
 
@@ -125,11 +127,14 @@ def test_layout_table_equals_the_rule_rows(frames, report):
     rows = rules[(rules["rule_id"] == data.LAYOUT_RULE) & (rules["year"] == 2023)].set_index("jiezhen_name")
     table = report[2]["layout"]
     assert len(table) == 1 + 17
-    for name, status, value, gap in table[1:]:
+    for name, status, value, note in table[1:]:
         r = rows.loc[name]
         assert status == r["status"]
         assert value == ("—" if np.isnan(r["value"]) else f"{r['value']:.0f}")
-        assert gap == (r["gap_zh"] or "—")
+        if status == "数据不足":        # what is missing, in words (the field key 「type」 is not printed)
+            assert note.startswith("无法判断: 缺设施类型 (见第七节第 ") and "type" not in note
+        else:                           # the shortfall as the rule table words it
+            assert note == (r["gap_zh"] or "—")
     order = [row[1] for row in table[1:]]
     assert order == sorted(order, key=["未达标", "数据不足", "达标"].index)       # failing 街镇 first
 
@@ -153,10 +158,10 @@ def test_targets_table_counts_statuses_per_rule(frames, report):
 def test_sites_table_equals_the_sites_of_the_year(frames, report):
     sites = frames["sites"]
     now = sites[sites["year"] == 2023].sort_values("rank")
+    assert report[2]["sites"][0] == ["排名", "点位", "街镇", "新增覆盖 (人, 估算)", "所在街镇覆盖率 (建成后)"]
     assert report[2]["sites"][1:] == [
         [str(r["rank"]), r["candidate_name"], r["jiezhen_name"], f"{round(r['pop_newly_covered']):,}",
-         f"{pct(r['jiezhen_share_before'])} → {pct(r['jiezhen_share_after'])}",
-         f"{pct(r['district_share_before'])} → {pct(r['district_share_after'])}"] for _, r in now.iterrows()]
+         pct(r["jiezhen_share_after"])] for _, r in now.iterrows()]
 
 
 def test_word_tables_equal_html_tables(report):
@@ -180,8 +185,8 @@ def test_pdf_shows_the_same_numbers(frames, report):
 def test_estimates_and_caveats_are_marked(report):
     out, _, tables = report
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert "0-3 岁儿童 (人) (估算)" in tables["coverage"][0][1]
-    assert data.TRAVEL_ZH in html and "步行时间是估算值" in html
+    assert tables["coverage"][0][1] == "0-3 岁儿童 (人, 估算)"
+    assert data.TRAVEL_ZH in html and "步行时间按直线距离估算, 没有用路网" in html
     assert "设施的类型是按名称规则或默认值推断的" in html
     assert "OpenStreetMap contributors" in html
 
@@ -201,17 +206,20 @@ def _headings(doc) -> list[str]:
 def test_first_year_has_no_change_and_sections_without_tables_are_left_out(frames):
     doc = build_report(2021, info=data.run_info(), boundaries=frames["boundaries"], coverage=frames["coverage"])
     coverage = next(b for b in doc.blocks if isinstance(b, Table) and b.key == "coverage")
-    assert {row[4] for row in coverage.rows} == {"—"} and {row[5] for row in coverage.rows} == {"—"}
+    assert coverage.columns[3:] == ("覆盖率", "平均步行时间 (分钟)")          # no earlier year: no change columns
     # no rule table, no sites: no layout, targets or sites section; the others are numbered on
-    assert _headings(doc) == ["一、要点", "二、15 分钟覆盖率: 全区和各街镇", "三、规划各年的变化", "四、数据来源与说明"]
+    assert _headings(doc) == ["一、要点", "二、15 分钟覆盖率: 全区和各街镇", "三、规划期各年的变化",
+                              "四、数据说明与待补充数据"]
     texts = [b.text for b in doc.blocks if isinstance(b, Para)]
-    assert "见第四节" in texts[1] and not any("「3个一」" in t for t in texts)
+    items = [i for b in doc.blocks if isinstance(b, Bullets) for i in b.items]
+    assert any(i.startswith("要让这些数字能用于考核") and "全部 2 项列在第四节" in i for i in items)   # network, population
+    assert not any("「3个一」" in t for t in texts + items)
 
 
 def test_sections_follow_the_rules_that_exist(frames):
     full = build_report(2023, info=data.run_info(), **frames)
-    assert _headings(full) == ["一、要点", "二、15 分钟覆盖率: 全区和各街镇", "三、规划各年的变化", "四、「3个一」布局",
-                               "五、规划目标检查", "六、建议新增点位", "七、数据来源与说明"]
+    assert _headings(full) == ["一、要点", "二、15 分钟覆盖率: 全区和各街镇", "三、规划期各年的变化", "四、「3个一」布局",
+                               "五、规划目标检查", "六、建议新增点位 (若建成)", "七、数据说明与待补充数据"]
     no_layout = build_report(2023, info=data.run_info(layout_rule_id=None), **frames)
     assert "四、规划目标检查" in _headings(no_layout) and not any("3个一" in h for h in _headings(no_layout))
     assert not any("「3个一」" in b.text for b in no_layout.blocks if isinstance(b, Para))
@@ -237,7 +245,7 @@ def test_a_siting_problem_has_its_section(frames):
     problem = "选址模型无解 (the siting model is infeasible):\n  - 2023 年: 叶榭镇没有候选点, 但规则要求至少 1 个"
     doc = build_report(2023, info=data.run_info(), boundaries=frames["boundaries"], coverage=frames["coverage"],
                        rule_status=frames["rule_status"], siting_problem=problem)
-    assert "六、建议新增点位" in _headings(doc)
+    assert "六、建议新增点位 (若建成)" in _headings(doc)
     bullets = [i for b in doc.blocks if isinstance(b, Bullets) for i in b.items]
     assert "2023 年: 叶榭镇没有候选点, 但规则要求至少 1 个" in bullets
     texts = [b.text for b in doc.blocks if isinstance(b, Para)]

@@ -403,8 +403,9 @@ def run_info(inputs: LoadedInputs, access, *, rules: RuleSet | None = None, note
 
     extra = {}
     if rules is not None:
+        layout = next((r for r in rules.rules if r.id == rules.layout_rule), None)
         extra = {"layout_rule_id": rules.layout_rule, "layout_name_zh": rules.layout_name_zh,
-                 "plan_name_zh": rules.plan_name_zh}
+                 "plan_name_zh": rules.plan_name_zh, "layout_parts": tuple(layout.parts) if layout else ()}
     return RunInfo.from_config(inputs.config, travel_description_zh=access.model.description_zh,
                                travel_is_fallback=access.model.is_fallback,
                                population_is_estimate=inputs.population_is_estimate, notes=list(notes), **extra)
@@ -412,8 +413,9 @@ def run_info(inputs: LoadedInputs, access, *, rules: RuleSet | None = None, note
 
 def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: dict[str, pd.DataFrame], *,
                      rules: RuleSet | None = None, siting_problem: str | None = None) -> None:
-    """``map.html``, ``memos/`` (one per proposed site) and the yearly reports (``report.*`` for the report year,
-    ``report_<year>.*`` for the other years of the plan)."""
+    """``map.html``, ``memos/`` (one per proposed site), the yearly reports (``report.*`` for the report year,
+    ``report_<year>.*`` for the other years of the plan) and the data-gap table (``tables/data_gaps``)."""
+    from .outputs.datagaps import write_data_gaps
     from .outputs.map import write_map
     from .outputs.memo import write_memos
     from .outputs.report import write_report
@@ -423,23 +425,28 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
     sites, rule_status = tables.get("proposed_sites"), tables.get("rule_status")
     plan = plan_for_documents(cfg, tables)
     site_areas = _site_areas(access, sites) if sites is not None and len(sites) else None
+    places = map_places(cfg, inputs.boundaries)
+    gaps = write_data_gaps(folder.path("tables/data_gaps"), info, rule_status=rule_status,
+                           facilities=inputs.facilities, year=cfg.report_year, notes=data_notes(inputs))
     out = cfg.output
     write_map(folder.path("map.html"), boundaries=inputs.boundaries, facilities=inputs.facilities, info=info,
               years=cfg.years, year=cfg.report_year, demand=inputs.demand, service_areas=access.areas,
               uncovered=_uncovered(inputs, access, info), coverage=access.coverage, rule_status=rule_status,
-              sites=sites, site_areas=site_areas, places=map_places(cfg, inputs.boundaries), basemap=out.basemap,
+              sites=sites, site_areas=site_areas, places=places, basemap=out.basemap,
               tianditu_key=out.tianditu_key, basemap_attribution=out.basemap_attribution,
               basemap_name_zh=out.basemap_name_zh, basemap_subdomains=out.basemap_subdomains,
               basemap_max_zoom=out.basemap_max_zoom, memo_dir=out.memo_base_url or "memos",
               scenarios=tables.get("scenario_facilities"))
     if sites is not None and len(sites):
         write_memos(folder.path("memos"), sites, info=info, boundaries=inputs.boundaries,
-                    facilities=inputs.facilities, service_areas=access.areas, site_areas=site_areas, plan=plan)
+                    facilities=inputs.facilities, service_areas=access.areas, site_areas=site_areas, places=places,
+                    alternatives=tables.get("site_alternatives"), years=cfg.years, plan=plan)
     main = sites[sites["leg"] == plan["main_leg"]] if sites is not None and "leg" in sites.columns else sites
     for year in cfg.years:
         write_report(folder.tmp, year, info=info, boundaries=inputs.boundaries, coverage=access.coverage,
                      rule_status=rule_status, sites=main, years=cfg.years, siting_problem=siting_problem,
-                     stem="report" if year == cfg.report_year else f"report_{year}", plan=plan)
+                     stem="report" if year == cfg.report_year else f"report_{year}", facilities=inputs.facilities,
+                     places=places, gaps=gaps if year == cfg.report_year else None, plan=plan)
 
 
 def _uncovered(inputs: LoadedInputs, access, info) -> gpd.GeoDataFrame:
@@ -564,6 +571,7 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
     ``siting.facility_type`` or a travel model."""
     from .siting.proposals import SITING_LABELS_ZH
     from .siting.stage import run_siting
+    from .siting.ties import ALTERNATIVE_LABELS_ZH
 
     if inputs.config.siting.facility_type is None:
         folder.notes.append("选址: 未运行 (配置中没有 siting.facility_type)。")
@@ -580,9 +588,13 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
                 sheet_name="新增点前后覆盖率", notes=notes)
     write_table(out.diagnostics, folder.path("tables/siting_diagnostics"), labels=labels,
                 sheet_name="求解诊断", notes=notes)
+    if out.alternatives is not None and len(out.alternatives):
+        write_table(out.alternatives, folder.path("tables/site_alternatives"), sheet_name="备选候选点", notes=notes,
+                    labels={**labels, **ALTERNATIVE_LABELS_ZH})
     write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates},
                  crs=inputs.config.output.crs, labels={**column_labels(inputs.config), **labels})
-    tables = {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics}
+    tables = {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics,
+              "site_alternatives": out.alternatives}
     tables.update(write_plan_tables(folder, inputs.config, out, notes))
     return tables
 

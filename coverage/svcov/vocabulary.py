@@ -15,7 +15,8 @@ __all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", 
            "CANDIDATE_SOURCE_NAMES_ZH", "COORD_SYSTEMS", "normalise_coord_system", "TRAVEL_MODES",
            "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "ATTRIBUTE_KINDS", "CAPACITY", "YEAR_ATTRIBUTES",
            "YEAR_LABELS_ZH", "RESERVED_FACILITY_COLUMNS", "RESERVED_DEMAND_COLUMNS", "BASEMAPS", "POPULATION_KINDS",
-           "STAGES", "STAGE_NAMES_ZH", "BOUNDARY_OVERLAP_CHOICES", "PLACE_KINDS_ZH", "DEFAULT_PLACE_KINDS"]
+           "STAGES", "STAGE_NAMES_ZH", "BOUNDARY_OVERLAP_CHOICES", "PLACE_KINDS_ZH", "DEFAULT_PLACE_KINDS",
+           "TIE_BREAK_RULE_ZH"]
 
 # --- units of the tables ---------------------------------------------------------------------------------------
 #: ``jiezhen_code`` of the district rows of the coverage, rule and siting tables.
@@ -54,6 +55,10 @@ SOLVE_STATUS_ZH: Mapping[str, str] = MappingProxyType({
     "time_limit": "达到时间上限, 为可行解 (差距见「相对差距」)",
     "heuristic": "启发式解 (差距相对于界)",
 })
+#: How the siting stage chooses between equally good candidates (:mod:`svcov.siting.ties`), as memos quote it;
+#: ``{travel}`` is the travel profile's name (「步行」).
+TIE_BREAK_RULE_ZH = ("新增覆盖人数相同时, 本工具按固定规则取舍: 先取有名称的地点 (小区、社区中心或街镇提供的用房), 而不是没有"
+                     "名称的网格点; 再取服务范围内人口平均{travel}时间更短的一处; 仍相同时按候选点的顺序")
 #: How a siting model is solved: exactly, by the greedy + swap heuristic, or exactly unless too large.
 SITING_METHODS = ("mip", "heuristic", "auto")
 

@@ -121,9 +121,11 @@ def coverage_bars(names: Sequence[str], shares: Sequence[float], *, year: int, t
         else:
             ax.barh(y, now, height=0.6, color="#404040", label=f"{year} 年")
         for yi, value in zip(y, now):
+            offset = yi - (0.2 if prev_shares is not None else 0)
             if np.isfinite(value):
-                ax.text(value + 1, yi - (0.2 if prev_shares is not None else 0), f"{value:.1f}%",
-                        va="center", fontsize=7)
+                ax.text(value + 1, offset, f"{value:.1f}%", va="center", fontsize=7)
+            else:
+                ax.text(1, offset, NO_DATA, va="center", fontsize=7, color="#555555")
         ax.set_yticks(y, [names[i] for i in order])
         ax.set_xlim(0, 112)
         ax.set_xticks(range(0, 101, 20), [f"{v}%" for v in range(0, 101, 20)])
@@ -337,9 +339,27 @@ def status_map(boundaries, status: pd.Series, *, title: str) -> bytes:
         return _png(fig)
 
 
+#: Line styles of a proposed site's rings, shortest time first (black and grey, so they stay apart in grey print).
+RING_STYLES = ({"linestyle": "-", "linewidth": 1.3, "edgecolor": "black"},
+               {"linestyle": "--", "linewidth": 1.1, "edgecolor": "black"},
+               {"linestyle": ":", "linewidth": 1.3, "edgecolor": "#333333"})
+
+
+def _draw_places(ax, places, clip, half_width_m: float, handles: list) -> None:
+    """Named places inside ``clip``: small grey dots with their names (and a legend entry)."""
+    shown = [(px, py, n) for px, py, n in places if clip.contains(shapely.Point(px, py))]
+    if not shown:
+        return
+    ax.scatter([p[0] for p in shown], [p[1] for p in shown], s=7, color="#888888", zorder=3)
+    for px, py, name in shown:
+        ax.text(px, py + 0.03 * half_width_m, name, ha="center", va="bottom", fontsize=5, color="#333333", zorder=5)
+    handles.append(Line2D([], [], marker="o", markersize=3, color="#888888", linestyle="none", label="有名称的地点"))
+
+
 def site_map(site_xy: tuple[float, float], *, boundaries, facilities, styles: Mapping[str, dict],
              service_area=None, site_area=None, half_width_m: float = 2000.0, title: str = "",
-             area_labels: tuple[str, str] = ("现有设施 15 分钟范围", "本点位 15 分钟范围")) -> bytes:
+             area_labels: tuple[str, str] = ("现有设施 15 分钟范围", "本点位 15 分钟范围"),
+             rings: Sequence[tuple[str, object]] = (), places: Sequence[tuple[float, float, str]] = ()) -> bytes:
     """Small map around a proposed site: 街镇 boundaries, existing facilities by shape, service areas, the site.
 
     Parameters
@@ -351,24 +371,38 @@ def site_map(site_xy: tuple[float, float], *, boundaries, facilities, styles: Ma
     styles
         type → ``{"color", "shape", "name_zh"}`` (:func:`~svcov.outputs.context.type_styles`).
     service_area, site_area
-        Optional geometries: the existing 15-minute service area (light grey), the site's own (dashed outline).
+        Optional geometries: the existing 15-minute service area (light grey), the site's own (dashed outline;
+        ignored when ``rings`` are given).
     half_width_m
         Half the side of the square shown, metres.
     area_labels
         Legend entries of ``service_area`` and ``site_area``.
+    rings
+        The site's own service areas, shortest time first, as ``(legend label, geometry)`` (e.g. 5, 10 and 15
+        minutes): outlines in :data:`RING_STYLES`.
+    places
+        Named places to draw for orientation, ``(x, y, name)``: small grey dots; the names are written.
     """
     x, y = site_xy
     box = (x - half_width_m, y - half_width_m, x + half_width_m, y + half_width_m)
     clip = shapely.box(*box)
+    rings = [(label, geom) for label, geom in rings if geom is not None and not shapely.is_empty(geom)]
     with _style():
         fig = Figure(figsize=(3.6, 3.6))
         ax = _map_axes(fig, box)
         if service_area is not None and not shapely.is_empty(service_area):
             _draw_polygons(ax, [shapely.intersection(service_area, clip)], facecolor="#d9d9d9",
                            edgecolor="none", zorder=1)
-        if site_area is not None and not shapely.is_empty(site_area):
+        handles = [Line2D([], [], marker="*", markersize=11, color=SITE_COLOR, markeredgecolor="black",
+                          linestyle="none", label="建议点位")]
+        for (label, geom), style in zip(rings, RING_STYLES):
+            _draw_polygons(ax, [shapely.intersection(geom, clip)], facecolor="none", zorder=3, **style)
+            handles.append(Line2D([], [], color=style["edgecolor"], linestyle=style["linestyle"],
+                                  linewidth=style["linewidth"], label=label))
+        if not rings and site_area is not None and not shapely.is_empty(site_area):
             _draw_polygons(ax, [shapely.intersection(site_area, clip)], facecolor="none", edgecolor="black",
                            linestyle="--", linewidth=1.0, zorder=2)
+            handles.append(Patch(facecolor="none", edgecolor="black", linestyle="--", label=area_labels[1]))
         near = boundaries[boundaries.intersects(clip)]
         parts = near.geometry.intersection(clip)
         _draw_lines(ax, parts.boundary, color="#555555", linewidth=0.8, zorder=2)
@@ -377,9 +411,8 @@ def site_map(site_xy: tuple[float, float], *, boundaries, facilities, styles: Ma
                 point = part.representative_point()
                 near_site = abs(point.x - x) < 0.25 * half_width_m and abs(point.y - y) < 0.2 * half_width_m
                 _label(ax, point.x, point.y - (0.3 * half_width_m if near_site else 0), name, size=6)
+        _draw_places(ax, places, clip, half_width_m, handles)
         shown = facilities[facilities.intersects(clip)]
-        handles = [Line2D([], [], marker="*", markersize=11, color=SITE_COLOR, markeredgecolor="black",
-                          linestyle="none", label="建议点位")]
         for key, group in shown.groupby(shown["type"].astype(str), sort=False):
             style = styles.get(key, {"color": "#555555", "shape": "circle", "name_zh": key})
             marker = SHAPE_MPL[style["shape"]]
@@ -390,8 +423,6 @@ def site_map(site_xy: tuple[float, float], *, boundaries, facilities, styles: Ma
         ax.scatter([x], [y], marker="*", s=260, color=SITE_COLOR, edgecolor="black", linewidth=0.9, zorder=6)
         if service_area is not None and not shapely.is_empty(service_area):
             handles.append(Patch(facecolor="#d9d9d9", label=area_labels[0]))
-        if site_area is not None and not shapely.is_empty(site_area):
-            handles.append(Patch(facecolor="none", edgecolor="black", linestyle="--", label=area_labels[1]))
         fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncols=2, fontsize=6.5,
                    frameon=False)
         if title:

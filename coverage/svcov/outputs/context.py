@@ -19,7 +19,8 @@ from ..config import FacilityAttribute, FacilityType, RunConfig, TypeGroup
 from ..errors import MissingColumnError, ProblemList
 from ..vocabulary import CAPACITY, DISTRICT_CODE, FAIL, INSUFFICIENT, PASS, STATUSES
 
-__all__ = ["RunInfo", "fmt_int", "fmt_share", "fmt_pp", "fmt_min", "fmt_value", "est", "split_items",
+__all__ = ["RunInfo", "fmt_int", "fmt_share", "fmt_pp", "fmt_min", "fmt_minutes", "fmt_distance", "fmt_value", "est",
+           "split_items", "LONG_TRAVEL_MIN", "circle_register_complete", "circle_types",
            "circle_threshold", "COVERAGE_BINS", "COVERAGE_COLORS", "NO_DATA", "NO_DATA_COLOR", "coverage_class",
            "coverage_class_label", "share_has_no_data",
            "STATUSES", "STATUS_COLORS", "STATUS_HATCHES", "SHAPES", "SHAPE_MPL", "SITE_COLOR",
@@ -90,6 +91,12 @@ class RunInfo:
         The primary travel profile's name (「步行」) and every profile as ``(key, name_zh)``, primary first.
     attributes
         The attributes the type file declares (facility popups and tables show these, and only these).
+    speed_kph
+        Speed of the primary travel profile, km/h: a time over :data:`LONG_TRAVEL_MIN` is printed as the distance
+        it stands for (「60 分钟以上 (约 15 公里)」).
+    layout_parts
+        The rule ids the layout rule combines (``rules`` of an ``all_of`` layout rule, e.g. the three legs of the
+        「3个一」); the report shows each as a column. Empty: the layout rule is shown alone.
     """
 
     district_name_zh: str
@@ -114,6 +121,8 @@ class RunInfo:
     profile_name_zh: str = "步行"
     profiles: tuple[tuple[str, str], ...] = (("walk", "步行"),)
     attributes: tuple[FacilityAttribute, ...] = ()
+    speed_kph: float = 4.0
+    layout_parts: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: RunConfig, *, travel_description_zh: str, travel_is_fallback: bool,
@@ -121,8 +130,10 @@ class RunInfo:
         """Build from a :class:`~svcov.config.RunConfig` and the run's travel model and data notes; ``kwargs``
         (e.g. ``layout_rule_id``, ``layout_name_zh``, ``plan_name_zh`` from the rule file) override."""
         group = config.served_group
-        profiles = tuple((t.key, t.name_zh) for t in config.travel.profile_list())
-        defaults = {"circle_service": config.circle_service, "service_name_zh": config.service.name_zh,
+        profile_list = config.travel.profile_list()
+        profiles = tuple((t.key, t.name_zh) for t in profile_list)
+        defaults = {"speed_kph": float(profile_list[0].speed_kph), "circle_service": config.circle_service,
+                    "service_name_zh": config.service.name_zh,
                     "group": group.key, "group_name_zh": group.name_zh, "group_short_zh": group.label_zh,
                     "group_unit_zh": group.unit_zh, "population_note_zh": _population_note(config),
                     "profile_name_zh": profiles[0][1], "profiles": profiles, "attributes": tuple(config.attributes),
@@ -219,6 +230,57 @@ def fmt_min(value: object, digits: int = 1) -> str:
     return f"{float(value):.{digits}f}"
 
 
+#: Longer travel times than this are printed as 「60 分钟以上 (约 N 公里)」: nobody walks two hours to a nursery,
+#: and a figure like 「274 分钟」 only says that there is no facility anywhere near.
+LONG_TRAVEL_MIN = 60
+
+
+def fmt_minutes(value: object, speed_kph: float | None = None, *, digits: int = 0, unit: bool = True) -> str:
+    """A travel time as a person believes it.
+
+    Parameters
+    ----------
+    value
+        Minutes.
+    speed_kph
+        Speed of the travel profile: a time over :data:`LONG_TRAVEL_MIN` is given with the distance it stands for.
+    digits
+        Decimals of times between 1 and 60 minutes.
+    unit
+        Write 「分钟」 after those times (off in a table column headed 「(分钟)」).
+
+    Returns
+    -------
+    str
+        「12 分钟」 (「12.3」 without unit), 「1 分钟以内」 below a minute, 「60 分钟以上 (约 15 公里)」 above an hour
+        (without a speed: 「60 分钟以上」); missing or infinite: 「—」.
+    """
+    if _missing(value) or math.isinf(float(value)):
+        return "—"
+    minutes = float(value)
+    if minutes > LONG_TRAVEL_MIN:
+        if not speed_kph:
+            return f"{LONG_TRAVEL_MIN} 分钟以上"
+        km = minutes / 60 * float(speed_kph)
+        return f"{LONG_TRAVEL_MIN} 分钟以上 (约 {km:.0f} 公里)" if km >= 10 else \
+            f"{LONG_TRAVEL_MIN} 分钟以上 (约 {km:.1f} 公里)"
+    if minutes < 1:
+        return "1 分钟以内"
+    text = f"{minutes:.{digits}f}"
+    return f"{text} 分钟" if unit else text
+
+
+def fmt_distance(metres: object) -> str:
+    """A straight-line distance: 「约 350 米」 (to 10 m) under a kilometre, else 「约 2.4 公里」 (「约 12 公里」 from 10 km)."""
+    if _missing(metres) or math.isinf(float(metres)):
+        return "—"
+    m = float(metres)
+    if m < 995:
+        return f"约 {max(10, round(m, -1)):.0f} 米"
+    km = m / 1000
+    return f"约 {km:.0f} 公里" if km >= 9.95 else f"约 {km:.1f} 公里"
+
+
 def fmt_value(value: object) -> str:
     """A rule measure as written in the rule table: integers without decimals, others with two; missing → 「—」."""
     if _missing(value):
@@ -295,6 +357,17 @@ def share_has_no_data(share: object, n_facilities: object, register_complete: bo
         return True
     no_record = not _missing(n_facilities) and float(n_facilities) == 0
     return float(share) == 0 and no_record and not register_complete
+
+
+def circle_types(info: RunInfo) -> tuple[str, ...]:
+    """The facility types of the circle's service (the types of its group, or the type itself)."""
+    return tuple(next((g.types for g in info.type_groups if g.key == info.circle_service), (info.circle_service,)))
+
+
+def circle_register_complete(facilities: pd.DataFrame, info: RunInfo) -> bool:
+    """Whether the facilities of the circle's service come from complete registers only."""
+    rows = facilities[facilities["type"].isin(set(circle_types(info)))]
+    return bool(len(rows)) and "complete_register" in rows.columns and bool(rows["complete_register"].all())
 
 
 def service_name(key: str, info: RunInfo) -> str:

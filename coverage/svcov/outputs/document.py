@@ -75,6 +75,9 @@ class Table:
     widths
         Fixed relative column widths (PDF and Word); empty (the default): columns sized to their content
         (:func:`svcov.outputs.typeset.column_widths`).
+    links
+        Per row and column, the target of a link on the cell's text (HTML; Word and PDF show the text); empty
+        string: no link. Empty (the default): no links.
     """
 
     columns: tuple[str, ...]
@@ -82,9 +85,16 @@ class Table:
     key: str = ""
     numeric: tuple[bool, ...] = ()
     widths: tuple[float, ...] = ()
+    links: tuple[tuple[str, ...], ...] = ()
 
     def is_numeric(self, i: int) -> bool:
         return bool(self.numeric[i]) if i < len(self.numeric) else False
+
+    def link(self, row: int, column: int) -> str:
+        """The link target of a cell ('' if none)."""
+        if row < len(self.links) and column < len(self.links[row]):
+            return self.links[row][column] or ""
+        return ""
 
     def column_widths(self, total: float, measure, *, padding: float = 0.0) -> list[float]:
         """Widths adding up to ``total``: the fixed ``widths`` scaled, or sized to the content measured by

@@ -44,6 +44,7 @@ from .context import (
     type_styles,
 )
 from .document import template_env
+from .landmarks import site_landmarks
 from .map_siting import plan_site_layers, scenario_layers
 from .mapelements import (
     Attribution,
@@ -64,8 +65,9 @@ from .mapfills import jiezhen_layers
 from .maplabels import first_zoom, label_positions
 from .maplayers import context_layer, population_classes, population_layer, uncovered_layer, wgs84_features
 from .maplegend import Legend, ring_swatch, swatch, title_html
-from .maplimits import lighten_layers
+from .maplimits import lighten_layers, marker_limit
 from .memo import memo_stem
+from .plantime import PlanTiming
 from .webassets import Literal, OfflineMap, external_assets
 
 __all__ = ["BASEMAPS", "build_map", "write_map", "PANES"]
@@ -191,6 +193,10 @@ def _facility_popup(row, style: dict, info: RunInfo) -> str:
 
 def _facility_layers(themes: _Themes, legend: Legend, facilities, styles: dict, info: RunInfo) -> None:
     keys = [k for k in styles if (facilities["type"] == k).any()]
+    limit = marker_limit(len(facilities), len(keys))
+    if limit is not None:
+        legend.notes.append(f"设施较多 ({len(facilities):,} 个): 放大地图, 视图内每类设施不超过 {limit:,} 个时画出点位; "
+                            f"全部设施见 tables/facilities.xlsx 和 layers.gpkg。")
     for key in keys:
         style = styles[key]
         of_type = facilities[facilities["type"] == key]
@@ -204,7 +210,7 @@ def _facility_layers(themes: _Themes, legend: Legend, facilities, styles: dict, 
             points = [[float(r["lat_wgs84"]), float(r["lon_wgs84"]), _facility_popup(r, style, info),
                        popup_html(str(r["name"]), subtitle=str(style["name_zh"])), icons[bool(flag)]]
                       for (_, r), flag in zip(shown.iterrows(), estimated)]
-            Points(points, size=15).add_to(child)
+            Points(points, size=15, in_view_limit=limit).add_to(child)
 
 
 def _areas_of_year(rows: gpd.GeoDataFrame, year: int) -> gpd.GeoDataFrame:
@@ -278,15 +284,16 @@ def _service_area_layers(themes: _Themes, legend: Legend, service_areas, info: R
     return list(kept)
 
 
-def _site_popup(row, info: RunInfo, memo_dir: str) -> str:
+def _site_popup(row, info: RunInfo, memo_dir: str, name: str, timing: PlanTiming) -> str:
     minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
-    rows = [("建议年份", int(row["year"])), ("排名", int(row["rank"])), ("类型", service_name(str(row["type"]), info)),
+    rows = [("建议年份", timing.site_when_zh(int(row["year"]))), ("排名", int(row["rank"])),
+            ("类型", service_name(str(row["type"]), info)),
             ("街镇", row["jiezhen_name"]),
             (f"新增 {minutes} 分钟覆盖{e}", f"{fmt_int(row['pop_newly_covered'])} {info.group_unit_zh}"),
             (f"街镇覆盖率{e}", f"{fmt_share(row['jiezhen_share_before'])} → {fmt_share(row['jiezhen_share_after'])}"),
             ("候选点来源", row["candidate_source"])]
     href = memo_href(memo_dir, row["site_id"]) if memo_dir else None
-    return popup_html(f"建议点位: {row['candidate_name']}", rows, link=("打开选址说明 →", href) if href else None)
+    return popup_html(f"建议点位: {name}", rows, link=("打开选址说明 →", href) if href else None)
 
 
 def memo_href(memo_dir: str, site_id: object) -> str:
@@ -295,8 +302,9 @@ def memo_href(memo_dir: str, site_id: object) -> str:
     return f"{memo_dir.rstrip('/')}/{memo_stem(site_id)}.html"
 
 
-def _sites_layer(themes: _Themes, legend: Legend, sites, info: RunInfo, memo_dir: str) -> None:
+def _sites_layer(themes: _Themes, legend: Legend, sites, info: RunInfo, memo_dir: str, names: dict) -> None:
     theme = themes.theme("建议新增点位")
+    timing = PlanTiming.of(themes.years, info.created)
     legend.add("缺口与建议", "建议新增点位", shape_svg("star", SITE_COLOR, 18), "建议新增点位 (当年大星, 往年小星)")
     for year, child in themes.by_year(theme).items():
         shown = sites[sites["year"] <= year].sort_values(["year", "rank"])
@@ -304,8 +312,10 @@ def _sites_layer(themes: _Themes, legend: Legend, sites, info: RunInfo, memo_dir
         for _, r in shown.iterrows():
             size = 24 if int(r["year"]) == year else 17
             icon = str(shape_svg("star", SITE_COLOR if int(r["year"]) == year else "#fff3b0", size))
-            points.append([float(r["lat_wgs84"]), float(r["lon_wgs84"]), _site_popup(r, info, memo_dir),
-                           popup_html(f"{int(r['year'])} 年建议点位 {int(r['rank'])}: {r['candidate_name']}"), icon])
+            name = names.get(str(r["site_id"]), str(r["candidate_name"]))
+            when = timing.site_when_zh(int(r["year"]))
+            points.append([float(r["lat_wgs84"]), float(r["lon_wgs84"]), _site_popup(r, info, memo_dir, name, timing),
+                           popup_html(f"建议点位 {int(r['rank'])} ({when}): {name}"), icon])
         Points(points, size=24, class_name="svcov-icon svcov-site").add_to(child)
 
 
@@ -400,10 +410,15 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
     themes, legend = _Themes(fmap, years), Legend()
     demand, service_areas, uncovered = lighten_layers(boundaries, demand, service_areas, uncovered,  # large runs
                                                       counts=(info.group,))
+    named = sites
+    if sites is not None and len(sites) and {"site_id", "candidate_id", "candidate_name"} <= set(sites.columns):
+        marks = site_landmarks(sites, places, boundaries)          # the 街镇 popups name sites by their landmark
+        named = sites.assign(candidate_name=[marks[str(i)].label for i in sites["site_id"]])
     jiezhen_layers(themes, legend, boundaries, facilities=facilities, rule_status=rule_status, coverage=coverage,
-                   sites=sites, info=info)
+                   sites=named, info=info)
     _add_overlays(themes, legend, facilities=facilities, info=info, demand=demand, service_areas=service_areas,
                   uncovered=uncovered, coverage=coverage, sites=sites, site_areas=site_areas, places=places,
+                  boundaries=boundaries,
                   memo_dir=memo_dir, basemap_off=tiles.is_off, scenarios=scenarios)
     _labels(themes, boundaries, _markers(facilities, sites))
     if "type_is_estimate" in facilities.columns and facilities["type_is_estimate"].fillna(False).astype(bool).any():
@@ -424,7 +439,8 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
 
 
 def _add_overlays(themes: _Themes, legend: Legend, *, facilities, info: RunInfo, demand, service_areas, uncovered,
-                  coverage, sites, site_areas, places, memo_dir: str, basemap_off: bool, scenarios=None) -> None:
+                  coverage, sites, site_areas, places, memo_dir: str, basemap_off: bool, boundaries=None,
+                  scenarios=None) -> None:
     """Every overlay that has something to draw, bottom to top in the layer control."""
     if service_areas is not None and len(service_areas):
         require_columns(service_areas, ("service", "threshold_min"), "服务范围 (service areas)")
@@ -437,24 +453,31 @@ def _add_overlays(themes: _Themes, legend: Legend, *, facilities, info: RunInfo,
     styles = {k: v for k, v in type_styles(info.facility_types, extra).items() if (facilities["type"] == k).any()}
     _facility_layers(themes, legend, facilities, styles, info)
     if sites is not None and len(sites):
-        _site_overlays(themes, legend, sites, site_areas, info, memo_dir)
+        names = {k: m.label for k, m in site_landmarks(sites, places, boundaries).items()} \
+            if boundaries is not None else {}
+        _site_overlays(themes, legend, sites, site_areas, info, memo_dir, names)
     if scenarios is not None and len(scenarios):
         scenario_layers(themes, legend, scenarios, info)
     if places is not None and len(places):
         context_layer(themes, legend, places, show=basemap_off)
 
 
-def _site_overlays(themes: _Themes, legend: Legend, sites, site_areas, info: RunInfo, memo_dir: str) -> None:
+def _site_overlays(themes: _Themes, legend: Legend, sites, site_areas, info: RunInfo, memo_dir: str,
+                   names: dict) -> None:
     """The proposed sites (one layer per leg of the plan when ``sites`` has a ``leg`` column) and their rings."""
     require_columns(sites, ("site_id", "rank", "year", "type", "candidate_name", "jiezhen_name", "lon_wgs84",
                             "lat_wgs84", "pop_newly_covered"), "选址结果表 (proposed sites)")
     if site_areas is not None and len(site_areas):
         require_columns(site_areas, ("site_id", "threshold_min"), "建议点位的服务范围 (site areas)")
         _site_ring_layer(themes, legend, site_areas, sites, info)
-    if "leg" in sites.columns:
-        plan_site_layers(themes, legend, sites, info, memo_dir)
+    if "leg" in sites.columns:  # the plan's main leg as 「建议新增点位」, each other leg a layer of its own
+        first = sites["leg"].iloc[0]
+        _sites_layer(themes, legend, sites[sites["leg"] == first], info, memo_dir, names)
+        if (sites["leg"] != first).any():
+            plan_site_layers(themes, legend, sites[sites["leg"] != first], info, memo_dir, names,
+                             PlanTiming.of(themes.years, info.created))
     else:
-        _sites_layer(themes, legend, sites, info, memo_dir)
+        _sites_layer(themes, legend, sites, info, memo_dir, names)
 
 
 def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, info: RunInfo,

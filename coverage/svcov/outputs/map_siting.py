@@ -13,23 +13,25 @@ from .context import SITE_COLOR, RunInfo, est, fmt_int, fmt_share, service_name
 from .mapelements import Points, popup_html, shape_svg
 from .maplegend import Legend
 from .memo import memo_stem
+from .plantime import PlanTiming
 
 __all__ = ["leg_styles", "plan_site_layers", "scenario_layers", "SCENARIO_COLORS"]
 
-#: Shapes of the legs' sites: the main leg's new sites are stars; conversions diamonds; other new sites pentagons.
-LEG_SHAPES = {"main": "star", "conversion": "diamond", "new": "pentagon"}
+#: Shapes of the other legs' sites (the main leg's new sites are the map's stars): conversions diamonds, other new
+#: sites pentagons (then hexagons).
+LEG_SHAPES = {"conversion": "diamond", "new": "pentagon"}
 #: Added and closed facilities of a scenario.
 SCENARIO_COLORS = {"add": "#1a9850", "close": "#d73027"}
 
 
 def leg_styles(sites: pd.DataFrame) -> dict[str, dict]:
-    """Leg key → name, action, shape (the first leg is the main one)."""
+    """Leg key → name, action, shape for the legs other than the main one (whose sites are the map's stars)."""
     out = {}
-    for i, (leg, rows) in enumerate(sites.groupby("leg", sort=False)):
+    for leg, rows in sites.groupby("leg", sort=False):
         action = str(rows["action"].iloc[0])
-        shape = LEG_SHAPES["main"] if i == 0 else LEG_SHAPES.get(action, "pentagon")
-        if i > 1 and action == "new":
-            shape = "hexagon" if shape == "pentagon" and any(s["shape"] == "pentagon" for s in out.values()) else shape
+        shape = LEG_SHAPES.get(action, "pentagon")
+        if action == "new" and any(s["shape"] == "pentagon" for s in out.values()):
+            shape = "hexagon"
         out[leg] = {"name_zh": str(rows["leg_name_zh"].iloc[0]), "action_zh": str(rows["action_zh"].iloc[0]),
                     "shape": shape}
     return out
@@ -41,11 +43,12 @@ def capacity_noun(info: RunInfo) -> str:
     return (cap.noun_zh or cap.label_zh) if cap else "容量"
 
 
-def _popup(row, info: RunInfo, memo_dir: str) -> str:
+def _popup(row, info: RunInfo, memo_dir: str, name: str, timing: PlanTiming) -> str:
     e = est(info.population_is_estimate)
     minutes = info.circle_threshold_min
     service = str(row.get("service_name_zh") or info.circle_name_zh)
-    rows = [("建议年份", int(row["year"])), ("布局环节", row["leg_name_zh"]), ("方式", row["action_zh"]),
+    rows = [("建议年份", timing.site_when_zh(int(row["year"]))), ("布局环节", row["leg_name_zh"]),
+            ("方式", row["action_zh"]),
             ("类型", service_name(str(row["type"]), info)), ("街镇", row["jiezhen_name"]),
             (f"新增 {minutes} 分钟覆盖{e}", f"{fmt_int(row['pop_newly_covered'])} {info.group_unit_zh} ({service})"),
             (f"街镇覆盖率{e}", f"{fmt_share(row['jiezhen_share_before'])} → {fmt_share(row['jiezhen_share_after'])}"),
@@ -54,12 +57,13 @@ def _popup(row, info: RunInfo, memo_dir: str) -> str:
             ("候选点来源", row["candidate_source"])]
     href = f"{memo_dir.rstrip('/')}/{memo_stem(row['site_id'])}.html" if memo_dir else None
     title = "建议改建" if str(row.get("action")) == "conversion" else "建议点位"
-    return popup_html(f"{title}: {row['candidate_name']}", rows, link=("打开选址说明 →", href) if href else None)
+    return popup_html(f"{title}: {name}", rows, link=("打开选址说明 →", href) if href else None)
 
 
-def plan_site_layers(themes, legend: Legend, sites: pd.DataFrame, info: RunInfo, memo_dir: str) -> None:
-    """One theme per leg («建议: 新建普惠性托育点» ...) with its legend entry; this year's sites large and yellow,
-    earlier ones small and pale."""
+def plan_site_layers(themes, legend: Legend, sites: pd.DataFrame, info: RunInfo, memo_dir: str, names: dict,
+                     timing: PlanTiming) -> None:
+    """One theme per leg other than the main one («建议: 公办幼儿园开设托班» ...) with its legend entry; this year's
+    sites large and yellow, earlier ones small and pale; sites named by ``names`` (site id → landmark label)."""
     styles = leg_styles(sites)
     for leg, style in styles.items():
         of_leg = sites[sites["leg"] == leg]
@@ -73,8 +77,10 @@ def plan_site_layers(themes, legend: Legend, sites: pd.DataFrame, info: RunInfo,
             for _, r in shown.iterrows():
                 now = int(r["year"]) == year
                 icon = str(shape_svg(style["shape"], SITE_COLOR if now else "#fff3b0", 24 if now else 17))
-                points.append([float(r["lat_wgs84"]), float(r["lon_wgs84"]), _popup(r, info, memo_dir),
-                               popup_html(f"{int(r['year'])} 年 {style['name_zh']}: {r['candidate_name']}"), icon])
+                name = names.get(str(r["site_id"]), str(r["candidate_name"]))
+                points.append([float(r["lat_wgs84"]), float(r["lon_wgs84"]), _popup(r, info, memo_dir, name, timing),
+                               popup_html(f"{style['name_zh']} ({timing.site_when_zh(int(r['year']))}): {name}"),
+                               icon])
             Points(points, size=24, class_name="svcov-icon svcov-site").add_to(child)
 
 

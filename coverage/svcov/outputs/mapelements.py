@@ -95,32 +95,51 @@ var {{ this.get_name() }} = L.geoJSON({{ this.data|tojson }}, {
 
 class Points(MacroElement):
     """Markers drawn as inline-SVG ``divIcon`` s: ``points`` are ``[lat, lon, popup, tooltip, icon_html]`` with
-    escaped HTML strings (``icon_html`` empty: use ``icon``)."""
+    escaped HTML strings (``icon_html`` empty: use ``icon``).
+
+    With ``in_view_limit``, the markers are drawn only while at most that many of them lie in the map's view (a
+    little beyond it, so panning shows no gaps), and redrawn after every move: a city run has thousands of
+    facilities, and putting them all on the page at once took most of the seconds the page needed to open, for
+    symbols that overlap into a blot at city zoom. Zoomed in, every marker of the view is there.
+    """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.featureGroup().addTo({{ this._parent.get_name() }});
 (function (group) {
     var size = {{ this.size|tojson }};
+    var limit = {{ this.in_view_limit|tojson }};
     function icon(html) {
         return L.divIcon({html: html, className: {{ this.class_name|tojson }}, iconSize: [size, size],
                           iconAnchor: [size / 2, size / 2], popupAnchor: [0, -size / 2]});
     }
     var shared = icon({{ this.icon|tojson }});
-    {{ this.points|tojson }}.forEach(function (p) {
+    var markers = {{ this.points|tojson }}.map(function (p) {
         var m = L.marker([p[0], p[1]], {icon: p[4] ? icon(p[4]) : shared, riseOnHover: true
             {%- if this.pane %}, pane: {{ this.pane|tojson }}{% endif %}
             {%- if not this.interactive %}, interactive: false{% endif %}});
         if (p[2]) { m.bindPopup(p[2], {maxWidth: 380}); }
         if (p[3]) { m.bindTooltip(p[3], {direction: "top", offset: [0, -size / 2]}); }
-        m.addTo(group);
+        return m;
     });
+    if (limit === null) { markers.forEach(function (m) { m.addTo(group); }); return; }
+    function redraw() {
+        var view = group._map.getBounds().pad(0.25);
+        var shown = markers.filter(function (m) { return view.contains(m.getLatLng()); });
+        if (shown.length > limit) { shown = []; }
+        var keep = new Set(shown);
+        group.getLayers().forEach(function (m) { if (!keep.has(m) && !m.isPopupOpen()) { group.removeLayer(m); } });
+        shown.forEach(function (m) { if (!group.hasLayer(m)) { group.addLayer(m); } });
+    }
+    group.on("add", function () { group._map.on("moveend", redraw); redraw(); });
+    group.on("remove", function (e) { e.target._map && e.target._map.off("moveend", redraw); });
+    if (group._map) { group._map.on("moveend", redraw); redraw(); }
 })({{ this.get_name() }});
 {% endmacro %}
 """)
 
     def __init__(self, points: list[list], *, icon: str = "", size: int = 16, class_name: str = "svcov-icon",
-                 pane: str | None = None, interactive: bool = True):
+                 pane: str | None = None, interactive: bool = True, in_view_limit: int | None = None):
         super().__init__()
         self._name = "Points"
         self.points = points
@@ -129,6 +148,7 @@ var {{ this.get_name() }} = L.featureGroup().addTo({{ this._parent.get_name() }}
         self.class_name = class_name
         self.pane = pane
         self.interactive = interactive
+        self.in_view_limit = None if in_view_limit is None else int(in_view_limit)
 
 
 class Control(MacroElement):

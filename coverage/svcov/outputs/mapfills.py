@@ -14,6 +14,7 @@ from .context import (
     STATUS_COLORS,
     STATUSES,
     RunInfo,
+    circle_register_complete,
     coverage_class,
     coverage_class_label,
     est,
@@ -25,6 +26,7 @@ from .context import (
 from .mapelements import Shapes, popup_html
 from .maplayers import wgs84_features
 from .maplegend import Legend, hatch_swatch, swatch
+from .plantime import PlanTiming
 
 __all__ = ["jiezhen_layers", "circle_coverage", "register_complete"]
 
@@ -54,9 +56,7 @@ def _profile_shares(coverage: pd.DataFrame | None, info: RunInfo, year: int, cod
 
 def register_complete(facilities, info: RunInfo) -> bool:
     """Whether the facilities of the circle's service come from complete registers only."""
-    types = set(next((g.types for g in info.type_groups if g.key == info.circle_service), (info.circle_service,)))
-    rows = facilities[facilities["type"].isin(types)]
-    return bool(len(rows)) and "complete_register" in rows.columns and bool(rows["complete_register"].all())
+    return circle_register_complete(facilities, info)
 
 
 def _share_fill(c: pd.Series | None, register_complete: bool) -> tuple[str, str | None]:
@@ -67,7 +67,7 @@ def _share_fill(c: pd.Series | None, register_complete: bool) -> tuple[str, str 
 
 
 def _jiezhen_popup(name: str, year: int, code: str, *, info: RunInfo, circle, coverage, status, rule_label: str,
-                   rule_status, sites, register_complete: bool) -> str:
+                   rule_status, sites, register_complete: bool, timing: PlanTiming) -> str:
     minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
     rows: list[tuple[str, object]] = [("年份", year)]
     c = circle.loc[(year, code)] if circle is not None and (year, code) in circle.index else None
@@ -85,7 +85,7 @@ def _jiezhen_popup(name: str, year: int, code: str, *, info: RunInfo, circle, co
     if sites is not None and len(sites):
         here = sites[(sites["jiezhen_code"].astype(str) == str(code)) & (sites["year"] <= year)]
         for _, s in here.sort_values(["year", "rank"]).iterrows():
-            notes.append(f"建议点位 ({int(s['year'])} 年): {s['candidate_name']}, 新增覆盖约 "
+            notes.append(f"建议点位 ({timing.site_when_zh(int(s['year']))}): {s['candidate_name']}, 新增覆盖约 "
                          f"{fmt_int(s['pop_newly_covered'])} {info.group_unit_zh}{e}")
     return popup_html(name, rows, notes=notes)
 
@@ -114,7 +114,8 @@ def jiezhen_layers(themes, legend: Legend, boundaries, *, facilities, rule_statu
     codes, names = list(boundaries["jiezhen_code"].astype(str)), list(boundaries["name"].astype(str))
     popups = {y: [_jiezhen_popup(n, y, c, info=info, circle=circle, coverage=coverage, status=status,
                                  rule_label=rule_label,
-                                 rule_status=rule_status, sites=sites, register_complete=complete)
+                                 rule_status=rule_status, sites=sites, register_complete=complete,
+                                 timing=PlanTiming.of(themes.years, info.created))
                   for c, n in zip(codes, names)] for y in themes.years}
     choices = []
     if circle is not None:

@@ -7,6 +7,8 @@ layers keep the full detail):
 
 - population cells beyond :data:`MAX_CELLS` are summed into coarser square cells (2×, 4×, ... the cell size, until
   few enough), so the population layer keeps its totals;
+- more than :data:`MAX_FACILITY_MARKERS` facility markers are drawn only where the view holds few enough of them
+  (:func:`marker_limit`; the page builds every marker, but puts only those of the view on the map);
 - service-area outlines with more than :data:`MAX_AREA_VERTICES` vertices in all are simplified with a tolerance
   that grows with the extent of the map (one screen pixel at city zoom) and with how far the outlines exceed the
   budget, and specks smaller than a few cells of the tolerance are left out.
@@ -23,7 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-__all__ = ["lighten_layers", "coarser_cells", "simplify_areas", "MAX_CELLS", "MAX_AREA_VERTICES"]
+__all__ = ["lighten_layers", "coarser_cells", "simplify_areas", "marker_limit", "MAX_CELLS", "MAX_AREA_VERTICES",
+           "MAX_FACILITY_MARKERS"]
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +34,17 @@ log = logging.getLogger(__name__)
 MAX_CELLS = 20_000
 #: Vertices of all service-area outlines drawn at most (more are simplified).
 MAX_AREA_VERTICES = 200_000
+#: Facility markers on the map at once at most (more: only those of the view, when few enough).
+MAX_FACILITY_MARKERS = 2_000
+
+
+def marker_limit(n_markers: int, n_layers: int) -> int | None:
+    """Markers each of ``n_layers`` facility layers may show in the view, or None when all ``n_markers`` can be
+    drawn at once (at most :data:`MAX_FACILITY_MARKERS`)."""
+    limit = MAX_FACILITY_MARKERS  # read at call time (module setting)
+    if n_markers <= limit:
+        return None
+    return max(1, limit // max(n_layers, 1))
 
 
 def lighten_layers(boundaries: gpd.GeoDataFrame, demand: gpd.GeoDataFrame | None,

@@ -1,10 +1,14 @@
-"""Site-selection memos: one per proposed site, in Chinese, as HTML and Word (.docx).
+"""Site-selection memos: one per proposed site, in Chinese, as HTML and Word (.docx), and an index.
 
-Each memo says where the site is (coordinates, 街镇, nearby 小区, a small static map), how many people of the served
-group (as the configuration names them) it newly brings within the circle's time, the 街镇's and the district's
-coverage before and after, the rule gap it closes,
-the nearest existing facilities, the alternatives compared, and the caveats (estimated inputs, fallback travel
-model). It renders the proposed-site table it is handed (docs/DEVELOPING.md) and computes nothing.
+Each memo names the site by its landmark (the nearest named compound or POI and its 街镇, with the distance; never a
+grid code), says how many people of the served group (as the configuration names them) it newly brings within the
+circle's time, the 街镇's and the district's coverage before and after, the rule gap it closes, the nearest existing
+facilities (times over an hour as 「60 分钟以上 (约 N 公里)」), the alternatives compared — saying plainly when they tie,
+why this one was taken (the tie-break rule) and when a 街镇 without compound data makes any point cover the same
+estimate —, a small map with the site's own 5/10/15-minute rings, and the caveats once. When the plan period is
+over, the site is one of the batches for the next years. It renders the tables it is handed (docs/DEVELOPING.md:
+proposed sites, site alternatives, places) and computes nothing but straight-line distances for the landmarks.
+The sentences are in :mod:`~.memotext`.
 """
 
 from __future__ import annotations
@@ -22,9 +26,22 @@ import shapely
 
 from ..data.facilities import open_in_year
 from . import charts
-from .context import RunInfo, est, fmt_int, fmt_pp, fmt_share, require_columns, split_items, type_styles
-from .document import Bullets, Document, Heading, Image, Links, Para, Table, write_document, write_html
-from .memo_siting import action_words, index_prefix, plan_blocks, proposal_sentence, site_service_zh
+from .context import RunInfo, est, fmt_int, require_columns, type_styles
+from .document import Bullets, Document, Image, Para, Table, write_document, write_html
+from .landmarks import Landmark, site_landmarks
+from .memo_siting import action_words, index_prefix, plan_blocks
+from .memotext import (
+    alternatives_blocks,
+    caveat_blocks,
+    conclusion,
+    coverage_blocks,
+    facilities_blocks,
+    gap_blocks,
+    location,
+    site_title,
+    when_zh,
+)
+from .plantime import PlanTiming
 
 __all__ = ["SITE_COLUMNS", "memo_stem", "build_memo", "write_memos"]
 
@@ -35,6 +52,8 @@ SITE_COLUMNS = ("site_id", "rank", "year", "type", "jiezhen_code", "jiezhen_name
                 "candidate_source", "pop_newly_covered", "district_share_before", "district_share_after",
                 "jiezhen_share_before", "jiezhen_share_after", "nearest_facilities", "nearest_compounds",
                 "rule_gap_closed_zh", "alternatives", "lon_wgs84", "lat_wgs84")
+#: The memo map shows at least this much around the site, metres (half the side).
+MAP_MIN_HALF_M = 1200.0
 
 
 def memo_stem(site_id: object) -> str:
@@ -47,55 +66,90 @@ def memo_stem(site_id: object) -> str:
     return f"site_{safe}"
 
 
-def _site_area(site_areas: gpd.GeoDataFrame | None, site_id: object, threshold_min: int, crs):
+def _site_rings(site_areas: gpd.GeoDataFrame | None, site_id: object, crs) -> list[tuple[str, object]]:
+    """The site's own service areas, shortest time first, as (legend label, geometry)."""
     if site_areas is None or len(site_areas) == 0:
-        return None
+        return []
     rows = site_areas[site_areas["site_id"].astype(str) == str(site_id)]
-    if "threshold_min" in rows.columns:
-        rows = rows[rows["threshold_min"] == threshold_min]
-    return rows.to_crs(crs).geometry.union_all() if len(rows) else None
+    if not len(rows):
+        return []
+    rows = rows.to_crs(crs)
+    if "threshold_min" not in rows.columns:
+        return [("本点位服务范围", rows.geometry.union_all())]
+    return [(f"本点位 {int(t)} 分钟", g.geometry.union_all()) for t, g in rows.groupby("threshold_min", sort=True)]
 
 
-def _existing_area(service_areas: gpd.GeoDataFrame | None, info: RunInfo, year: int, crs):
+def _existing_area(service_areas: gpd.GeoDataFrame | None, info: RunInfo, year: int, crs, view):
+    """The existing facilities' service area inside ``view`` (the memo map's frame, in ``crs``).
+
+    Only the areas that meet the frame are merged, cut to it: a city-wide run has thousands of areas, and merging
+    all of them for every memo took most of the memo stage's time.
+    """
     if service_areas is None or len(service_areas) == 0:
         return None
     rows = service_areas[(service_areas["service"] == info.circle_service)
                          & (service_areas["threshold_min"] == info.circle_threshold_min)]
     if "year" in rows.columns:
         rows = rows[rows["year"].isna() | (rows["year"] == year)]
-    return rows.to_crs(crs).geometry.union_all() if len(rows) else None
+    rows = rows.to_crs(crs)
+    rows = rows.iloc[rows.sindex.query(view, predicate="intersects")]
+    return rows.geometry.intersection(view).union_all() if len(rows) else None
 
 
-def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, service_areas, site_areas) -> Image:
+def _half_width(point, rings, nearest_m: float) -> float:
+    """Half the side of the memo map: the site's rings with room around them, and the nearest existing facility
+    when it is not far (farther ones are named in the caption)."""
+    reach = max((float(np.max(np.abs(np.array(g.bounds) - [point.x, point.y, point.x, point.y]))) for _, g in rings),
+                default=0.0)
+    half = max(MAP_MIN_HALF_M, 1.25 * reach)
+    if np.isfinite(nearest_m) and nearest_m <= 2.5 * half:
+        half = max(half, 1.15 * nearest_m)
+    return min(half, 6000.0)
+
+
+def _site_image(site, *, site_crs, info: RunInfo, boundaries, facilities, service_areas, site_areas,
+                places=None, mark: Landmark | None = None, timing: PlanTiming | None = None) -> Image:
     crs = boundaries.crs
     point = gpd.GeoSeries([site["geometry"]], crs=site_crs or crs).to_crs(crs).iloc[0]
     year = int(site["year"])
     open_now = facilities[open_in_year(facilities, year)] if "opened_year" in facilities.columns else facilities
+    open_now = open_now.to_crs(crs)
     extra = zip(facilities["type"].astype(str), facilities.get("type_name_zh", facilities["type"]).astype(str))
     minutes = info.circle_threshold_min
-    nearest_m = float(open_now.to_crs(crs).distance(point).min()) if len(open_now) else float("nan")
-    half_width_m = min(max(1.3 * nearest_m, 1500.0), 6000.0) if np.isfinite(nearest_m) else 2000.0
-    png = charts.site_map((point.x, point.y), boundaries=boundaries, facilities=open_now.to_crs(crs),
-                          half_width_m=half_width_m,
+    nearest_m = float(open_now.distance(point).min()) if len(open_now) else float("nan")
+    rings = _site_rings(site_areas, site["site_id"], crs)
+    half_width_m = _half_width(point, rings, nearest_m)
+    box = shapely.box(point.x - half_width_m, point.y - half_width_m, point.x + half_width_m, point.y + half_width_m)
+    view = shapely.box(*point.buffer(1.5 * half_width_m).bounds)  # the frame with a margin (the map clips to it)
+    shown_places = []
+    if places is not None and len(places):
+        near = places.to_crs(crs)
+        near = near[near.distance(point) <= 1.5 * half_width_m]
+        shown_places = [(g.x, g.y, str(n)) for n, g in zip(near["name"], near.geometry)][:40]
+    png = charts.site_map((point.x, point.y), boundaries=boundaries, facilities=open_now, half_width_m=half_width_m,
                           styles=type_styles(info.facility_types, extra),
-                          service_area=_existing_area(service_areas, info, year, crs),
-                          site_area=_site_area(site_areas, site["site_id"], minutes, crs),
+                          service_area=_existing_area(service_areas, info, year, crs, view), rings=rings,
+                          places=shown_places,
                           area_labels=(f"现有{info.circle_name_zh} {minutes} 分钟范围", f"本点位 {minutes} 分钟范围"))
     side_km = 2 * half_width_m / 1000
-    box = shapely.box(point.x - half_width_m, point.y - half_width_m, point.x + half_width_m, point.y + half_width_m)
-    in_view = bool(open_now.to_crs(crs).intersects(box).any())
+    in_view = bool(open_now.intersects(box).any())
     shown = ("含附近的现有设施" if in_view else
              f"最近的现有设施在直线 {nearest_m / 1000:.1f} 公里外, 不在图中" if np.isfinite(nearest_m) else "没有现有设施")
-    caption = (f"图: 建议点位 (星号) 周围约 {side_km:.0f}×{side_km:.0f} 公里, {shown}; 形状和颜色区分现有设施类型 "
-               f"({year} 年在办); "
-               f"灰色为现有设施{info.profile_name_zh} {minutes} 分钟范围"
-               + ("; 虚线为本点位的范围" if site_areas is not None else "") + "。")
+    ring_text = ("; 实线、虚线、点线依次为本点位 " + "、".join(label.replace("本点位 ", "") for label, _ in rings)
+                 + f"{info.profile_name_zh}范围" if rings else "")
+    side = f"{side_km:.0f}" if side_km >= 3 else f"{side_km:.1f}"
+    open_zh = "现有" if timing is not None and timing.is_over else f"{year} 年在办"
+    caption = (f"图: 建议点位 (星号) 周围约 {side}×{side} 公里, {shown}; 形状和颜色区分现有设施类型 ({open_zh}); "
+               f"灰色为现有设施{info.profile_name_zh} {minutes} 分钟范围{ring_text}"
+               + ("; 灰点为有名称的地点" if shown_places else "") + "。")
     return Image(png, caption, width_cm=10.0)
 
 
 def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame,
                service_areas: gpd.GeoDataFrame | None = None, site_areas: gpd.GeoDataFrame | None = None,
-               site_crs=None, image: bool = True, plan: Mapping | None = None) -> Document:
+               site_crs=None, image: bool = True, landmark: Landmark | None = None,
+               alternatives: pd.DataFrame | None = None, timing: PlanTiming | None = None,
+               places: gpd.GeoDataFrame | None = None, plan: Mapping | None = None) -> Document:
     """The memo of one proposed site as a :class:`~svcov.outputs.document.Document`.
 
     Parameters
@@ -109,79 +163,71 @@ def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, 
     service_areas
         Service areas (``service``, ``threshold_min``, optional ``year``, geometry): the existing circle is drawn.
     site_areas
-        Optional service areas of the proposed sites (``site_id``, ``threshold_min``, geometry).
+        Optional service areas of the proposed sites (``site_id``, ``threshold_min``, geometry): the site's rings.
     site_crs
         CRS of the site's geometry (default: the boundaries' CRS).
     image
         Include the static map.
+    landmark
+        How to name the site (:func:`~svcov.outputs.landmarks.site_landmarks`); default: its candidate name.
+    alternatives
+        The site's rows of the alternatives table (docs/DEVELOPING.md, "site alternatives"); without them the
+        memo lists the ``alternatives`` text of the site table.
+    timing
+        The plan's years and the document's date (:class:`~svcov.outputs.plantime.PlanTiming`): after the plan
+        period the site is a batch for the next years.
+    places
+        Named places (for the map).
     plan
         Optional tables of the plan as a whole (``phasing``, ``places``; :mod:`svcov.outputs.memo_siting`).
     """
-    name, jz, year = str(site["candidate_name"]), str(site["jiezhen_name"]), int(site["year"])
-    blocks = _conclusion_and_location(site, info)
+    blocks = conclusion(site, info, landmark, alternatives, timing) + location(site, info, landmark)
     if image:
         blocks.append(_site_image(site, site_crs=site_crs, info=info, boundaries=boundaries, facilities=facilities,
-                                  service_areas=service_areas, site_areas=site_areas))
-    blocks += _coverage_and_reasons(site, info) + plan_blocks(site, info=info, plan=plan)
-    return Document(title=f"选址说明: {jz} {name}",
-                    subtitle=(f"{info.district_name_zh} · {year} 年建议{action_words(site, info)} · 编号 "
-                              f"{site['site_id']} · 第 {int(site['rank'])} 位", f"生成日期 {info.created} · svcov"),
+                                  service_areas=service_areas, site_areas=site_areas, places=places, mark=landmark,
+                                  timing=timing))
+    blocks += (coverage_blocks(site, info) + gap_blocks(site, info) + facilities_blocks(site, info)
+               + alternatives_blocks(site, info, landmark, alternatives) + caveat_blocks(info, facilities)
+               + plan_blocks(site, info=info, plan=plan, timing=timing))
+    number = f"建议点位第 {int(site['rank'])} 处"
+    return Document(title=f"选址说明: {site_title(site, landmark)}",
+                    subtitle=(f"{info.district_name_zh} · 建议{action_words(site, info)} · {when_zh(site, timing)} · "
+                              f"{number}",
+                              f"生成日期 {info.created} · svcov"),
                     blocks=tuple(b for b in blocks if not (isinstance(b, Bullets) and not b.items)),
-                    footer=f"{info.district_name_zh} 选址说明 {site['site_id']}")
+                    footer=f"{info.district_name_zh} 选址说明 {number}")
 
 
-def _conclusion_and_location(site: pd.Series, info: RunInfo) -> list:
-    minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
-    name, jz, year = str(site["candidate_name"]), str(site["jiezhen_name"]), int(site["year"])
-    travel, unit = info.profile_name_zh, info.group_unit_zh
-    return [Heading("一、结论"), Para(
-        f"{proposal_sentence(site, info)} ({year} 年, 本批建议第 {int(site['rank'])} 位)。"
-        f"按{info.travel_description_zh}, 该点建成后, 原来{travel} {minutes} 分钟内没有{site_service_zh(site, info)}的"
-        f"{info.who}中, 约 {fmt_int(site['pop_newly_covered'])} {unit}{e}将在 {minutes} 分钟内可达; {jz}的 {minutes} "
-        f"分钟覆盖率从 "
-        f"{fmt_share(site['jiezhen_share_before'])} 提高到 {fmt_share(site['jiezhen_share_after'])}, 全区从 "
-        f"{fmt_share(site['district_share_before'])} 提高到 {fmt_share(site['district_share_after'])}。", kind="key"),
-        Heading("二、位置"), Table(("项目", "内容"), (
-            ("候选点", name), ("候选点编号", str(site["candidate_id"])), ("候选点来源", str(site["candidate_source"])),
-            ("街镇", f"{jz} ({site['jiezhen_code']})"),
-            ("坐标 (WGS-84 经度, 纬度)", f"{float(site['lon_wgs84']):.6f}, {float(site['lat_wgs84']):.6f}"),
-            ("附近小区", "、".join(split_items(site["nearest_compounds"])) or "—")), key="location")]
-
-
-def _coverage_and_reasons(site: pd.Series, info: RunInfo) -> list:
-    minutes, e = info.circle_threshold_min, est(info.population_is_estimate)
-    jz = str(site["jiezhen_name"])
-    travel, unit = info.profile_name_zh, info.group_unit_zh
-    blocks: list = [Heading("三、新增覆盖与覆盖率变化"), Para(
-        f"「新增覆盖」指原来{travel} {minutes} 分钟内没有任何{site_service_zh(site, info)}、在该点建成后 {minutes} 分钟内可达"
-        f"的{info.who}人数{e}: 约 {fmt_int(site['pop_newly_covered'])} {unit}。下表的覆盖率是 {minutes} 分钟内可达的"
-        f"{info.who}占全部{info.who}的比例, 「变化」以百分点计。"),
-        Table(("范围", "建设前覆盖率", "建设后覆盖率", "变化 (百分点)"), (
-            (jz, fmt_share(site["jiezhen_share_before"]), fmt_share(site["jiezhen_share_after"]),
-             fmt_pp(site["jiezhen_share_after"] - site["jiezhen_share_before"])),
-            ("全区", fmt_share(site["district_share_before"]), fmt_share(site["district_share_after"]),
-             fmt_pp(site["district_share_after"] - site["district_share_before"]))),
-            key="coverage", numeric=(False, True, True, True))]
-    gap = str(site["rule_gap_closed_zh"]).strip() if pd.notna(site["rule_gap_closed_zh"]) else ""
-    blocks += [Heading("四、补上的规划缺口"),
-               Para(gap or "该点位不补规划规则的缺口; 它入选的理由见第三节 (新增覆盖) 和第六节 (与其他候选点的比较)。")]
-    blocks += [Heading(f"五、附近现有设施及{travel}时间"),
-               Bullets(tuple(split_items(site["nearest_facilities"])) or ("选址表没有列出附近的现有设施。",))]
-    alternatives = tuple(split_items(site["alternatives"]))
-    blocks += [Heading("六、比较过的其他候选点"), Para(
-        "下列是选址模型比较过的其他候选点, 以及本点位排名更高的原因:" if alternatives else "选址表没有记录其他候选点。"),
-        Bullets(alternatives)]
-    blocks += [Heading("七、说明与注意事项"), Bullets(tuple(info.caveats()) + (
-        "本说明的数字来自运行结果中的选址表 (tables/ 文件夹), 可逐项核对。",
-        "选址是按数据计算的建议, 须经现场踏勘、产权和消防等条件核实后才能确定。"), kind="note")]
-    return blocks
+def _index(sites: pd.DataFrame, info: RunInfo, marks: dict, timing: PlanTiming) -> Document:
+    """The memo index: one table row per site (site, 街镇, year, people newly covered, links to both versions)."""
+    unit, e = info.group_unit_zh, est(info.population_is_estimate)
+    rows, links = [], []
+    for _, s in sites.iterrows():
+        stem = memo_stem(s["site_id"])
+        mark = marks.get(str(s["site_id"]))
+        label = mark.label if mark is not None else str(s["candidate_name"])
+        rows.append((str(int(s["rank"])), index_prefix(s) + label,
+                     str(s["jiezhen_name"]), when_zh(s, timing), fmt_int(s["pop_newly_covered"]), "网页版", "Word 版"))
+        links.append(("", f"{stem}.html", "", "", "", f"{stem}.html", f"{stem}.docx"))
+    total = fmt_int(sites["pop_newly_covered"].sum())
+    lead = (f"规划期 ({timing.span_zh}) 已经结束, 下列点位分批作为 {timing.site_years_zh(sites['year'].astype(int))}"
+            f"的建议。" if timing.is_over else "")
+    text = (f"{lead}共 {len(sites)} 处, 全部建成后新增覆盖的{info.who}约 {total} {unit}{e}; 各处的新增覆盖可以相加 "
+            f"(每处只计入排在它前面的点位没有覆盖到的人)。每处一份选址说明, 点击名称打开网页版; Word 版可转发街镇踏勘。")
+    when = "批次和建议年份" if timing.is_over else "建议年份"
+    table = Table(("序号", "点位", "街镇", when, f"新增覆盖 ({unit})", "网页版", "Word 版"), tuple(rows),
+                  key="memo_index", numeric=(True, False, False, False, True, False, False), links=tuple(links))
+    return Document(title=f"{info.district_name_zh} 建议新增点位的选址说明",
+                    subtitle=(f"共 {len(sites)} 处 · 生成日期 {info.created} · svcov",),
+                    blocks=(Para(text), table))
 
 
 def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, boundaries: gpd.GeoDataFrame,
                 facilities: gpd.GeoDataFrame, service_areas: gpd.GeoDataFrame | None = None,
-                site_areas: gpd.GeoDataFrame | None = None,
+                site_areas: gpd.GeoDataFrame | None = None, places: gpd.GeoDataFrame | None = None,
+                alternatives: pd.DataFrame | None = None, years: Sequence[int] | None = None,
                 formats: Sequence[str] = ("html", "docx"), plan: Mapping | None = None) -> list[Path]:
-    """Write one memo per proposed site, plus ``index.html`` linking them all.
+    """Write one memo per proposed site, plus ``index.html`` with a table linking them all.
 
     Parameters
     ----------
@@ -191,6 +237,12 @@ def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, 
         Proposed sites (contract columns :data:`SITE_COLUMNS`, geometry in a metric CRS).
     info, boundaries, facilities, service_areas, site_areas
         As for :func:`build_memo`.
+    places
+        Named places (:func:`svcov.data.places.load_places`): sites are named by their landmark.
+    alternatives
+        The alternatives table (docs/DEVELOPING.md, "site alternatives"; ``site_id`` per row).
+    years
+        The plan's years (default: the sites' years): with the memo's date, whether the plan period is over.
     formats
         Any of ``html``, ``docx``, ``pdf``.
 
@@ -211,16 +263,16 @@ def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, 
     if "leg" in sites.columns:  # legs in their order, then year and rank
         order = {leg: i for i, leg in enumerate(dict.fromkeys(sites["leg"]))}
         ordered = sites.assign(_leg=sites["leg"].map(order)).sort_values(["_leg", "year", "rank"], kind="stable")
+    timing = PlanTiming.of(years or sorted(int(y) for y in sites["year"].dropna().unique()), info.created)
+    marks = site_landmarks(sites, places, boundaries)
+    by_site = {str(k): g for k, g in alternatives.groupby(alternatives["site_id"].astype(str))} \
+        if alternatives is not None and len(alternatives) else {}
     for _, site in ordered.iterrows():
-        doc = build_memo(site, info=info, boundaries=boundaries, facilities=facilities,
-                         service_areas=service_areas, site_areas=site_areas, site_crs=sites.crs, plan=plan)
+        key = str(site["site_id"])
+        doc = build_memo(site, info=info, boundaries=boundaries, facilities=facilities, service_areas=service_areas,
+                         site_areas=site_areas, site_crs=sites.crs, landmark=marks.get(key),
+                         alternatives=by_site.get(key), timing=timing, places=places, plan=plan)
         written += write_document(doc, out_dir / memo_stem(site["site_id"]), formats)
-    index = Document(title=f"{info.district_name_zh} 建议新增点位的选址说明",
-                     subtitle=(f"共 {len(sites)} 处 · 生成日期 {info.created} · svcov",),
-                     blocks=(Para("每个建议点位一份说明 (网页版; 同名 .docx 为 Word 版, 可转发街镇踏勘):"),
-                             Links(tuple((f"{int(s['year'])} 年第 {int(s['rank'])} 位: {index_prefix(s)}"
-                                          f"{s['jiezhen_name']} {s['candidate_name']}",
-                                          f"{memo_stem(s['site_id'])}.html") for _, s in ordered.iterrows()))))
-    written.append(write_html(index, out_dir / "index.html"))
+    written.append(write_html(_index(ordered, info, marks, timing), out_dir / "index.html"))
     log.info("wrote %d memos to %s", len(sites), out_dir)
     return written

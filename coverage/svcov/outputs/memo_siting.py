@@ -60,7 +60,14 @@ def _capacity_words(info: RunInfo) -> tuple[str, str]:
     return ((cap.noun_zh or cap.label_zh), cap.unit_zh) if cap else ("容量", "个")
 
 
-def plan_blocks(site: pd.Series, *, info: RunInfo, plan: Mapping | None = None) -> list:
+def _when(year: int, timing) -> str:
+    """The year of a site's batch as a sentence names it: 「2023 年」, after the plan period 「第一批 (2027 年)」."""
+    if timing is not None and timing.is_over:
+        return f"{timing.batch_zh(year)} ({timing.site_year(year)} 年)"
+    return f"{int(year)} 年"
+
+
+def plan_blocks(site: pd.Series, *, info: RunInfo, plan: Mapping | None = None, timing=None) -> list:
     """「八、布局环节、托位与分期」: the leg, the action, the places and their source, and the phasing."""
     if not _text(site, "leg_name_zh"):
         return []
@@ -71,14 +78,14 @@ def plan_blocks(site: pd.Series, *, info: RunInfo, plan: Mapping | None = None) 
     if places is not None and pd.notna(places):
         estimate = " (估算)" if bool(site.get("places_is_estimate", True)) else ""
         items.append(f"新增{noun}: {fmt_int(places)} {unit}{estimate}; 来源: {_text(site, 'places_source_zh')}。")
-        items += _place_target(site, plan, noun, unit)
+        items += _place_target(site, plan, noun, unit, timing)
     else:
         items.append(f"该环节的设施不提供{noun} (不计入{noun}目标)。")
-    items += _phasing(site, info, plan)
+    items += _phasing(site, info, plan, timing)
     return [Heading(f"八、布局环节、{noun}与分期方式"), Bullets(tuple(items))]
 
 
-def _place_target(site: pd.Series, plan: Mapping | None, noun: str, unit: str) -> list[str]:
+def _place_target(site: pd.Series, plan: Mapping | None, noun: str, unit: str, timing) -> list[str]:
     places = None if plan is None else plan.get("places")
     if places is None or not len(places) or "target_places" not in places.columns:
         return []
@@ -86,11 +93,12 @@ def _place_target(site: pd.Series, plan: Mapping | None, noun: str, unit: str) -
     if total.empty:
         return []
     t = total.iloc[0]
-    return [f"{int(site['year'])} 年各环节累计新增{noun}约 {fmt_int(t['places_cumulative'])} {unit}, 规划目标 "
+    return [f"截至{_when(int(site['year']), timing)}, 各环节累计新增{noun}约 {fmt_int(t['places_cumulative'])} {unit}, "
+            f"规划目标 "
             f"{fmt_int(t['target_places'])} {unit} (完成 {fmt_share(t['share_of_target'], 0)})。"]
 
 
-def _phasing(site: pd.Series, info: RunInfo, plan: Mapping | None) -> list[str]:
+def _phasing(site: pd.Series, info: RunInfo, plan: Mapping | None, timing=None) -> list[str]:
     table = None if plan is None else plan.get("phasing")
     if table is None or not len(table) or _text(site, "leg") != (plan or {}).get("main_leg"):
         return []
@@ -102,7 +110,7 @@ def _phasing(site: pd.Series, info: RunInfo, plan: Mapping | None) -> list[str]:
     eff, eq = by["efficiency"], by["equity"]
     first = eff.index.min()
     lost = eff["pop_covered"].sum() - eq["pop_covered"].sum()
-    return [f"分期方式: 本方案采用{chosen}。两种方式在规划各年合计覆盖的{info.who}: 效率优先 "
+    return [f"分期方式: 本方案采用{chosen}。两种方式在各批合计覆盖的{info.who}: 效率优先 "
             f"{fmt_int(eff['pop_covered'].sum())} 人次、公平优先 {fmt_int(eq['pop_covered'].sum())} 人次{e} (相差 "
-            f"{fmt_int(lost)}); {first} 年覆盖率为 0 的街镇: 效率优先 {int(eff.loc[first, 'n_jiezhen_zero'])} 个、公平优先 "
-            f"{int(eq.loc[first, 'n_jiezhen_zero'])} 个。"]
+            f"{fmt_int(lost)}); {_when(int(first), timing)}覆盖率为 0 的街镇: 效率优先 "
+            f"{int(eff.loc[first, 'n_jiezhen_zero'])} 个、公平优先 {int(eq.loc[first, 'n_jiezhen_zero'])} 个。"]

@@ -83,11 +83,20 @@ def annotate(proposals: gpd.GeoDataFrame, config, leg, counted: str, candidates:
     return out[[c for c in out.columns if c != "geometry"] + ["geometry"]]
 
 
+def _proposed_name(proposals: pd.DataFrame) -> pd.Series:
+    """How a later leg's memo names an earlier leg's site: its place with 「(建议新设)」, or, for a point without a
+    name of its own (a grid point), 「<街镇>建议新设的点位」 (memos never show a grid code or a site id)."""
+    names = proposals["candidate_name"].astype(str)
+    unnamed = names.str.contains("网格点|聚类中心", regex=True)
+    return pd.Series(np.where(unnamed, proposals["jiezhen_name"].astype(str) + "建议新设的点位", names + " (建议新设)"),
+                     index=proposals.index)
+
+
 def as_facilities(proposals: pd.DataFrame, crs) -> gpd.GeoDataFrame:
     """Proposed sites as facilities opened in their year (for the later legs)."""
     frame = pd.DataFrame({
         "facility_id": proposals["site_id"].astype(str),
-        "name": proposals["candidate_name"].astype(str) + " (建议" + proposals["site_id"].astype(str) + ")",
+        "name": _proposed_name(proposals),
         "type": proposals["type"].astype(str), "type_name_zh": proposals["type_name_zh"].astype(str),
         "type_source": "选址建议 (本次规划中较早环节的建议点位)", "type_is_estimate": False,
         CAPACITY: pd.array(proposals["places_new"], dtype="Float64").round().astype("Int64"),
@@ -107,10 +116,11 @@ def combine(outcomes: list):
                                  geometry="geometry", crs=main.proposals.crs)
     candidates = gpd.GeoDataFrame(pd.concat([o.candidates for o in outcomes], ignore_index=True),
                                   geometry="geometry", crs=main.candidates.crs)
+    alternatives = [o.alternatives for o in outcomes if o.alternatives is not None]
     return SitingOutcome(proposals, pd.concat([o.coverage for o in outcomes], ignore_index=True),
                          pd.concat([o.diagnostics for o in outcomes], ignore_index=True), candidates, main.model,
                          main.rules, [n for o in outcomes for n in o.notes], [w for o in outcomes for w in o.warnings],
-                         legs=outcomes)
+                         pd.concat(alternatives, ignore_index=True) if alternatives else None, legs=outcomes)
 
 
 def plan_extras(config, out, demand: pd.DataFrame, *, time_limit_s: float | None = None) -> None:

@@ -21,6 +21,7 @@ from .constraints import drop_minimums_without_candidates, rules_from_facilities
 from .instance import Plan, SiteRules
 from .models import MODELS
 from .proposals import coverage_change, diagnostics_table, proposed_sites
+from .ties import prefer_among_ties, site_alternatives
 
 __all__ = ["SitingOutcome", "Leg", "main_leg", "run_siting", "run_leg", "siting_plan", "existing_facilities",
            "MODEL_NAMES_ZH"]
@@ -41,6 +42,7 @@ class SitingOutcome:
     rules: SiteRules
     notes: list[str] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    alternatives: pd.DataFrame | None = None   # per site: the site and its best alternatives (siting.ties)
     legs: list = field(default_factory=list)
     places: pd.DataFrame | None = None
     phasing: pd.DataFrame | None = None
@@ -303,6 +305,7 @@ def run_leg(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.Geo
     solved = cls.from_geodataframe(demand, candidates, travel=travel, threshold_min=s.threshold_min,
                                    existing=existing, plan=plan, rules=rules, weight_column=group.key, **kwargs)
     solved.solve(method=method or s.method, time_limit_s=time_limit_s or s.time_limit_s, mip_rel_gap=s.mip_rel_gap)
+    swaps = prefer_among_ties(solved, candidates)
     proposals = proposed_sites(solved, candidates, demand, type_key=s.facility_type, type_name_zh=type_name,
                                existing=existing, compounds=_compounds(config, boundaries.crs), travel=travel,
                                n_alternatives=s.n_alternatives, group_name_zh=group.name_zh)
@@ -316,11 +319,21 @@ def run_leg(config: RunConfig, boundaries: gpd.GeoDataFrame, facilities: gpd.Geo
                                     n_candidates_given=counts.get("given", len(candidates)),
                                     leg=leg.key, leg_name_zh=leg.label_zh, phasing=getattr(solved, "phasing", ""))
     notes = _notes(config, solved, rules, candidates, counts, existing, counted, travel, type_name, coverage)
+    notes = _leg_notes(config, leg, swaps, notes)
+    alternatives = site_alternatives(solved, candidates, proposals, n=s.n_alternatives)
+    return SitingOutcome(proposals, coverage, diagnostics, candidates.assign(leg=leg.key), solved, rules,
+                         notes + extra_notes, warnings, alternatives)
+
+
+def _leg_notes(config: RunConfig, leg: Leg, swaps: list, notes: list[str]) -> list[str]:
+    """The notes of a leg: the ties it broke, each note prefixed with the leg's name unless it is the main leg."""
+    if swaps:
+        notes.append(f"选址: {len(swaps)} 处点位与其他候选点同样好 (目标值相同, 规则都满足), 按同分取舍规则 (先取有名称的"
+                     f"地点, 再取服务范围内人口平均时间更短的) 选定。")
     if leg.key != main_leg(config).key or leg.action != "new":
         notes = [n.replace("选址:", f"选址 ({leg.label_zh}):", 1).replace("选址规则:", f"选址规则 ({leg.label_zh}):", 1)
                  for n in notes]
-    return SitingOutcome(proposals, coverage, diagnostics, candidates.assign(leg=leg.key), solved, rules,
-                         notes + extra_notes, warnings)
+    return notes
 
 
 def _worded(label: str, group_name_zh: str) -> str:
