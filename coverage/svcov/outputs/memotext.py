@@ -227,7 +227,12 @@ def alternatives_blocks(site: pd.Series, info: RunInfo, mark: Landmark | None, a
              f"下表是换成其他候选点时的新增覆盖:")
     blocks += [Para(intro), Table(("候选点", "街镇", f"新增覆盖 ({unit})", "与本点位相比", "与本点位的距离"), rows,
                                   key="alternatives", numeric=(False, False, True, False, True))]
-    if tied.empty:
+    if tied.empty and float(others["difference"].max()) > 0:  # a multi-year plan: best as a whole, not site by site
+        best = others.sort_values("difference", ascending=False).iloc[0]
+        blocks.append(Para(f"换成{alternative_label(best, site)}, 本批可多覆盖约 {fmt_int(best['difference'])} {unit}; "
+                           f"本点位入选, 是因为方案按各批合计 (连同街镇规则和分期方式) 整体最好, 而不是每处点位单独最多: "
+                           f"换掉它, 方案整体不会更好 (各批合计覆盖不会更多, 或有街镇更晚才有覆盖)。"))
+    elif tied.empty:
         best = others.iloc[0]
         blocks.append(Para(f"本点位新增覆盖最多: 其次的候选点约 {fmt_int(best['pop_newly_covered'])} {unit}, 少约 "
                            f"{fmt_int(max(0.0, -float(best['difference'])))} {unit}。"))
