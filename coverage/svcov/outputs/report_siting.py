@@ -239,7 +239,7 @@ def scenario_section(d: ReportData, s: Sections) -> list:
         return []
     info, e = d.info, d.e
     blocks = [s.head("scenarios", "情景比较 (假设增加或关闭设施)"), Para(
-        f"情景是对设施的假设改动 (增加设施、关闭现有设施, 或换一种出行方式), 不是规划方案。下表对每个情景给出 {d.year} 年"
+        f"情景是对设施的假设改动 (增加设施、关闭现有设施, 或换一种出行方式), 不是规划方案。下表对每个情景给出 {d.year} 年 "
         f"{info.circle_threshold_min} 分钟{info.circle_name_zh}覆盖率{e}: 现状、情景下和增减; 只列全区和覆盖率有变化的街镇。")]
     now = table[table["year"] == d.year]
     for name, rows in now.groupby("scenario", sort=False):
