@@ -119,7 +119,8 @@ def base_config(outputs: Path) -> dict:
     data["population"]["estimate"]["compounds"] = absolute(data["population"]["estimate"]["compounds"])
     data["network"]["cache_dir"] = absolute(data["network"]["cache_dir"])
     data["rules"] = absolute(data["rules"])
-    for candidate in data["siting"]["candidates"]:
+    for candidate in [*data["siting"]["candidates"],
+                      *(c for leg in data["siting"].get("legs", []) for c in leg.get("candidates", []))]:
         if "path" in candidate:
             candidate["path"] = absolute(candidate["path"])
     data["outputs"] = {"dir": str(outputs), "basemap": "none"}

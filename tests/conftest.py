@@ -46,9 +46,11 @@ def childcare_attributes(songjiang_config):
 @pytest.fixture(scope="session")
 def songjiang_run_dir(tmp_path_factory):
     """One full ``svcov run`` of the bundled job through the command line, shared by every test that reads its
-    files (a run takes ~30 s: the suite makes it once)."""
+    files (a run takes ~1 min: the suite makes it once), with the two bundled scenarios (data/scenarios)."""
     from svcov.cli import main
 
     out = tmp_path_factory.mktemp("songjiang_run") / "songjiang"
-    assert main(["run", "-q", "--out", str(out)]) == 0
+    scenarios = ROOT / "data" / "scenarios"
+    assert main(["run", "-q", "--out", str(out), "--scenario", str(scenarios / "prams.yaml"),
+                 "--scenario", str(scenarios / "example_new_points.yaml")]) == 0
     return out

@@ -2,7 +2,7 @@
 
 Floors, lowest first (docs/DEVELOPING.md): settings, errors, vocabulary → files, yamlio → config → data → network →
 access, rules, siting, outputs (siblings: none imports another; outputs renders frames and imports no analysis
-stage) → pipeline → batch → cli. A stage may import any floor below its own.
+stage) → planstage → pipeline → batch → cli. A stage may import any floor below its own.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "coverage" / "svcov"
 
 FLOORS = {"settings": 0, "errors": 0, "vocabulary": 0, "files": 1, "yamlio": 1, "config": 2, "data": 3,
-          "network": 4, "access": 5, "rules": 5, "siting": 5, "outputs": 5, "pipeline": 6, "check": 6.5, "api": 7,
-          "batch": 7, "cli": 8, "__main__": 9}
+          "network": 4, "access": 5, "rules": 5, "siting": 5, "outputs": 5, "planstage": 5.5, "pipeline": 6,
+          "check": 6.5, "api": 7, "batch": 7, "cli": 8, "__main__": 9}
 
 
 def _module_name(path: Path) -> tuple[str, str]:

@@ -323,6 +323,42 @@ def _(ws):
     return Case(["run", "-q", "--config", str(path)], PROBLEM, ["run_name", "「.」"])
 
 
+# --- scenarios (issue 13): a scenario's register is read by the run's register loader, its file like a config ----
+
+
+def _scenario_run(ws: h.Workspace, scenario: str) -> list[str]:
+    path = ws.file("情景.yaml", scenario)
+    return ["run", "-q", "--config", str(ws.config()), "--out", str(ws.outputs / "run"), "--scenario", str(path)]
+
+
+@case("scenario_register_with_a_bad_coordinate")
+def _(ws):
+    register = ws.file("情景新增.csv", h.csv_text([["X1", "甲点", "普惠性托育点", "121.2x", 31.01, 20, 2021, "某路"]]))
+    text = f"name: bad\nlabel_zh: 坏名册\nadd:\n  - path: {register}\n    label_zh: 情景名册\n"
+    return Case(_scenario_run(ws, text), PROBLEM, ["情景新增.csv", "第 2 行", "121.2x"])
+
+
+@case("scenario_closing_an_unknown_id_beside_payload_names")
+def _(ws):
+    register = ws.file("情景新增.csv", h.csv_text(h.register_rows(["{{7*7}}点", "=cmd|' /C calc'!A0"])))
+    text = (f"name: payloads\nlabel_zh: \"=HYPERLINK(1)\"\nadd:\n  - path: {register}\n    label_zh: x\n"
+            "close: [node/0]\n")
+    return Case(_scenario_run(ws, text), PROBLEM, ["没有这些编号的设施: node/0", "情景.yaml"],
+                then=lambda ws, out: _no_pwned(ws))
+
+
+@case("scenario_file_with_a_python_tag")
+def _(ws):
+    text = "name: !!python/object/apply:os.system ['touch svcov-pwned']\nlabel_zh: x\nclose: [a]\n"
+    return Case(_scenario_run(ws, text), PROBLEM, ["情景.yaml", "YAML 语法错误"], then=lambda ws, out: _no_pwned(ws))
+
+
+@case("scenario_file_with_an_unknown_key_and_a_bad_name")
+def _(ws):
+    return Case(_scenario_run(ws, "name: a/b\nlabel_zh: x\nclose: [a]\nremove: [b]\n"), PROBLEM,
+                ["情景.yaml", "remove", "scenario.name", "'a/b'"])
+
+
 # --- output folders ---------------------------------------------------------------------------------------------
 
 

@@ -35,6 +35,11 @@ DISTRICT = "松江区{{7*7}}"
 SOURCE_LABEL = "名册{% raw %}=1+1<i>斜</i>"
 RULE_LABEL = "{{7*7}}普惠性托育点覆盖率<b>粗</b>"
 CANDIDATE = "{{7*7}}候选<img src=x onerror=alert(1)>"
+#: A scenario (issue 13) whose register, label and description carry payloads: its register goes through the same
+#: loader as the run's, its text into the map layer, the report appendix and tables/scenario_comparison.
+SCENARIO_LABEL = "{{7*7}}情景<b>粗</b>=1+1"
+SCENARIO_NOTE = "=HYPERLINK(\"x\",\"y\")情景说明{% raw %}"
+SCENARIO_NAMES = ["{{7*7}}情景点<script>alert(1)</script>", "=cmd|' /C calc'!A0情景点"]
 
 
 def _inputs(root: Path) -> Path:
@@ -58,13 +63,18 @@ def _inputs(root: Path) -> Path:
     lonlat = gpd.GeoSeries(gpd.points_from_xy([r[2] for r in rows], [r[3] for r in rows]), crs=32651).to_crs(4326)
     rows = [[r[0], r[1], f"{q.x:.6f}", f"{q.y:.6f}"] for r, q in zip(rows, lonlat)]
     candidates = ws.file("候选用房.csv", h.csv_text(rows, header=["编号", "名称", "经度", "纬度"]))
+    added = [[f"X{i}", *row[1:]] for i, row in enumerate(h.register_rows(SCENARIO_NAMES))]
+    scenario_register = ws.file("情景{{7*7}}新增.csv", h.csv_text(added))
     return ws, ws.config(changes={
+        "scenarios": [{"name": "hostile", "label_zh": SCENARIO_LABEL, "description_zh": SCENARIO_NOTE,
+                       "add": [{"path": str(scenario_register), "label_zh": SCENARIO_LABEL}], "close": ["H001"]}],
         "district": {"name_zh": DISTRICT},
         "boundaries": {"path": str(boundary_file)},
         "facilities": [{"path": str(register), "label_zh": SOURCE_LABEL},
                        {**h.base_config(ws.outputs)["facilities"][0]}],
         "rules": str(rule_file),
-        "siting": {"candidates": [{"kind": "file", "path": str(candidates), "label_zh": "街镇提供的用房"}]},
+        "siting": {"candidates": [{"kind": "file", "path": str(candidates), "label_zh": "街镇提供的用房"}],
+                   "tradeoff_max_k": 3, "tradeoff_shares": [0.25], "legs": []},  # the text is the point here
     })
 
 
@@ -101,7 +111,8 @@ def test_nothing_ran(hostile_run):
 
 def test_map_page_holds_every_text_as_json_data(hostile_run):
     page = (hostile_run / "map.html").read_text(encoding="utf-8")
-    escaped = [str(escape(t)) for t in (*h.PAYLOADS, *JIEZHEN.values(), SOURCE_LABEL, DISTRICT)]  # autoescape
+    escaped = [str(escape(t)) for t in (*h.PAYLOADS, *JIEZHEN.values(), SOURCE_LABEL, DISTRICT, *SCENARIO_NAMES,
+                                        SCENARIO_LABEL)]  # autoescape
     for text in escaped:
         assert _in_json(text) in page, text
     for raw in ("<script>alert(1)</script>", "<img src=x", "<i>斜</i>"):
@@ -126,6 +137,10 @@ def test_map_in_chromium_shows_the_text_and_runs_nothing(hostile_run):
                                        "function (e) { return e.textContent; })")
         for name in JIEZHEN.values():
             assert name in labels
+        driver.execute_script("""                                              // the scenario layer starts off
+            document.querySelectorAll('.leaflet-control-layers-overlays label').forEach(function (l) {
+                if (l.textContent.indexOf('情景') >= 0) { l.querySelector('input').click(); }
+            });""")
         texts = driver.execute_script("""
             var map = window[document.querySelector('.folium-map').id], out = [];
             map.eachLayer(function (l) {
@@ -137,7 +152,8 @@ def test_map_in_chromium_shows_the_text_and_runs_nothing(hostile_run):
             });
             return out;""")
         joined = "\n".join(texts)
-        for text in (*h.PAYLOADS, SOURCE_LABEL, f"建议点位: {CANDIDATE}"):
+        for text in (*h.PAYLOADS, SOURCE_LABEL, f"建议点位: {CANDIDATE}",
+                     *(f"情景「{SCENARIO_LABEL}」增加: {n}" for n in SCENARIO_NAMES)):
             assert text in joined, text
         assert driver.execute_script("return document.querySelectorAll("
                                      "'.leaflet-pane script, .leaflet-pane img[src=\"x\"], i, b').length") == 0
@@ -154,7 +170,7 @@ def test_map_in_chromium_shows_the_text_and_runs_nothing(hostile_run):
 
 def test_html_documents_escape_the_text(hostile_run):
     report = (hostile_run / "report.html").read_text(encoding="utf-8")
-    for text in (*JIEZHEN.values(), DISTRICT, SOURCE_LABEL):
+    for text in (*JIEZHEN.values(), DISTRICT, SOURCE_LABEL, SCENARIO_LABEL, SCENARIO_NOTE):
         assert str(escape(text)) in report, text
     memos = " ".join(p.read_text(encoding="utf-8") for p in (hostile_run / "memos").glob("*.html"))
     assert str(escape(CANDIDATE)) in memos
@@ -174,7 +190,7 @@ def _docx_text(path: Path) -> str:
 
 def test_word_documents_show_the_text(hostile_run):
     report = _docx_text(hostile_run / "report.docx")
-    for text in (*JIEZHEN.values(), DISTRICT, SOURCE_LABEL):
+    for text in (*JIEZHEN.values(), DISTRICT, SOURCE_LABEL, SCENARIO_LABEL, SCENARIO_NOTE):
         assert text in report, text
     memos = "\n".join(_docx_text(p) for p in (hostile_run / "memos").glob("*.docx"))
     assert CANDIDATE in memos
@@ -221,6 +237,10 @@ def test_csv_text_is_neutralised_and_numbers_stay(hostile_run):
     with open(hostile_run / "tables" / "data_summary.csv", encoding="utf-8-sig", newline="") as handle:
         jiezhen = [r["街镇"] for r in csv.DictReader(handle)]
     assert "'" + JIEZHEN["方松街道"] in jiezhen and JIEZHEN["岳阳街道"] in jiezhen and JIEZHEN["中山街道"] in jiezhen
+    with open(hostile_run / "tables" / "scenario_comparison.csv", encoding="utf-8-sig", newline="") as handle:
+        scenario = list(csv.DictReader(handle))
+    assert {r["情景"] for r in scenario} == {SCENARIO_LABEL}                    # starts with {{: stays as it is
+    assert {r["情景说明"] for r in scenario} == {"'" + SCENARIO_NOTE}             # a formula: neutralised
 
 
 def test_geopackages_hold_the_text_exactly(hostile_run):
@@ -229,7 +249,8 @@ def test_geopackages_hold_the_text_exactly(hostile_run):
     jiezhen = gpd.read_file(hostile_run / "layers.gpkg", layer="jiezhen")
     assert set(JIEZHEN.values()) <= set(jiezhen["name"])
     sites = gpd.read_file(hostile_run / "siting.gpkg", layer="proposed_sites")
-    assert sites["candidate_name"].str.startswith(CANDIDATE).all() and len(sites) > 0
+    new_points = sites[sites["leg"] == "inclusive_childcare_point"]          # the leg whose candidates are the file's
+    assert new_points["candidate_name"].str.startswith(CANDIDATE).all() and len(new_points) > 0
 
 
 def test_manifest_lists_every_file(hostile_run):

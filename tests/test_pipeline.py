@@ -79,11 +79,15 @@ def test_run_writes_every_product(songjiang_run_dir):
     out = songjiang_run_dir
     for name in ("map.html", "report.html", "report.pdf", "report.docx", "report_2021.html", "report_2022.pdf",
                  "layers.gpkg", "service_areas.gpkg", "siting.gpkg", "memos/index.html", "tables/coverage.xlsx",
-                 "tables/rule_status.xlsx", "tables/proposed_sites.xlsx", "tables/siting_coverage.csv"):
+                 "tables/rule_status.xlsx", "tables/proposed_sites.xlsx", "tables/siting_coverage.csv",
+                 "tables/siting_places.xlsx", "tables/siting_phasing.csv", "tables/siting_tradeoff.csv",
+                 "tables/siting_tradeoff_shares.csv", "tables/scenario_comparison.xlsx"):
         assert (out / name).is_file(), name
     sites = pd.read_csv(out / "tables" / "proposed_sites.csv", encoding="utf-8-sig")
-    assert len(sites) == 18
-    assert len(list((out / "memos").glob("site_*.html"))) == len(list((out / "memos").glob("site_*.docx"))) == 18
+    assert len(sites) == 18 + 6 + 17  # new points, 托班 conversions, guidance stations
+    assert sites.groupby("布局环节代码").size().to_dict() == {"inclusive_childcare_point": 18, "nursery_class": 6,
+                                                          "guidance_station": 17}
+    assert len(list((out / "memos").glob("site_*.html"))) == len(list((out / "memos").glob("site_*.docx"))) == 41
     page = (out / "map.html").read_text(encoding="utf-8")
     assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?://", page)  # offline: nothing from the web
     assert "\\u4f30\\u7b97" in page and "OpenStreetMap" in page  # 「估算」 (texts are JSON strings in the page)
@@ -121,6 +125,7 @@ def test_siting_before_equals_the_coverage_table(songjiang_run_dir):
     from svcov.siting.proposals import SITING_LABELS_ZH
 
     siting = _read_table(songjiang_run_dir / "tables" / "siting_coverage.csv", SITING_LABELS_ZH)
+    siting = siting[siting["leg"] == "inclusive_childcare_point"]  # the main leg counts the existing facilities only
     before = siting[siting["jiezhen_code"] == "全区"].set_index("year")["share_before"]
     assert before.round(4).to_dict() == district.round(4).to_dict()
 

@@ -131,12 +131,12 @@ def test_lscp_breaks_ties_by_coverage():
 def test_lscp_unreachable_target_is_explained():
     cost = COST.copy()
     cost[3, :] = np.inf  # demand 3 (40 children) cannot be reached
-    with pytest.raises(InfeasibleError, match="目标覆盖率 90.0% 无法达到.*最多覆盖 60.0%.*有 40 人在"):
+    with pytest.raises(InfeasibleError, match="目标覆盖率 90.0% .*无法达到.*最多覆盖 60 人 \\(60.0%\\).*40 人在"):
         SetCovering.from_cost_matrix(cost, W, threshold_s=6.0, target_share=0.9, existing_cost_s=EXIST).solve()
 
 
 def test_lscp_with_too_small_budget_is_infeasible_by_the_solver():
-    with pytest.raises(InfeasibleError, match="HiGHS 判定模型无解.*在每年新增上限 \\(1 个\\) 内达不到 90.0% 的覆盖目标"):
+    with pytest.raises(InfeasibleError, match="HiGHS 判定模型无解.*至少 90 人.*至少需要 2 个新增点.*新增上限为 1 个"):
         SetCovering.from_cost_matrix(COST, W, threshold_s=6.0, target_share=0.9, k_max=1,
                                      existing_cost_s=EXIST).solve()
 
@@ -270,3 +270,56 @@ def test_from_geodataframe_reports_missing_columns():
     with pytest.raises(MissingColumnError, match="demand 缺少列「children」"):
         MaximalCovering.from_geodataframe(demand, cands, travel=StraightLineTravel(), threshold_min=15, k=1,
                                           weight_column="children")
+
+
+def _scipy_lscp(cover: np.ndarray) -> int:
+    """The classic set covering (every row covered, fewest columns) with scipy's MILP (HiGHS through scipy, a
+    second solver path)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    J = cover.shape[1]
+    res = milp(np.ones(J), constraints=LinearConstraint(cover.astype(float), lb=1), integrality=np.ones(J),
+               bounds=Bounds(0, 1))
+    assert res.success
+    return int(round(res.fun))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_lscp_full_cover_is_feasible_and_fewest_on_random_instances(seed):
+    """Issue 13: with target_share = 1 HiGHS's presolve called 34 of 120 such instances infeasible (the row
+    "target − 1e-9 × total"). Every child within reach of a candidate here, weights whole, fractional or ones."""
+    rng = np.random.default_rng(seed)
+    d, c = rng.uniform(0, 10, (200, 2)), rng.uniform(0, 10, (30, 2))
+    cost = np.linalg.norm(d[:, None] - c[None], axis=2)
+    radius = float(np.sort(cost, axis=1)[:, 0].max() * rng.uniform(1.0, 1.5))
+    w = (rng.integers(1, 10, 200).astype(float), rng.uniform(0.1, 10, 200), np.ones(200))[seed % 3]
+    model = SetCovering.from_cost_matrix(cost, w, threshold_s=radius, target_share=1.0).solve()
+    assert model.result_.status == "optimal" and model.full_cover.all()
+    assert model.objective_ == _scipy_lscp(cost <= radius)
+    assert model.coverage_by_year(model.open_year_)[0] == pytest.approx(w.sum())
+
+
+def test_lscp_whole_people_target_is_exact():
+    from svcov.siting.covering import exact_target
+
+    assert exact_target(0.9, 1000, True) == (900.0, 0.5)  # 0.9 × 1000 = 900.0000000000001 in floating point
+    assert exact_target(0.9, 1001, True) == (901.0, 0.5)  # 900.9 → 901 children
+    target, slack = exact_target(0.5, 3.3, False)
+    assert target == pytest.approx(1.65) and slack == pytest.approx(3.3e-9)
+    # demand 0 (10) and 3 (40) reachable only by candidates 0 and 2; a 50 % target of 100 children = 50 exactly
+    model = SetCovering.from_cost_matrix(COST, W, threshold_s=6.0, target_share=0.5, existing_cost_s=EXIST)
+    assert model.target_weight == 50 and not model.full_cover.any()
+    assert model.solve().objective_ == 1  # candidate 1 (20 + 30) with the existing facility's 20: 50 ≥ 50
+
+
+def test_p_median_closes_dominated_candidates():
+    # candidate 1 is at least as near as candidate 0 to every demand candidate 0 serves; 2 duplicates 1
+    cost = np.array([[5.0, 4.0, 4.0, 9.0], [6.0, 6.0, 6.0, 1.0], [np.inf, 2.0, 2.0, 3.0]])
+    model = PMedian.from_cost_matrix(cost, [1, 1, 1], k=1, max_time_s=10)
+    assert model.dominated_candidates().tolist() == [True, False, True, False]
+    model.solve()
+    assert "去掉被支配的候选点 2 个" in model.result_.note_zh
+    assert model.objective_ == pytest.approx(min((4 + 6 + 2), (9 + 1 + 3)) / 60)
+    ruled = PMedian.from_cost_matrix(cost, [1, 1, 1], k=1, max_time_s=10, rules=SiteRules(min_sites={"a": 1}),
+                                     candidate_zones=["a", "b", "b", "b"])
+    assert ruled.dominated_candidates().tolist() == [False, False, True, False]  # zone a keeps its only candidate

@@ -19,6 +19,7 @@ from scipy.optimize import linprog
 
 from svcov.errors import InfeasibleError
 from svcov.siting.allocation import CapacitatedCoverage, PMedian
+from svcov.siting.center import PCenter
 from svcov.siting.instance import Plan, SiteRules
 from svcov.siting.models import MaximalCovering, SetCovering
 
@@ -180,10 +181,11 @@ def test_lscp_equals_brute_force(inst, threshold, share):
 
 
 @SETTINGS
-@given(inst=instances(), cap=st.integers(1, 12))
-def test_p_median_equals_brute_force(inst, cap):
+@given(inst=instances(), cap=st.integers(1, 12), formulation=st.sampled_from(["radius", "assignment"]))
+def test_p_median_equals_brute_force(inst, cap, formulation):
     values = [pmedian_value(inst, c, cap) for c in feasible_choices(inst)]
-    model = PMedian.from_cost_matrix(inst["cost"], inst["weights"], max_time_s=cap, **common(inst))
+    model = PMedian.from_cost_matrix(inst["cost"], inst["weights"], max_time_s=cap, formulation=formulation,
+                                     **common(inst))
     best = check_optimum(model, values, "min")
     if best is not None:
         assert pmedian_value(inst, model.open_year_, cap) == pytest.approx(best)
@@ -225,3 +227,70 @@ def test_heuristic_is_feasible_and_between_its_bound_and_the_optimum(inst, thres
     assert sign * model.objective_ <= best + 1e-9
     assert sign * model.result_.best_bound >= best - 1e-6
     assert model.result_.gap >= 0
+
+
+def radii(inst, c, cap):
+    """Per year: the longest walk (capped) of the children with weight who have a candidate, or a facility open in
+    some plan year, within ``cap``."""
+    w = inst["weights"]
+    ever_open = inst["opened"].any(axis=1)
+    reach = (w > 0) & ((inst["cost"] <= cap).any(axis=1) | (inst["exist"][:, ever_open] <= cap).any(axis=1))
+    out = []
+    for y in range(inst["plan"].n_years):
+        t = np.c_[inst["cost"][:, (c >= 0) & (c <= y)], inst["exist"][:, inst["opened"][:, y]], np.full(len(w), cap)]
+        out.append(float(np.minimum(t.min(axis=1), cap)[reach].max(initial=0.0)))
+    return out
+
+
+@SETTINGS
+@given(inst=instances(), threshold=st.integers(0, 6), extra=st.integers(0, 6))
+def test_p_center_equals_brute_force(inst, threshold, extra):
+    """Lexicographically smallest yearly radii, then the most children within the threshold."""
+    cap = threshold + extra
+    choices = list(feasible_choices(inst))
+    model = PCenter.from_cost_matrix(inst["cost"], inst["weights"], threshold_s=threshold, max_time_s=cap,
+                                     **common(inst))
+    if not choices:
+        with pytest.raises(InfeasibleError):
+            model.solve()
+        return
+    model.solve()
+    best = min((radii(inst, c, cap), -mclp_value(inst, c, threshold)) for c in choices)
+    assert radii(inst, model.open_year_, cap) == pytest.approx(best[0])
+    assert mclp_value(inst, model.open_year_, threshold) == pytest.approx(-best[1])
+    assert model.objective_ == pytest.approx(sum(best[0]) / 60)
+    assert model.result_.status == "optimal" and model.result_.gap == pytest.approx(0, abs=1e-12)
+
+
+def zero_zone_years(inst, c, threshold, demand_zones):
+    """街镇-years (zones with weight) whose covered weight is 0."""
+    count = 0
+    for y in range(inst["plan"].n_years):
+        near = (inst["cost"][:, (c >= 0) & (c <= y)] <= threshold).any(axis=1) | \
+            (inst["exist"][:, inst["opened"][:, y]] <= threshold).any(axis=1)
+        for z in set(demand_zones):
+            mask = demand_zones == z
+            if inst["weights"][mask].sum() > 0 and inst["weights"][mask & near].sum() == 0:
+                count += 1
+    return count
+
+
+@SETTINGS
+@given(inst=instances(), threshold=st.integers(0, 9), data=st.data())
+def test_equity_phasing_equals_brute_force(inst, threshold, data):
+    """phasing="equity": the fewest zone-years left at 0 %, then the most children covered."""
+    n = len(inst["weights"])
+    demand_zones = np.array(data.draw(st.lists(st.sampled_from("pq"), min_size=n, max_size=n)))
+    choices = list(feasible_choices(inst))
+    model = MaximalCovering.from_cost_matrix(inst["cost"], inst["weights"], threshold_s=threshold,
+                                             demand_zones=demand_zones, phasing="equity", **common(inst))
+    if not choices:
+        with pytest.raises(InfeasibleError):
+            model.solve()
+        return
+    model.solve()
+    fewest = min(zero_zone_years(inst, c, threshold, demand_zones) for c in choices)
+    tied = [c for c in choices if zero_zone_years(inst, c, threshold, demand_zones) == fewest]
+    assert zero_zone_years(inst, model.open_year_, threshold, demand_zones) == fewest
+    assert model.objective_ == pytest.approx(max(mclp_value(inst, c, threshold) for c in tied))
+    assert model.result_.status == "optimal"

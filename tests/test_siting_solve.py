@@ -8,7 +8,7 @@ import pytest
 from svcov.errors import InfeasibleError
 from svcov.siting.instance import Plan, SiteRules
 from svcov.siting.models import MaximalCovering, SetCovering
-from svcov.siting.solve import HighsOutcome, MipBuilder, greedy_cover, greedy_swap, relative_gap, run_highs
+from svcov.siting.solve import HighsOutcome, MipBuilder, greedy_cover, greedy_swap, relative_gap, run_highs, settle
 
 
 def knapsack() -> MipBuilder:
@@ -47,10 +47,22 @@ def test_infeasible_program():
     assert run_highs(b).status == "infeasible"
 
 
-def test_relative_gap():
-    assert relative_gap(90, 99) == pytest.approx(0.1)
+def test_relative_gap_is_the_share_of_the_larger_value():
+    assert relative_gap(90, 99) == pytest.approx(9 / 99)   # maximisation: the share of the bound still missing
+    assert relative_gap(110, 100) == pytest.approx(10 / 110)  # minimisation: (objective - bound) / objective
+    assert relative_gap(5, -1_000_000) == pytest.approx(1.0000050, rel=1e-6)  # bounds of opposite sign: > 100 %
     assert relative_gap(0, 0) == 0
     assert relative_gap(float("nan"), 1) == np.inf
+
+
+def test_settle_uses_the_trivial_bound_and_never_passes_the_objective():
+    # a minimisation whose solver bound is meaningless (the p-median "202,380 %" of issue 13)
+    bound, gap, status = settle("min", 254.58, -552415.8, 240.0, 1e-4, "mip")
+    assert bound == 240.0 and gap == pytest.approx((254.58 - 240) / 254.58) and status == "time_limit"
+    bound, gap, status = settle("max", 100.0, 100.0 - 1e-9, 150.0, 1e-4, "mip")  # solver tolerance past it
+    assert bound == 100.0 and gap == 0 and status == "optimal"
+    bound, gap, status = settle("max", 90.0, float("nan"), 120.0, 1e-4, "heuristic")
+    assert bound == 120.0 and gap == pytest.approx(30 / 120) and status == "heuristic"
 
 
 def test_no_feasible_solution_in_time_is_an_error(monkeypatch):
@@ -78,7 +90,9 @@ def test_time_limited_solution_reports_its_gap(monkeypatch):
     monkeypatch.setattr(base, "run_highs", stopped_early)
     model = MaximalCovering.from_cost_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]), [1, 2], threshold_s=0.5, k=1)
     result = model.solve().result_
-    assert result.status == "time_limit" and result.gap == 0.5 and model.objective_ == 2
+    # the solver's bound 3 is the most the two candidates can cover: gap (3 - 2) / 3, in the objective's units
+    assert result.status == "time_limit" and result.gap == pytest.approx(1 / 3) and model.objective_ == 2
+    assert result.best_bound == 3
 
 
 def swap_instance() -> MaximalCovering:
@@ -112,3 +126,51 @@ def test_greedy_cover_drops_sites_it_does_not_need():
     cost = np.array([[0.0, 0.0], [np.inf, 0.0]])
     model = SetCovering.from_cost_matrix(cost, [1, 1], threshold_s=1.0, target_share=1.0)
     assert greedy_cover(model).tolist() == [-1, 0]
+
+
+def random_graph(n: int, edges: int, seed: int) -> np.ndarray:
+    """Shortest paths of a random connected graph (synthetic; integer edge costs 1-100), as in the benchmark."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import shortest_path
+
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    a, b = order[1:], order[rng.integers(0, np.arange(1, n))]
+    u, v = rng.integers(0, n, 2 * edges), rng.integers(0, n, 2 * edges)
+    keep = u != v
+    rows, cols = np.r_[a, u[keep][:edges - n + 1]], np.r_[b, v[keep][:edges - n + 1]]
+    graph = sp.coo_array((rng.integers(1, 101, len(rows)).astype(float), (rows, cols)), shape=(n, n)).tocsr()
+    return shortest_path(graph, directed=False)
+
+
+def test_time_limited_solves_report_gaps_in_the_objectives_units():
+    """A real time-limited solve (issue 13: gaps of 202,380 % on a p-median stopped early): the gap is
+    (objective − bound) / objective with both in child-minutes, the bound is below the optimum, status time_limit."""
+    from svcov.siting.allocation import PMedian
+    from svcov.siting.proposals import diagnostics_table
+
+    d = random_graph(250, 1250, 7)
+    exact = PMedian.from_cost_matrix(d, np.ones(250), k=8, max_time_s=d.max() + 1).solve(time_limit_s=120)
+    assert exact.result_.status == "optimal" and exact.result_.gap <= 1e-4
+    for formulation in ("assignment", "radius"):
+        model = PMedian.from_cost_matrix(d, np.ones(250), k=8, max_time_s=d.max() + 1, formulation=formulation)
+        r = model.solve(time_limit_s=0.01).result_
+        assert r.status in ("time_limit", "optimal")
+        assert 0 <= r.gap <= 1 and r.gap == pytest.approx((r.objective - r.best_bound) / r.objective)
+        assert r.best_bound <= exact.objective_ * (1 + 1e-9) <= r.objective * (1 + 1e-9)
+        if r.status == "time_limit":
+            assert r.gap > 1e-4
+        row = diagnostics_table(model).iloc[0]
+        assert row["status"] == r.status and row["gap"] == r.gap and row["best_bound"] == r.best_bound
+    stopped = PMedian.from_cost_matrix(d, np.ones(250), k=8, max_time_s=d.max() + 1,
+                                       formulation="assignment").solve(time_limit_s=0.01).result_
+    assert stopped.status == "time_limit"  # the assignment model cannot prove this in 10 ms
+
+
+def test_mclp_stopped_at_once_keeps_the_heuristics_plan_with_a_meaningful_gap():
+    d = random_graph(200, 1000, 3)
+    model = MaximalCovering.from_cost_matrix(d, np.ones(200), threshold_s=40.0, k=6)
+    r = model.solve(time_limit_s=0.0, warm_start=True).result_
+    assert r.objective > 0 and r.best_bound >= r.objective and 0 <= r.gap <= 1
+    assert r.gap == pytest.approx((r.best_bound - r.objective) / r.best_bound)
+    assert r.best_bound <= 200  # never above "every child covered" (the model's bound without solving)

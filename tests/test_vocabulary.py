@@ -15,7 +15,7 @@ def test_siting_models_are_the_registry_of_the_siting_stage():
 
 
 def test_candidate_kinds_and_defaults_are_shared_by_config_and_siting():
-    assert tuple(SOURCE_NAMES_ZH) == tuple(v.CANDIDATE_KINDS) == ("file", "pois", "clusters", "grid")
+    assert tuple(SOURCE_NAMES_ZH) == tuple(v.CANDIDATE_KINDS) == ("file", "pois", "clusters", "grid", "facilities")
     grid = CandidateSpec.from_mapping({"kind": "grid"})
     clusters = CandidateSpec.from_mapping({"kind": "clusters"})
     assert grid.spacing_m == v.CANDIDATE_KINDS["grid"].defaults["spacing_m"] == 1000.0

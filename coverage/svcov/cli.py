@@ -47,6 +47,7 @@ DESCRIPTION = """svcov: 15 分钟社区服务圈覆盖分析、布局规则检�
   svcov run --skip siting             跳过选址 (skip a stage: access, rules, siting, documents)
   svcov site --model mclp --k 7 --year 2022
                                       只做选址: 2022 年新增 7 个点 (siting only: 7 new sites in 2022)
+  svcov site --target-share 0.9       覆盖 90% 的服务人群最少需要几个点 (fewest sites for 90% coverage)
   svcov batch data/batch/shanghai_16.yaml
                                       多区一次运行 (Dask; many districts as one job)
 """
@@ -128,6 +129,9 @@ def _add_run(sub, common) -> None:
                        description="读取配置中的全部输入, 运行分析, 把结果写入运行文件夹 (默认 outputs/<run_name>)。"
                                    "失败时不会留下写了一半的文件。")
     p.add_argument("--out", type=Path, metavar="DIR", help="运行文件夹 (默认 outputs/<run_name>)")
+    p.add_argument("--scenario", type=Path, metavar="FILE", action="append", default=[],
+                   help="情景文件 (YAML: add 增加的设施名册, close 关闭的设施编号, travel 出行设置), 可重复给出; 结果写入 "
+                        "tables/scenario_comparison、地图和报告附录 (what-if scenario file; repeatable)")
     p.add_argument("--network", type=Path, metavar="FILE",
                    help="路网文件, 替代配置中的 network.source: OSM XML (.osm/.osm.bz2)、PBF (.osm.pbf)、osmnx GraphML "
                         "(.graphml) 或道路中心线 (.shp/.gpkg/.geojson) (road network file)")
@@ -170,11 +174,15 @@ def _add_site(sub, common) -> None:
                        description="按配置的 siting 设置 (可用下列参数覆盖) 求解选址模型, 写出建议点位表、覆盖率变化、"
                                    "求解诊断和 siting.gpkg。默认写到 outputs/<run_name>-site。")
     p.add_argument("--model", choices=SITING_MODELS,
-                   help="mclp 最大覆盖 / lscp 最少点数 / p_median 最短时间 / capacitated 容量约束 (默认取配置)")
+                   help="mclp 最大覆盖 / lscp 最少点数 / p_median 最短时间 / capacitated 容量约束 / p_center 最远者最近 "
+                        "(默认取配置)")
     p.add_argument("--k", type=_positive_int, metavar="N", help="新增点数 (number of new sites); 默认按配置的 sites_per_year")
     p.add_argument("--year", type=int, metavar="YYYY", help="规划年份 (plan year); 不给则按配置的多年计划")
     p.add_argument("--method", choices=SITING_METHODS, help="mip 精确求解 / heuristic 启发式")
     p.add_argument("--time-limit", type=float, metavar="S", dest="time_limit_s", help="求解时间上限 (秒)")
+    p.add_argument("--target-share", type=_share, metavar="X", dest="target_share",
+                   help="最少需要几个新增点才能使覆盖率达到 X (0-1, 例如 0.9 = 90%%): 按集合覆盖模型 (lscp) 一轮求解, 不限点数 "
+                        "(给出 --k 时最多 k 个) (fewest new sites for this share)")
     p.add_argument("--candidates", type=Path, metavar="FILE",
                    help="候选点文件 (CSV/XLSX/GeoJSON...: 街镇提供的空置用房等), 加入配置的候选点")
     p.add_argument("--coords", metavar="SYS", type=_coord_system, help="--candidates 的坐标系: wgs84、gcj02 (高德)、bd09 (百度)")
@@ -187,7 +195,7 @@ def _cmd_site(args) -> int:
 
     config = _config(args)
     start = time.perf_counter()
-    overrides = {k: getattr(args, k) for k in ("model", "k", "year", "method", "time_limit_s")
+    overrides = {k: getattr(args, k) for k in ("model", "k", "year", "method", "time_limit_s", "target_share")
                  if getattr(args, k) is not None}
     result = site(config, out_dir=args.out, candidates_file=args.candidates, coords=args.coords,
                   progress=lambda m: print(f"[{time.perf_counter() - start:.0f} s] {m}", file=sys.stderr, flush=True),
@@ -198,11 +206,30 @@ def _cmd_site(args) -> int:
         d = diag.iloc[0]
         print(f"{d['model_name_zh']}: {d['status']}, 目标值 {d['objective']:,.1f} ({d['objective_label_zh']}), "
               f"界 {d['best_bound']:,.1f}, 差距 {d['gap']:.4%}, 用时 {d['time_s']:.1f} 秒")
+    if args.target_share is not None and diag is not None and len(diag):
+        d = diag.iloc[0]
+        proven = "已证明最少" if d["status"] == "optimal" else f"未证明最少, 至少需要 {d['best_bound']:.0f} 个"
+        who, how = config.served_group.name_zh, config.travel.primary.name_zh
+        who = f" {who}" if who[:1].isascii() and who[:1].isalnum() else who
+        print(f"使 {args.target_share:.1%} 的{who}在{how} {config.siting.threshold_min} 分钟内可达, 最少需要 "
+              f"{int(d['n_new_sites'])} 个新增点 ({proven}) (fewest new sites for {args.target_share:.1%})")
     for _, s in (sites.iterrows() if sites is not None else []):
-        print(f"  {s['site_id']}  {s['jiezhen_name']}  {s['candidate_name']}  新增覆盖 {s['pop_newly_covered']:,.0f} 人"
+        print(f"  {s['site_id']}  {s['jiezhen_name']}  {s['candidate_name']}  新增覆盖 {s['pop_newly_covered']:,.0f} "
+              f"{config.served_group.unit_zh}"
               f"  全区 {s['district_share_before']:.1%} → {s['district_share_after']:.1%}")
     print(f"完成 (done) in {time.perf_counter() - start:.1f} s: {result.out_dir}")
     return 0
+
+
+def _share(text: str) -> float:
+    """argparse type: a share in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"应是 0 到 1 之间的比例, 例如 0.9 (must be a share in (0, 1]): {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -349,10 +376,30 @@ def _with_network(config, path: Path | None):
     return dataclasses.replace(config, network=dataclasses.replace(config.network, source=path.resolve()))
 
 
+def _with_scenarios(config, paths: list[Path]):
+    """The configuration with the ``--scenario`` files added to its ``scenarios``."""
+    if not paths:
+        return config
+    import dataclasses
+
+    from .config import load_scenario
+
+    keys = {t.key for t in config.facility_types}
+    added = tuple(load_scenario(path, keys, config.travel) for path in paths)
+    names = [s.name for s in config.scenarios + added]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        from .errors import ConfigError, Problem
+
+        raise ConfigError(str(paths[0]), [Problem(str(paths[0]), f"情景代码重复: {', '.join(repeated)}。",
+                                                  f"repeated scenario names: {', '.join(repeated)}")])
+    return dataclasses.replace(config, scenarios=config.scenarios + added)
+
+
 def _cmd_run(args) -> int:
     from .pipeline import run
 
-    config = _with_network(_config(args), args.network)
+    config = _with_scenarios(_with_network(_config(args), args.network), args.scenario)
     start = time.perf_counter()
     steps = [0]
 

@@ -26,6 +26,7 @@ from .data.summary import jiezhen_data_summary, summary_labels
 from .errors import ConfigError, InfeasibleError, InputError, Problem, ValidationFailed, single_problem
 from .files import RunFolder
 from .outputs.tables import config_labels, write_layers, write_table
+from .planstage import map_places, plan_for_documents, prepare_scenarios, scenario_stage, write_plan_tables
 from .rules.evaluate import evaluate_rules
 from .rules.spec import RuleSet, RuleVocabulary, load_rules
 from .rules.tables import (
@@ -40,7 +41,7 @@ from .vocabulary import STAGE_NAMES_ZH, STAGES
 
 __all__ = ["LoadedInputs", "RunResult", "load_inputs", "run", "data_notes", "load_run_rules",
            "check_rules", "write_rule_tables", "site", "siting_travel_model", "resolve_stages",
-           "column_labels"]
+           "column_labels", "plan_for_documents"]
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,9 @@ class LoadedInputs:
     notes: list[str] = field(default_factory=list)
     neighbours: gpd.GeoDataFrame | None = None
     neighbour_demand: gpd.GeoDataFrame | None = None
+    #: Scenario name → (its facility frame, its changes): the scenarios' registers, loaded and checked with the
+    #: others (:func:`svcov.planstage.prepare_scenarios`).
+    scenarios: dict = field(default_factory=dict)
 
     def facilities_in_reach(self) -> gpd.GeoDataFrame:
         """The run's facilities followed by the neighbours' (for travel times), or the run's alone."""
@@ -134,11 +138,12 @@ def load_inputs(config: RunConfig) -> LoadedInputs:
     if errors:
         raise ValidationFailed(errors)
     facilities = combine_facilities(frames)
+    scenarios = prepare_scenarios(config, boundaries, facilities, warnings)  # their registers, checked up front
     group = config.served_group
     log.info("inputs: %d 街镇, %d facilities, %d demand cells (%s %.0f%s)", len(boundaries), len(facilities),
              len(demand), group.name_zh, demand[group.key].sum(), ", estimated" if demand["is_estimate"].any() else "")
     return LoadedInputs(config, boundaries, facilities, demand, [w for w in warnings if w.severity == "warning"],
-                        notes)
+                        notes, scenarios=scenarios)
 
 
 def data_notes(inputs: LoadedInputs) -> list[str]:
@@ -280,6 +285,10 @@ def run(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progr
         with folder.timed("data_summary"):
             tables = {"data_summary": _write_data_outputs(folder, inputs)}
         access = _access_if(stages, folder, inputs, say, tables, network)
+        if config.scenarios and access is not None:
+            say("计算情景 (scenarios)")
+            with folder.timed("scenarios"):
+                tables.update(scenario_stage(folder, inputs, access, notes=data_notes(inputs)))
         if rules is not None:
             say("检查布局规则 (checking the layout rules)")
             with folder.timed("rules"):
@@ -414,6 +423,7 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
     cfg = inputs.config
     info = run_info(inputs, access, rules=rules, notes=folder.notes)
     sites, rule_status = tables.get("proposed_sites"), tables.get("rule_status")
+    plan = plan_for_documents(cfg, tables)
     site_areas = _site_areas(access, sites) if sites is not None and len(sites) else None
     places = map_places(cfg, inputs.boundaries)
     gaps = write_data_gaps(folder.path("tables/data_gaps"), info, rule_status=rule_status,
@@ -425,32 +435,18 @@ def _write_documents(folder: RunFolder, inputs: LoadedInputs, access, tables: di
               sites=sites, site_areas=site_areas, places=places, basemap=out.basemap,
               tianditu_key=out.tianditu_key, basemap_attribution=out.basemap_attribution,
               basemap_name_zh=out.basemap_name_zh, basemap_subdomains=out.basemap_subdomains,
-              basemap_max_zoom=out.basemap_max_zoom, memo_dir=out.memo_base_url or "memos")
+              basemap_max_zoom=out.basemap_max_zoom, memo_dir=out.memo_base_url or "memos",
+              scenarios=tables.get("scenario_facilities"))
     if sites is not None and len(sites):
         write_memos(folder.path("memos"), sites, info=info, boundaries=inputs.boundaries,
                     facilities=inputs.facilities, service_areas=access.areas, site_areas=site_areas, places=places,
-                    alternatives=tables.get("site_alternatives"), years=cfg.years)
+                    alternatives=tables.get("site_alternatives"), years=cfg.years, plan=plan)
+    main = sites[sites["leg"] == plan["main_leg"]] if sites is not None and "leg" in sites.columns else sites
     for year in cfg.years:
         write_report(folder.tmp, year, info=info, boundaries=inputs.boundaries, coverage=access.coverage,
-                     rule_status=rule_status, sites=sites, years=cfg.years, siting_problem=siting_problem,
+                     rule_status=rule_status, sites=main, years=cfg.years, siting_problem=siting_problem,
                      stem="report" if year == cfg.report_year else f"report_{year}", facilities=inputs.facilities,
-                     places=places, gaps=gaps if year == cfg.report_year else None)
-
-
-def map_places(config: RunConfig, boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
-    """The named places of the map (``outputs.context``; by default the population estimate's compounds file),
-    or ``None`` when there are none."""
-    from .config.outputs import ContextLayerConfig
-    from .data.places import load_places
-
-    source = config.output.context
-    estimate = config.population.estimate
-    if source is None and config.output.context_default and estimate is not None and estimate.compounds:
-        source = ContextLayerConfig(path=estimate.compounds)
-    if source is None:
-        return None
-    places = load_places(source, boundaries)
-    return places if len(places) else None
+                     places=places, gaps=gaps if year == cfg.report_year else None, plan=plan)
 
 
 def _uncovered(inputs: LoadedInputs, access, info) -> gpd.GeoDataFrame:
@@ -597,8 +593,10 @@ def _siting_stage(folder: RunFolder, inputs: LoadedInputs, travel, rule_status: 
                     labels={**labels, **ALTERNATIVE_LABELS_ZH})
     write_layers(folder.path("siting.gpkg"), {"proposed_sites": out.proposals, "candidates": out.candidates},
                  crs=inputs.config.output.crs, labels={**column_labels(inputs.config), **labels})
-    return {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics,
-            "site_alternatives": out.alternatives}
+    tables = {"proposed_sites": out.proposals, "siting_coverage": out.coverage, "siting_diagnostics": out.diagnostics,
+              "site_alternatives": out.alternatives}
+    tables.update(write_plan_tables(folder, inputs.config, out, notes))
+    return tables
 
 
 def site(config: RunConfig, *, out_dir: str | Path | None = None, progress: Progress | None = None,

@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = ["DISTRICT_CODE", "DISTRICT_NAME_ZH", "PASS", "FAIL", "INSUFFICIENT", "STATUSES", "SCOPES", "SCOPE_ZH",
-           "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "CANDIDATE_KINDS", "CandidateKind",
+           "SITING_MODELS", "MODEL_NAMES_ZH", "SITING_METHODS", "SITING_PHASINGS", "SOLVE_STATUS_ZH", "SITING_ACTIONS",
+           "CANDIDATE_KINDS", "CandidateKind",
            "CANDIDATE_SOURCE_NAMES_ZH", "COORD_SYSTEMS", "normalise_coord_system", "TRAVEL_MODES",
            "TRAVEL_MODE_ZH", "NETWORK", "STRAIGHT_LINE", "ATTRIBUTE_KINDS", "CAPACITY", "YEAR_ATTRIBUTES",
            "YEAR_LABELS_ZH", "RESERVED_FACILITY_COLUMNS", "RESERVED_DEMAND_COLUMNS", "BASEMAPS", "POPULATION_KINDS",
@@ -39,8 +40,21 @@ MODEL_NAMES_ZH: Mapping[str, str] = MappingProxyType({
     "lscp": "集合覆盖模型 (LSCP)",
     "p_median": "p-中位模型 (p-median)",
     "capacitated": "容量约束覆盖模型",
+    "p_center": "p-中心模型 (p-center, 最远者最近)",
 })
 SITING_MODELS = tuple(MODEL_NAMES_ZH)
+#: How a phased coverage plan orders its sites (``siting.phasing``): the most people covered over the years, or
+#: the worst-served 街镇 first (lexicographic: the fewest 街镇-years left at 0 %, then coverage).
+SITING_PHASINGS: Mapping[str, str] = MappingProxyType({
+    "efficiency": "效率优先 (各年覆盖人数合计最多)",
+    "equity": "公平优先 (先让覆盖率为 0 的街镇尽早有覆盖, 再覆盖最多)",
+})
+#: How a solve ended (``SolveResult.status``), in words for tables and documents.
+SOLVE_STATUS_ZH: Mapping[str, str] = MappingProxyType({
+    "optimal": "已证明最优 (差距不超过容差)",
+    "time_limit": "达到时间上限, 为可行解 (差距见「相对差距」)",
+    "heuristic": "启发式解 (差距相对于界)",
+})
 #: How the siting stage chooses between equally good candidates (:mod:`svcov.siting.ties`), as memos quote it;
 #: ``{travel}`` is the travel profile's name (「步行」).
 TIE_BREAK_RULE_ZH = ("新增覆盖人数相同时, 本工具按固定规则取舍: 先取有名称的地点 (小区、社区中心或街镇提供的用房), 而不是没有"
@@ -70,7 +84,12 @@ CANDIDATE_KINDS: Mapping[str, CandidateKind] = MappingProxyType({
     "clusters": CandidateKind("需求聚类中心", frozenset({"kind", "n_clusters", "label_zh", "seed"}),
                               defaults={"n_clusters": 50, "seed": 0}),
     "grid": CandidateKind("规则网格点", frozenset({"kind", "spacing_m", "label_zh"}), defaults={"spacing_m": 1000.0}),
+    "facilities": CandidateKind("现有设施 (改建)", frozenset({"kind", "types", "where", "exclude_name_pattern",
+                                                        "label_zh"}), ("types",)),
 })
+#: What a leg of the plan does with its sites: build new ones on candidates, or convert existing facilities
+#: (e.g. open a nursery class, 托班, in a public kindergarten); with the words of tables, memos and the map.
+SITING_ACTIONS: Mapping[str, str] = MappingProxyType({"new": "新建", "conversion": "改建现有设施"})
 CANDIDATE_SOURCE_NAMES_ZH: Mapping[str, str] = MappingProxyType({k: v.name_zh for k, v in CANDIDATE_KINDS.items()})
 
 # --- coordinates and travel ------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Sections: :mod:`.facility_types`, :mod:`.sources` (boundaries, facilities), :mod
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from .facility_types import (
 from .fields import as_mapping, metric_crs_problem, resolve_path
 from .outputs import OutputConfig, parse_outputs
 from .population import DemandGroup, PopulationEstimate, PopulationSource, parse_population
+from .scenarios import ScenarioConfig, load_scenario, parse_scenarios
 from .siting import SitingConfig, parse_siting
 from .sources import BoundarySource, FacilitySource, NameRule, parse_boundaries, parse_facility_sources
 from .travel import NetworkConfig, TravelConfig, TravelProfile, parse_network, parse_travel
@@ -41,7 +43,8 @@ from .travel import NetworkConfig, TravelConfig, TravelProfile, parse_network, p
 __all__ = ["FacilityType", "TypeGroup", "FacilityAttribute", "ServiceWords", "TypeFile", "NameRule",
            "FacilitySource", "BoundarySource", "DemandGroup", "PopulationEstimate", "PopulationSource",
            "TravelConfig", "TravelProfile", "NetworkConfig", "SitingConfig", "OutputConfig", "RunConfig",
-           "load_config", "load_facility_types", "load_type_file", "default_config_path"]
+           "ScenarioConfig", "load_config", "load_scenario", "load_facility_types", "load_type_file",
+           "default_config_path"]
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class RunConfig:
     column_aliases: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     #: The type file, if the configuration names one (``facility_types: file.yaml``).
     facility_types_path: Path | None = None
+    #: What-if scenarios (``scenarios:`` or ``svcov run --scenario FILE``).
+    scenarios: tuple[ScenarioConfig, ...] = ()
 
     def type_by_key(self) -> dict[str, FacilityType]:
         return {t.key: t for t in self.facility_types}
@@ -118,7 +123,7 @@ def default_config_path() -> Path:
 
 
 _TOP_KEYS = {"run_name", "district", "crs_metric", "boundaries", "facility_types", "facilities", "population",
-             "travel", "network", "rules", "years", "report_year", "siting", "outputs"}
+             "travel", "network", "rules", "years", "report_year", "siting", "outputs", "scenarios"}
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -175,6 +180,9 @@ def load_config(path: str | Path) -> RunConfig:
         facility_types_path=(resolve_path(raw["facility_types"], base) if isinstance(raw.get("facility_types"), str)
                              else None),
     )
+    if raw.get("scenarios") is not None:
+        cfg = dataclasses.replace(cfg, scenarios=parse_scenarios(raw.get("scenarios"), base, p, type_keys,
+                                                                 cfg.travel, line_of(raw, "scenarios")))
     if cfg.rules_path is not None and not cfg.rules_path.is_file():
         p.add(f"规则文件不存在: {cfg.rules_path}", f"rule file not found: {cfg.rules_path}",
               row=line_of(raw, "rules"), column="rules", value=str(raw.get("rules")))

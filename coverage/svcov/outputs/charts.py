@@ -40,7 +40,7 @@ from .context import (
     coverage_class_label,
 )
 
-__all__ = ["cjk_font_path", "cjk_font_family", "coverage_bars", "trend_chart", "status_counts_chart",
+__all__ = ["cjk_font_path", "cjk_font_family", "coverage_bars", "trend_chart", "tradeoff_chart", "status_counts_chart",
            "choropleth_map", "status_map", "site_map"]
 
 log = logging.getLogger(__name__)
@@ -151,6 +151,31 @@ def trend_chart(years: Sequence[int], shares: Sequence[float], *, title: str) ->
         ax.margins(x=0.12)
         ax.set_ylabel("覆盖率 (%)")
         ax.set_title(title)
+        ax.spines[["top", "right"]].set_visible(False)
+        return _png(fig)
+
+
+def tradeoff_chart(k: Sequence[int], shares: Sequence[float], *, title: str, planned: int | None = None,
+                   base_share: float | None = None) -> bytes:
+    """Share covered against the number of new sites (each point an exact optimum), with the share before any new
+    site as a dashed line and the plan's number of sites marked; black and grey only, for print."""
+    with _style():
+        fig = Figure(figsize=(6.0, 3.0))
+        ax = fig.subplots()
+        x, values = list(k), np.asarray(shares, dtype=float) * 100
+        ax.plot(x, values, color="#252525", marker="o", markersize=3.5, linewidth=1.6, label="每个点数的最优覆盖率")
+        if base_share is not None and np.isfinite(base_share):
+            ax.axhline(base_share * 100, color="#737373", linestyle="--", linewidth=1.0, label="现有设施")
+        if planned is not None and planned in x:
+            v = values[x.index(planned)]
+            ax.axvline(planned, color="#969696", linestyle=":", linewidth=1.2)
+            ax.annotate(f"规划 {planned} 个: {v:.1f}%", (planned, v), textcoords="offset points", xytext=(6, -14))
+        top = np.nanmax(values) if np.isfinite(values).any() else 100
+        ax.set_ylim(max(0.0, (base_share or 0) * 100 - 5), min(100, top + 8))
+        ax.set_xlabel("新增点数")
+        ax.set_ylabel("覆盖率 (%)")
+        ax.set_title(title)
+        ax.legend(loc="upper left", frameon=False, fontsize=7)
         ax.spines[["top", "right"]].set_visible(False)
         return _png(fig)
 

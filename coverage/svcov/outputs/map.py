@@ -45,6 +45,7 @@ from .context import (
 )
 from .document import template_env
 from .landmarks import site_landmarks
+from .map_siting import plan_site_layers, scenario_layers
 from .mapelements import (
     Attribution,
     Control,
@@ -386,7 +387,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
               places: gpd.GeoDataFrame | None = None, basemap: str = "none", tianditu_key: str | None = None,
               basemap_attribution: str | None = None, basemap_name_zh: str | None = None,
               basemap_subdomains: str | None = None, basemap_max_zoom: int = 18,
-              memo_dir: str = "memos") -> folium.Map:
+              memo_dir: str = "memos", scenarios: pd.DataFrame | None = None) -> folium.Map:
     """Build the offline interactive map (see :func:`write_map` for the parameters)."""
     require_columns(boundaries, ("jiezhen_code", "name"), "街镇边界 (boundaries)")
     require_columns(facilities, ("facility_id", "name", "type", "type_name_zh", "lon_wgs84", "lat_wgs84",
@@ -418,7 +419,7 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
     _add_overlays(themes, legend, facilities=facilities, info=info, demand=demand, service_areas=service_areas,
                   uncovered=uncovered, coverage=coverage, sites=sites, site_areas=site_areas, places=places,
                   boundaries=boundaries,
-                  memo_dir=memo_dir, basemap_off=tiles.is_off)
+                  memo_dir=memo_dir, basemap_off=tiles.is_off, scenarios=scenarios)
     _labels(themes, boundaries, _markers(facilities, sites))
     if "type_is_estimate" in facilities.columns and facilities["type_is_estimate"].fillna(False).astype(bool).any():
         legend.notes.append("虚线边框的设施: 类型是按名称推断的 (估算), 不是登记数据。")
@@ -438,7 +439,8 @@ def build_map(*, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, inf
 
 
 def _add_overlays(themes: _Themes, legend: Legend, *, facilities, info: RunInfo, demand, service_areas, uncovered,
-                  coverage, sites, site_areas, places, memo_dir: str, basemap_off: bool, boundaries=None) -> None:
+                  coverage, sites, site_areas, places, memo_dir: str, basemap_off: bool, boundaries=None,
+                  scenarios=None) -> None:
     """Every overlay that has something to draw, bottom to top in the layer control."""
     if service_areas is not None and len(service_areas):
         require_columns(service_areas, ("service", "threshold_min"), "服务范围 (service areas)")
@@ -451,16 +453,31 @@ def _add_overlays(themes: _Themes, legend: Legend, *, facilities, info: RunInfo,
     styles = {k: v for k, v in type_styles(info.facility_types, extra).items() if (facilities["type"] == k).any()}
     _facility_layers(themes, legend, facilities, styles, info)
     if sites is not None and len(sites):
-        require_columns(sites, ("site_id", "rank", "year", "type", "candidate_name", "jiezhen_name", "lon_wgs84",
-                                "lat_wgs84", "pop_newly_covered"), "选址结果表 (proposed sites)")
-        if site_areas is not None and len(site_areas):
-            require_columns(site_areas, ("site_id", "threshold_min"), "建议点位的服务范围 (site areas)")
-            _site_ring_layer(themes, legend, site_areas, sites, info)
         names = {k: m.label for k, m in site_landmarks(sites, places, boundaries).items()} \
             if boundaries is not None else {}
-        _sites_layer(themes, legend, sites, info, memo_dir, names)
+        _site_overlays(themes, legend, sites, site_areas, info, memo_dir, names)
+    if scenarios is not None and len(scenarios):
+        scenario_layers(themes, legend, scenarios, info)
     if places is not None and len(places):
         context_layer(themes, legend, places, show=basemap_off)
+
+
+def _site_overlays(themes: _Themes, legend: Legend, sites, site_areas, info: RunInfo, memo_dir: str,
+                   names: dict) -> None:
+    """The proposed sites (one layer per leg of the plan when ``sites`` has a ``leg`` column) and their rings."""
+    require_columns(sites, ("site_id", "rank", "year", "type", "candidate_name", "jiezhen_name", "lon_wgs84",
+                            "lat_wgs84", "pop_newly_covered"), "选址结果表 (proposed sites)")
+    if site_areas is not None and len(site_areas):
+        require_columns(site_areas, ("site_id", "threshold_min"), "建议点位的服务范围 (site areas)")
+        _site_ring_layer(themes, legend, site_areas, sites, info)
+    if "leg" in sites.columns:  # the plan's main leg as 「建议新增点位」, each other leg a layer of its own
+        first = sites["leg"].iloc[0]
+        _sites_layer(themes, legend, sites[sites["leg"] == first], info, memo_dir, names)
+        if (sites["leg"] != first).any():
+            plan_site_layers(themes, legend, sites[sites["leg"] != first], info, memo_dir, names,
+                             PlanTiming.of(themes.years, info.created))
+    else:
+        _sites_layer(themes, legend, sites, info, memo_dir, names)
 
 
 def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame, info: RunInfo,
@@ -470,7 +487,8 @@ def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd
               sites: gpd.GeoDataFrame | None = None, site_areas: gpd.GeoDataFrame | None = None,
               places: gpd.GeoDataFrame | None = None, basemap: str = "none", tianditu_key: str | None = None,
               basemap_attribution: str | None = None, basemap_name_zh: str | None = None,
-              basemap_subdomains: str | None = None, basemap_max_zoom: int = 18, memo_dir: str = "memos") -> Path:
+              basemap_subdomains: str | None = None, basemap_max_zoom: int = 18, memo_dir: str = "memos",
+              scenarios: pd.DataFrame | None = None) -> Path:
     """Write ``map.html``: one self-contained page that works offline.
 
     Parameters
@@ -507,6 +525,9 @@ def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd
     memo_dir
         Where the site popups link: a folder relative to the map (``<memo_dir>/<memo_stem>.html``) or an absolute
         base URL (``outputs.memo_base_url``).
+    scenarios
+        Facilities the scenarios add and close (:func:`svcov.outputs.map_siting.scenario_layers`), one layer each.
+        Sites with a ``leg`` column get one layer per leg (:func:`svcov.outputs.map_siting.plan_site_layers`).
 
     Returns
     -------
@@ -525,7 +546,8 @@ def write_map(path: str | Path, *, boundaries: gpd.GeoDataFrame, facilities: gpd
                      service_areas=service_areas, uncovered=uncovered, coverage=coverage, rule_status=rule_status,
                      sites=sites, site_areas=site_areas, places=places, basemap=basemap, tianditu_key=tianditu_key,
                      basemap_attribution=basemap_attribution, basemap_name_zh=basemap_name_zh,
-                     basemap_subdomains=basemap_subdomains, basemap_max_zoom=basemap_max_zoom, memo_dir=memo_dir)
+                     basemap_subdomains=basemap_subdomains, basemap_max_zoom=basemap_max_zoom, memo_dir=memo_dir,
+                     scenarios=scenarios)
     html = fmap.get_root().render()
     external = external_assets(html)
     if external:

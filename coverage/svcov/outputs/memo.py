@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,9 +26,10 @@ import shapely
 
 from ..data.facilities import open_in_year
 from . import charts
-from .context import RunInfo, est, fmt_int, require_columns, service_name, type_styles
+from .context import RunInfo, est, fmt_int, require_columns, type_styles
 from .document import Bullets, Document, Image, Para, Table, write_document, write_html
 from .landmarks import Landmark, site_landmarks
+from .memo_siting import action_words, index_prefix, plan_blocks
 from .memotext import (
     alternatives_blocks,
     caveat_blocks,
@@ -148,7 +149,7 @@ def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, 
                service_areas: gpd.GeoDataFrame | None = None, site_areas: gpd.GeoDataFrame | None = None,
                site_crs=None, image: bool = True, landmark: Landmark | None = None,
                alternatives: pd.DataFrame | None = None, timing: PlanTiming | None = None,
-               places: gpd.GeoDataFrame | None = None) -> Document:
+               places: gpd.GeoDataFrame | None = None, plan: Mapping | None = None) -> Document:
     """The memo of one proposed site as a :class:`~svcov.outputs.document.Document`.
 
     Parameters
@@ -177,18 +178,21 @@ def build_memo(site: pd.Series, *, info: RunInfo, boundaries: gpd.GeoDataFrame, 
         period the site is a batch for the next years.
     places
         Named places (for the map).
+    plan
+        Optional tables of the plan as a whole (``phasing``, ``places``; :mod:`svcov.outputs.memo_siting`).
     """
-    type_zh = service_name(str(site["type"]), info)
     blocks = conclusion(site, info, landmark, alternatives, timing) + location(site, info, landmark)
     if image:
         blocks.append(_site_image(site, site_crs=site_crs, info=info, boundaries=boundaries, facilities=facilities,
                                   service_areas=service_areas, site_areas=site_areas, places=places, mark=landmark,
                                   timing=timing))
     blocks += (coverage_blocks(site, info) + gap_blocks(site, info) + facilities_blocks(site, info)
-               + alternatives_blocks(site, info, landmark, alternatives) + caveat_blocks(info, facilities))
+               + alternatives_blocks(site, info, landmark, alternatives) + caveat_blocks(info, facilities)
+               + plan_blocks(site, info=info, plan=plan, timing=timing))
     number = f"建议点位第 {int(site['rank'])} 处"
     return Document(title=f"选址说明: {site_title(site, landmark)}",
-                    subtitle=(f"{info.district_name_zh} · 建议新设{type_zh} · {when_zh(site, timing)} · {number}",
+                    subtitle=(f"{info.district_name_zh} · 建议{action_words(site, info)} · {when_zh(site, timing)} · "
+                              f"{number}",
                               f"生成日期 {info.created} · svcov"),
                     blocks=tuple(b for b in blocks if not (isinstance(b, Bullets) and not b.items)),
                     footer=f"{info.district_name_zh} 选址说明 {number}")
@@ -201,7 +205,8 @@ def _index(sites: pd.DataFrame, info: RunInfo, marks: dict, timing: PlanTiming) 
     for _, s in sites.iterrows():
         stem = memo_stem(s["site_id"])
         mark = marks.get(str(s["site_id"]))
-        rows.append((str(int(s["rank"])), mark.label if mark is not None else str(s["candidate_name"]),
+        label = mark.label if mark is not None else str(s["candidate_name"])
+        rows.append((str(int(s["rank"])), index_prefix(s) + label,
                      str(s["jiezhen_name"]), when_zh(s, timing), fmt_int(s["pop_newly_covered"]), "网页版", "Word 版"))
         links.append(("", f"{stem}.html", "", "", "", f"{stem}.html", f"{stem}.docx"))
     total = fmt_int(sites["pop_newly_covered"].sum())
@@ -221,7 +226,7 @@ def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, 
                 facilities: gpd.GeoDataFrame, service_areas: gpd.GeoDataFrame | None = None,
                 site_areas: gpd.GeoDataFrame | None = None, places: gpd.GeoDataFrame | None = None,
                 alternatives: pd.DataFrame | None = None, years: Sequence[int] | None = None,
-                formats: Sequence[str] = ("html", "docx")) -> list[Path]:
+                formats: Sequence[str] = ("html", "docx"), plan: Mapping | None = None) -> list[Path]:
     """Write one memo per proposed site, plus ``index.html`` with a table linking them all.
 
     Parameters
@@ -255,6 +260,9 @@ def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, 
     out_dir = Path(out_dir)
     written: list[Path] = []
     ordered = sites.sort_values(["year", "rank"], kind="stable")
+    if "leg" in sites.columns:  # legs in their order, then year and rank
+        order = {leg: i for i, leg in enumerate(dict.fromkeys(sites["leg"]))}
+        ordered = sites.assign(_leg=sites["leg"].map(order)).sort_values(["_leg", "year", "rank"], kind="stable")
     timing = PlanTiming.of(years or sorted(int(y) for y in sites["year"].dropna().unique()), info.created)
     marks = site_landmarks(sites, places, boundaries)
     by_site = {str(k): g for k, g in alternatives.groupby(alternatives["site_id"].astype(str))} \
@@ -263,7 +271,7 @@ def write_memos(out_dir: str | Path, sites: gpd.GeoDataFrame, *, info: RunInfo, 
         key = str(site["site_id"])
         doc = build_memo(site, info=info, boundaries=boundaries, facilities=facilities, service_areas=service_areas,
                          site_areas=site_areas, site_crs=sites.crs, landmark=marks.get(key),
-                         alternatives=by_site.get(key), timing=timing, places=places)
+                         alternatives=by_site.get(key), timing=timing, places=places, plan=plan)
         written += write_document(doc, out_dir / memo_stem(site["site_id"]), formats)
     written.append(write_html(_index(ordered, info, marks, timing), out_dir / "index.html"))
     log.info("wrote %d memos to %s", len(sites), out_dir)

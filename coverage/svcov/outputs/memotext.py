@@ -27,6 +27,7 @@ from .context import (
 )
 from .document import Bullets, Heading, Para, Table
 from .landmarks import Landmark, direction_zh
+from .memo_siting import site_service_zh
 from .plantime import PlanTiming
 
 __all__ = ["believable_times", "site_title", "when_zh", "conclusion", "location", "coverage_blocks", "gap_blocks",
@@ -92,8 +93,11 @@ def conclusion(site: pd.Series, info: RunInfo, mark: Landmark | None, alts: pd.D
                timing: PlanTiming | None) -> list:
     minutes, e, unit = info.circle_threshold_min, est(info.population_is_estimate), info.group_unit_zh
     jz = str(site["jiezhen_name"])
-    text = (f"建议在{_where(site, mark)}新设一处{service_name(str(site['type']), info)} ({when_zh(site, timing)})。"
-            f"建成后, 原来{info.profile_name_zh} {minutes} 分钟内没有{info.circle_name_zh}的{info.who}中, 约 "
+    type_zh = service_name(str(site["type"]), info)
+    what = (f"建议将{_where(site, mark)}利用现有设施改建为{type_zh}" if str(site.get("action", "")) == "conversion"
+            else f"建议在{_where(site, mark)}新设一处{type_zh}")
+    text = (f"{what} ({when_zh(site, timing)})。"
+            f"建成后, 原来{info.profile_name_zh} {minutes} 分钟内没有{site_service_zh(site, info)}的{info.who}中, 约 "
             f"{fmt_int(site['pop_newly_covered'])} {unit}{e}{' ' if e else ''}能在 {minutes} 分钟内到达; {jz}的覆盖率从 "
             f"{fmt_share(site['jiezhen_share_before'])} 提高到 {fmt_share(site['jiezhen_share_after'])}。")
     if timing is not None and timing.is_over:
@@ -223,7 +227,12 @@ def alternatives_blocks(site: pd.Series, info: RunInfo, mark: Landmark | None, a
              f"下表是换成其他候选点时的新增覆盖:")
     blocks += [Para(intro), Table(("候选点", "街镇", f"新增覆盖 ({unit})", "与本点位相比", "与本点位的距离"), rows,
                                   key="alternatives", numeric=(False, False, True, False, True))]
-    if tied.empty:
+    if tied.empty and float(others["difference"].max()) > 0:  # a multi-year plan: best as a whole, not site by site
+        best = others.sort_values("difference", ascending=False).iloc[0]
+        blocks.append(Para(f"换成{alternative_label(best, site)}, 本批可多覆盖约 {fmt_int(best['difference'])} {unit}; "
+                           f"本点位入选, 是因为方案按各批合计 (连同街镇规则和分期方式) 整体最好, 而不是每处点位单独最多: "
+                           f"换掉它, 方案整体不会更好 (各批合计覆盖不会更多, 或有街镇更晚才有覆盖)。"))
+    elif tied.empty:
         best = others.iloc[0]
         blocks.append(Para(f"本点位新增覆盖最多: 其次的候选点约 {fmt_int(best['pop_newly_covered'])} {unit}, 少约 "
                            f"{fmt_int(max(0.0, -float(best['difference'])))} {unit}。"))

@@ -23,7 +23,7 @@ The sections live in ``reportfindings`` (first paragraph, 要点), ``reportcover
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +35,7 @@ from .datagaps import data_gaps
 from .document import Document, write_document
 from .landmarks import site_landmarks
 from .plantime import PlanTiming
+from .report_siting import plan_sections, scenario_section
 from .reportappendix import appendix_section
 from .reportbase import ReportData, Sections
 from .reportcoverage import coverage_section, profiles_section, trend_section
@@ -63,7 +64,7 @@ def _own(facilities: pd.DataFrame | None) -> pd.DataFrame | None:
 
 
 def _prepare(year: int, *, info: RunInfo, boundaries, coverage, rule_status=None, sites=None, years=None,
-             siting_problem=None, facilities=None, places=None, gaps=None) -> ReportData:
+             siting_problem=None, facilities=None, places=None, gaps=None, plan=None) -> ReportData:
     require_columns(coverage, COVERAGE_COLUMNS, "覆盖表 (coverage table)")
     if rule_status is not None:
         require_columns(rule_status, RULE_COLUMNS, "规则状态表 (rule status table)")
@@ -89,7 +90,14 @@ def _prepare(year: int, *, info: RunInfo, boundaries, coverage, rule_status=None
                       circle=circle, by_profile=by_profile, rules=rule_status, sites=sites, boundaries=boundaries,
                       timing=PlanTiming.of(years, info.created), facilities=own, gaps=gaps,
                       register_complete=complete, siting_problem=siting_problem,
-                      landmarks=site_landmarks(sites, places, boundaries) if sites is not None else {})
+                      landmarks=_landmarks(sites, plan, places, boundaries), plan=plan)
+
+
+def _landmarks(sites, plan, places, boundaries) -> dict:
+    """Landmarks of the report's sites and of the plan's other legs (their subsections name them too)."""
+    every = plan.get("sites") if plan else None
+    shown = every if every is not None and len(every) else sites
+    return site_landmarks(shown, places, boundaries) if shown is not None else {}
 
 
 def section_plan(d: ReportData) -> list[Section]:
@@ -110,7 +118,9 @@ def section_plan(d: ReportData) -> list[Section]:
         parts.append(("targets", targets_section))
     siting: list[Section] = []
     if d.show_sites:
-        siting.append(("sites", sites_section))
+        siting.append(("sites", lambda d, s: sites_section(d, s) + plan_sections(d, s)))
+    if d.plan and d.plan.get("scenarios") is not None and len(d.plan["scenarios"]):
+        siting.append(("scenarios", scenario_section))
     # --- siting sections of further analyses go here (after "sites") -------------------------------------------
     parts += siting
     parts.append(("data", appendix_section))
@@ -133,10 +143,11 @@ def build_report(year: int, *, info: RunInfo, boundaries: gpd.GeoDataFrame, cove
                  rule_status: pd.DataFrame | None = None, sites: pd.DataFrame | None = None,
                  years: Sequence[int] | None = None, siting_problem: str | None = None,
                  facilities: pd.DataFrame | None = None, places: gpd.GeoDataFrame | None = None,
-                 gaps: pd.DataFrame | None = None) -> Document:
+                 gaps: pd.DataFrame | None = None, plan: Mapping | None = None) -> Document:
     """The report of ``year`` as a :class:`~svcov.outputs.document.Document` (parameters: :func:`write_report`)."""
     d = _prepare(year, info=info, boundaries=boundaries, coverage=coverage, rule_status=rule_status, sites=sites,
-                 years=years, siting_problem=siting_problem, facilities=facilities, places=places, gaps=gaps)
+                 years=years, siting_problem=siting_problem, facilities=facilities, places=places, gaps=gaps,
+                 plan=plan)
     parts = section_plan(d)
     sections = Sections([name for name, _ in parts])
     blocks = intro(d, sections)
@@ -152,7 +163,7 @@ def write_report(out_dir: str | Path, year: int, *, info: RunInfo, boundaries: g
                  years: Sequence[int] | None = None, stem: str = "report",
                  formats: Sequence[str] = ("html", "docx", "pdf"), siting_problem: str | None = None,
                  facilities: pd.DataFrame | None = None, places: gpd.GeoDataFrame | None = None,
-                 gaps: pd.DataFrame | None = None) -> list[Path]:
+                 gaps: pd.DataFrame | None = None, plan: Mapping | None = None) -> list[Path]:
     """Write the yearly coverage report as ``<stem>.html``, ``.docx`` and ``.pdf`` in ``out_dir``.
 
     Parameters
@@ -187,6 +198,11 @@ def write_report(out_dir: str | Path, year: int, *, info: RunInfo, boundaries: g
     gaps
         The data-gap table (:func:`~svcov.outputs.datagaps.data_gaps`); default: computed from ``rule_status``
         and ``facilities``.
+    plan
+        Optional tables of the plan as a whole (:mod:`svcov.outputs.report_siting`): ``sites`` (every leg's proposed
+        sites, ``leg``), ``main_leg``, ``places``, ``place_target_label_zh``, ``places_sources``, ``phasing``,
+        ``tradeoff``, ``tradeoff_shares``, ``planned_sites``, ``scenarios``; their subsections follow the proposed
+        sites, the scenarios get a section before the appendix.
 
     Returns
     -------
@@ -203,7 +219,7 @@ def write_report(out_dir: str | Path, year: int, *, info: RunInfo, boundaries: g
     """
     doc = build_report(year, info=info, boundaries=boundaries, coverage=coverage, rule_status=rule_status,
                        sites=sites, years=years, siting_problem=siting_problem, facilities=facilities,
-                       places=places, gaps=gaps)
+                       places=places, gaps=gaps, plan=plan)
     written = write_document(doc, Path(out_dir) / stem, formats)
     log.info("wrote the %d report: %s", year, ", ".join(p.name for p in written))
     return written

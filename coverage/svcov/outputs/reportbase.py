@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -42,6 +42,7 @@ class ReportData:
     register_complete: bool = False
     siting_problem: str | None = None
     landmarks: dict = field(default_factory=dict)   # site_id → :class:`~.landmarks.Landmark`
+    plan: Mapping | None = None   # the plan as a whole (``plan`` of :func:`~.report.build_report`; report_siting)
 
     def at(self, year: int | None) -> pd.DataFrame:
         """Circle coverage rows of a year, indexed by jiezhen_code (empty if no year)."""

@@ -10,14 +10,22 @@ import logging
 import numpy as np
 import scipy.sparse as sp
 
-from ..errors import ConfigError, Problem
+from ..errors import ConfigError, InfeasibleError, Problem
 from .base import FromFrames, ModelInputs, SitingModel, plan_of, prepare
 from .instance import Plan, SiteRules, argument_error, group_rows, select_rows
-from .solve import MipBuilder, run_highs
+from .radius import BendersPMedian
+from .solve import MipBuilder, greedy_swap, run_highs
 
-__all__ = ["PMedian", "CapacitatedCoverage"]
+__all__ = ["PMedian", "CapacitatedCoverage", "FORMULATIONS"]
 
 log = logging.getLogger(__name__)
+
+#: Formulations of :class:`PMedian`.
+FORMULATIONS = ("radius", "assignment")
+#: Rounds of swaps of the plan the exact p-median starts from.
+START_SWAP_PASSES = 1
+#: Sites × demand-candidate pairs above which a one-round p-median starts from its rounded relaxation instead.
+START_WORK = 20_000_000
 
 
 def _row_min(values: np.ndarray, indptr: np.ndarray, default: np.ndarray) -> np.ndarray:
@@ -53,7 +61,12 @@ class PMedian(FromFrames, SitingModel):
     sense = "min"
     warm_start_default = True
 
-    def __init__(self, *, inputs: ModelInputs, plan: Plan, rules, candidate_zones, merge: bool, where: str):
+    def __init__(self, *, inputs: ModelInputs, plan: Plan, rules, candidate_zones, merge: bool, where: str,
+                 formulation: str = "radius"):
+        if formulation not in FORMULATIONS:
+            raise argument_error(where, "formulation 应是 radius (半径模型, 默认) 或 assignment (经典分配模型)。",
+                                 "formulation must be radius or assignment", value=formulation)
+        self.formulation = formulation
         super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
                          where=where)
         cap = inputs.max_time_s / 60
@@ -65,7 +78,7 @@ class PMedian(FromFrames, SitingModel):
     def from_cost_matrix(cls, cost_s, weights, *, k: int | None = None, plan: Plan | None = None,
                          max_time_s: float | None = None, threshold_s: float | None = None, existing_cost_s=None,
                          existing_open=None, rules: SiteRules | None = None, candidate_zones=None,
-                         merge: bool = True):
+                         merge: bool = True, formulation: str = "radius"):
         """Build the model from arrays (see :meth:`MaximalCovering.from_cost_matrix` for the common arguments).
 
         Parameters
@@ -74,6 +87,9 @@ class PMedian(FromFrames, SitingModel):
             Times above it count as it (default: the largest finite time in the matrices).
         threshold_s
             Coverage threshold used only when reporting coverage (default ``max_time_s``).
+        formulation
+            ``"radius"`` (default: the radius formulation, solved by truncation, :mod:`svcov.siting.radius`) or
+            ``"assignment"`` (the classic strong formulation: one variable per demand × candidate pair).
         """
         where = f"{cls.__name__}.from_cost_matrix"
         plan = plan_of(plan, k, where)
@@ -81,7 +97,8 @@ class PMedian(FromFrames, SitingModel):
         inputs = prepare(where, cost_s, weights, max_time_s=cap,
                          threshold_s=cap if threshold_s is None else threshold_s,
                          existing_cost_s=existing_cost_s, existing_open=existing_open, plan=plan)
-        return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where)
+        return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where,
+                   formulation=formulation)
 
     @classmethod
     def _query_time_s(cls, threshold_s: float, kwargs: dict) -> float:
@@ -135,13 +152,96 @@ class PMedian(FromFrames, SitingModel):
         b.offset = float(self.const.sum()) / 60.0
         return o
 
-    def _nearest(self, open_year: np.ndarray, y: int) -> np.ndarray:
+    def nearest_time(self, open_year: np.ndarray, y: int) -> np.ndarray:
+        """Time (seconds, capped at the row's base) from every model row to its nearest open facility in year
+        index ``y``."""
         t = np.where(self.open_mask(open_year, y)[self.T.indices], self.T.data, np.inf)
         return _row_min(t, self.T.indptr, self.B[:, y])
 
+    def start_solution(self) -> np.ndarray | None:
+        """The first incumbent of the exact solve: greedy with one round of swaps (the branch and bound finds better
+        plans faster than more swaps do). A one-round plan without zone rules whose greedy would be slow (more
+        than :data:`START_WORK` sites × pairs) starts from the root relaxation rounded to its ``p`` largest sites
+        instead (:mod:`svcov.siting.radius`), which is as good for many sites and far quicker to get."""
+        if self.formulation == "radius" and self.simple_plan() \
+                and self.plan.min_new[0] * self.T.nnz > START_WORK:
+            return None
+        return greedy_swap(self, max_passes=START_SWAP_PASSES)
+
+    def simple_plan(self) -> bool:
+        """One round of exactly ``p`` sites and no zone rules."""
+        big = np.iinfo(np.int64).max // 4
+        return (self.plan.n_years == 1 and self.plan.min_new[0] == self.plan.max_new[0]
+                and not (self.zone_min > 0).any() and not (self.zone_max < big).any())
+
+    def dominated_candidates(self) -> np.ndarray:
+        """Candidates another candidate of the same zone dominates: at least as near to every row the first one
+        serves (ties: the lower position is kept). Closing them never makes a plan worse — swap each for its
+        dominator, or, if that is open already, for any unused candidate of the zone — so they are closed where
+        every zone keeps as many candidates as it can take sites (its maximum, or the plan's total)."""
+        T, J = self.T, self.n_candidates
+        Tc = sp.csc_array(T)
+        out = np.zeros(J, dtype=bool)
+        for j in range(J):
+            rows, times = Tc.indices[Tc.indptr[j]:Tc.indptr[j + 1]], Tc.data[Tc.indptr[j]:Tc.indptr[j + 1]]
+            if len(rows) == 0:
+                out[j] = True  # serves no row better than its base: never useful
+                continue
+            g = rows[int(np.argmin(times))]
+            a, b = T.indptr[g], T.indptr[g + 1]
+            near = T.indices[a:b][(T.data[a:b] <= times.min()) & (T.indices[a:b] != j)]
+            for k in near[self.zone_of[near] == self.zone_of[j]]:
+                if out[k]:
+                    continue
+                theirs = Tc.indices[Tc.indptr[k]:Tc.indptr[k + 1]]
+                pos = np.searchsorted(theirs, rows)
+                if np.any(pos >= len(theirs)) or np.any(theirs[np.minimum(pos, len(theirs) - 1)] != rows):
+                    continue
+                t_k = Tc.data[Tc.indptr[k]:Tc.indptr[k + 1]][pos]
+                if np.all(t_k <= times) and (np.any(t_k < times) or k < j):
+                    out[j] = True
+                    break
+        return self._keep_enough(out)
+
+    def _keep_enough(self, closed: np.ndarray) -> np.ndarray:
+        total = int(sum(self.plan.max_new))
+        for z in range(len(self.zone_codes)):
+            members = self.zone_of == z
+            need = min(int(self.zone_max[z]), total)
+            if int((members & ~closed).sum()) < need:
+                closed = closed & ~members
+        return closed
+
+    def trivial_bound(self) -> float:
+        """A lower bound without solving: every row at its nearest candidate (or its base), in child-minutes."""
+        best = _row_min(self.T.data, self.T.indptr, self.B.min(axis=1))
+        return float(sum(self.const[y] + (self.w * (np.minimum(best, self.B[:, y]) - self.B[:, y])).sum()
+                         for y in range(self.plan.n_years))) / 60.0
+
+    def _solve_mip(self, start: float, time_limit_s: float, gap: float, threads, initial=None) -> None:
+        if self.formulation == "assignment":
+            super()._solve_mip(start, time_limit_s, gap, threads, initial)
+            return
+        self._solve_radius(start, time_limit_s, gap, threads, initial)
+
+    def _solve_radius(self, start: float, time_limit_s: float, gap: float, threads, initial) -> None:
+        """The exact solve of :class:`~svcov.siting.radius.BendersPMedian` (radius formulation projected onto the
+        sites, branch and bound, the heuristic's plan as the first incumbent)."""
+        run = BendersPMedian(self, start, time_limit_s, gap, threads)
+        run.solve(initial)
+        if run.best is None:
+            raise InfeasibleError(f"{time_limit_s:.0f} 秒内没有找到可行解; 请增加 time_limit_s 或用 method='heuristic' "
+                                  f"(no feasible solution within the time limit)")
+        self.open_year_, self.objective_ = run.best, float(run.best_value)
+        b = run.size()
+        note = "; ".join(["半径模型 (radius formulation, 按需添加的割平面)", *run.notes, *self._notes])
+        self.result_ = self._result("mip", "optimal", run.best_value, run.bound, np.nan, start, run.build_s,
+                                    run.solver_s, b, time_limit_s, gap, note=note)
+
+
     def time_by_year(self, open_year: np.ndarray) -> np.ndarray:
         """Child-weighted time (child-minutes) in each plan year for a choice of sites."""
-        return np.array([(self.const[y] + (self.w * (self._nearest(open_year, y) - self.B[:, y])).sum()) / 60.0
+        return np.array([(self.const[y] + (self.w * (self.nearest_time(open_year, y) - self.B[:, y])).sum()) / 60.0
                          for y in range(self.plan.n_years)])
 
     def evaluate(self, open_year: np.ndarray) -> float:
@@ -151,7 +251,7 @@ class PMedian(FromFrames, SitingModel):
         """Time saved (child-minutes) by opening each candidate in year index ``y``."""
         g = np.zeros(self.n_candidates)
         for t in range(y, self.plan.n_years):
-            d = self._nearest(open_year, t)
+            d = self.nearest_time(open_year, t)
             save = self.w[self._rows_of] * np.maximum(0.0, d[self._rows_of] - self.T.data) / 60.0
             g += np.bincount(self.T.indices, weights=save, minlength=self.n_candidates)
         return g

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 
 from ..errors import InfeasibleError, MissingColumnError, ProblemList
 from .instance import Plan, SiteRules, argument_error, sparse_within
-from .solve import DEFAULT_MIP_REL_GAP, MipBuilder, SolveResult, greedy_swap, relative_gap, run_highs
+from .solve import DEFAULT_MIP_REL_GAP, MipBuilder, SolveResult, greedy_swap, run_highs, settle
 
 __all__ = ["SitingModel", "ModelInputs", "FromFrames", "plan_of", "prepare", "catchment_matrix",
            "existing_open_by_year"]
@@ -53,6 +53,8 @@ class SitingModel:
     sense = "max"
     objective_label_zh = ""
     warm_start_default = False
+    #: The model takes ``demand_zones`` (the 街镇 of every demand row; ``from_geodataframe`` passes them).
+    uses_demand_zones = False
 
     def __init__(self, *, inputs: ModelInputs, plan: Plan, rules: SiteRules | None, candidate_zones, merge: bool,
                  where: str):
@@ -65,6 +67,7 @@ class SitingModel:
         self._where = where
         self._zones(candidate_zones)
         self.open_year_: np.ndarray | None = None
+        self._notes: list[str] = []
         self.result_: SolveResult | None = None
         self.objective_: float | None = None
 
@@ -264,7 +267,8 @@ class SitingModel:
     # --- solving ------------------------------------------------------------------------------------------
 
     def solve(self, *, method: str = "mip", time_limit_s: float = 60.0, mip_rel_gap: float = DEFAULT_MIP_REL_GAP,
-              threads: int | None = None, warm_start: bool | None = None) -> SitingModel:
+              threads: int | None = None, warm_start: bool | None = None,
+              initial: np.ndarray | None = None) -> SitingModel:
         """Solve the model.
 
         Parameters
@@ -281,6 +285,9 @@ class SitingModel:
         warm_start
             Start HiGHS from the heuristic's solution (default: the model's ``warm_start_default``: on for p-median,
             whose exact model is the hardest, off for the coverage models that HiGHS proves quickly).
+        initial
+            A plan to start from instead (``open_year``: year index per candidate, -1 = not chosen), e.g. the
+            solution with one site fewer; used only if it meets the plan and the rules.
 
         Returns
         -------
@@ -304,7 +311,11 @@ class SitingModel:
             self._solve_heuristic(start, time_limit_s, threads)
         else:
             warm = self.warm_start_default if warm_start is None else warm_start
-            self._solve_mip(start, time_limit_s, mip_rel_gap, threads, self._warm_start() if warm else None)
+            if initial is not None and self.rules_met(np.asarray(initial)):
+                first = np.asarray(initial, dtype=np.int64)
+            else:
+                first = self._warm_start() if warm else None
+            self._solve_mip(start, time_limit_s, mip_rel_gap, threads, first)
         self.selected_ = self._selected()
         log.info("%s: %s, objective %.6g, gap %.4g%%, %.2f s (%d sites)", self.name, self.result_.status,
                  self.result_.objective, 100 * self.result_.gap, self.result_.time_s, len(self.selected_))
@@ -314,9 +325,13 @@ class SitingModel:
         """The heuristic's ``open_year`` (greedy + swap; see :func:`svcov.siting.solve.greedy_swap`)."""
         return greedy_swap(self)
 
+    def start_solution(self) -> np.ndarray:
+        """The plan an exact solve starts from (default: the heuristic's)."""
+        return self.heuristic_solution()
+
     def _warm_start(self) -> np.ndarray | None:
         try:
-            return self.heuristic_solution()
+            return self.start_solution()
         except InfeasibleError:
             log.info("%s: the heuristic found no start; HiGHS starts from scratch", self.name)
             return None
@@ -335,6 +350,11 @@ class SitingModel:
             first = (o + np.arange(J * Y), values)
         out = run_highs(b, time_limit_s=max(0.0, time_limit_s - (built - start)), mip_rel_gap=gap, threads=threads,
                         start=first)
+        if out.status == "infeasible":
+            out = self._second_opinion(b, out, start, time_limit_s, gap, threads, first)
+        if out.x is None and initial is not None and out.status != "infeasible" and self.rules_met(initial):
+            self._keep_start(initial, out, b, start, built, time_limit_s, gap)
+            return
         if out.x is None:
             if out.status == "infeasible":
                 self._raise_if_infeasible(f"HiGHS 判定模型无解 ({b.n_rows} 行 × {b.n_cols} 列): {self._infeasible_hint()} "
@@ -344,10 +364,33 @@ class SitingModel:
         self.open_year_ = self._decode(out.x, o)
         self._after_mip(out, b, o, start, built, time_limit_s, gap, threads)
 
+    def _keep_start(self, initial: np.ndarray, out, b: MipBuilder, start: float, built: float, time_limit_s: float,
+                    gap: float) -> None:
+        """HiGHS stopped (time) before returning a solution: the plan it was started from is the answer, with the
+        solver's bound if it has one (else the model's own)."""
+        self.open_year_ = np.asarray(initial, dtype=np.int64)
+        self.objective_ = float(self.evaluate(self.open_year_))
+        self.result_ = self._result("mip", "time_limit", self.objective_, out.bound, np.nan, start, built - start,
+                                    out.time_s, b, time_limit_s, gap,
+                                    note="; ".join(["时限内求解器未给出解: 采用起始方案 (启发式) (no solution from the solver "
+                                                    "in time: the start plan is kept)", *self._notes]))
+
+    def _second_opinion(self, b: MipBuilder, out, start: float, time_limit_s: float, gap: float, threads, first):
+        """HiGHS's presolve said "infeasible": solve again without presolve before believing it (presolve has
+        declared feasible covering models infeasible, issue 13)."""
+        remaining = max(1.0, time_limit_s - (time.perf_counter() - start))
+        again = run_highs(b, time_limit_s=remaining, mip_rel_gap=gap, threads=threads, start=first, presolve=False)
+        if again.status != "infeasible":
+            log.warning("%s: HiGHS presolve declared the model infeasible; without presolve: %s", self.name,
+                        again.status)
+            self._notes.append(f"HiGHS 预处理判定无解, 关闭预处理重新求解: {again.status} (presolve said infeasible; "
+                               f"re-solved without presolve)")
+        return again
+
     def _after_mip(self, out, b, o, start, built, time_limit_s, gap, threads) -> None:
         self.objective_ = float(out.objective)
-        self.result_ = self._result("mip", "optimal" if out.status == "optimal" else out.status, out.objective,
-                                    out.bound, out.gap, start, built - start, out.time_s, b, time_limit_s, gap)
+        self.result_ = self._result("mip", out.status, out.objective, out.bound, out.gap, start, built - start,
+                                    out.time_s, b, time_limit_s, gap, note="; ".join(self._notes))
 
     def _solve_heuristic(self, start: float, time_limit_s: float, threads) -> None:
         self.open_year_ = self.heuristic_solution()
@@ -357,12 +400,20 @@ class SitingModel:
         built = time.perf_counter()
         lp = run_highs(b, time_limit_s=time_limit_s, relax=True, threads=threads)
         bound = lp.objective if lp.status == "optimal" else float("nan")
-        self.result_ = self._result("heuristic", "heuristic", self.objective_, bound,
-                                    relative_gap(self.objective_, bound), start, built - start, lp.time_s, b,
-                                    time_limit_s, 0.0, note="启发式 (贪心 + 交换); 界为线性松弛 (LP relaxation bound)")
+        self.result_ = self._result("heuristic", "heuristic", self.objective_, bound, np.nan, start, built - start,
+                                    lp.time_s, b, time_limit_s, 0.0,
+                                    note="启发式 (贪心 + 交换); 界为线性松弛 (LP relaxation bound)")
+
+    def trivial_bound(self) -> float | None:
+        """A bound on the objective known without solving (``None``: none); every model with one defines it."""
+        return None
 
     def _result(self, method, status, objective, bound, gap, start, build_s, solver_s, b, time_limit_s, rel_gap,
                 note: str = "") -> SolveResult:
+        """The solve's diagnostics. ``status`` and ``gap`` from the solver are not used: the bound is tightened
+        by :meth:`trivial_bound`, and the gap and status follow from objective and bound (:func:`settle`)."""
+        bound, gap, status = settle(self.sense, float(objective), bound, self.trivial_bound(),
+                                    DEFAULT_MIP_REL_GAP if method == "heuristic" else rel_gap, method)
         before, after = self._coverage_nonzeros()
         return SolveResult(
             model=self.name, method=method, status=status, objective=float(objective), best_bound=float(bound),
@@ -496,6 +547,8 @@ class FromFrames:
         exist = None if existing is None else catchment_matrix(travel, existing, demand, max_time_s)
         opened = None if existing is None else existing_open_by_year(existing, plan)
         zones = None if zone_column is None else candidates[zone_column].astype(str).to_numpy()
+        if cls.uses_demand_zones and zone_column is not None and zone_column in demand.columns:
+            model_kwargs.setdefault("demand_zones", demand[zone_column].astype(str).to_numpy())
         return cls.from_cost_matrix(cand, demand[weight_column].to_numpy(dtype=float), threshold_s=threshold_s,
                                     existing_cost_s=exist, existing_open=opened, plan=plan, rules=rules,
                                     candidate_zones=zones, merge=merge, **model_kwargs)

@@ -9,6 +9,8 @@ Sources, in order of preference when two candidates are closer than the minimum 
 3. ``clusters``: demand-weighted k-means centres of the served group (scikit-learn), moved to the nearest demand
    cell.
 4. ``grid``: a regular grid over the district.
+5. ``facilities``: existing facilities that a conversion leg may convert (e.g. public kindergartens without a
+   托班), chosen by type, flag attributes (``where``) and name.
 
 Every candidate lies inside a 街镇 (those outside are dropped with a warning naming them), outside the exclusion
 areas, at least ``min_spacing_m`` from every other candidate (so any chosen set keeps that spacing) and, if asked,
@@ -40,7 +42,7 @@ from ..vocabulary import CANDIDATE_KINDS, CANDIDATE_SOURCE_NAMES_ZH, CAPACITY
 from .instance import argument_error
 
 __all__ = ["CandidateSpec", "build_candidates", "read_candidate_file", "poi_candidates", "grid_candidates",
-           "cluster_candidates", "thin_by_spacing", "CANDIDATE_COLUMNS", "SOURCE_NAMES_ZH"]
+           "cluster_candidates", "facility_candidates", "thin_by_spacing", "CANDIDATE_COLUMNS", "SOURCE_NAMES_ZH"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,9 @@ class CandidateSpec:
     coord_system: str = "wgs84"
     columns: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     sheet: str | None = None
+    types: tuple[str, ...] = ()
+    where: Mapping[str, tuple[object, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    exclude_name_pattern: str | None = None
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> CandidateSpec:
@@ -88,7 +93,17 @@ class CandidateSpec:
                    n_clusters=int(m.get("n_clusters", cls.n_clusters)),
                    seed=int(m.get("seed", cls.seed)), coord_system=str(m.get("coord_system", "wgs84")),
                    columns=MappingProxyType(dict(m.get("columns") or {})),
-                   sheet=None if m.get("sheet") is None else str(m["sheet"]))
+                   sheet=None if m.get("sheet") is None else str(m["sheet"]),
+                   types=_listed(m.get("types")),
+                   where=MappingProxyType({str(k): _listed(v, as_text=False)
+                                           for k, v in dict(m.get("where") or {}).items()}),
+                   exclude_name_pattern=None if m.get("exclude_name_pattern") is None
+                   else str(m["exclude_name_pattern"]))
+
+
+def _listed(value, as_text: bool = True) -> tuple:
+    items = [] if value is None else value if isinstance(value, (list, tuple)) else [value]
+    return tuple(f"{v}" for v in items) if as_text else tuple(items)
 
 
 def _frame(names, source: str, label: str, geometry, crs, ids, capacity=None) -> gpd.GeoDataFrame:
@@ -182,6 +197,35 @@ def cluster_candidates(spec: CandidateSpec, demand: gpd.GeoDataFrame, weight_col
     return _frame(names, "clusters", spec.label_zh, geometry, demand.crs, ids)
 
 
+def facility_candidates(spec: CandidateSpec, facilities: gpd.GeoDataFrame | None, crs) -> gpd.GeoDataFrame:
+    """Existing facilities as candidates of a conversion (e.g. public kindergartens that could open a 托班): those
+    of ``spec.types`` whose flag attributes are as ``spec.where`` asks (attribute → ``true``, ``false``,
+    ``unknown``, e.g. ``{has_nursery_class: [false, unknown]}``) and whose name does not match
+    ``spec.exclude_name_pattern``. The candidate id is the facility id.
+
+    Raises
+    ------
+    ArgumentError
+        If ``spec.where`` names a column the facilities do not have (not a flag of the type file).
+    """
+    if facilities is None or len(facilities) == 0:
+        return _frame([], "facilities", spec.label_zh, [], crs, [])
+    chosen = facilities[facilities["type"].astype(str).isin(spec.types)]
+    for key, values in spec.where.items():
+        if key not in facilities.columns:
+            raise argument_error("siting.candidates (facilities)", f"where 中的属性「{key}」不是类型文件声明的属性; "
+                                 "请在类型文件的 attributes 中声明它 (kind: flag), 或改用已声明的属性。",
+                                 f"where names {key!r}, which the type file does not declare", value=key)
+        flag = chosen[key].astype("boolean")
+        state = np.where(flag.isna().to_numpy(), "unknown", np.where(flag.fillna(False).to_numpy(), "true", "false"))
+        wanted = {"unknown" if v == "unknown" else ("true" if v is True else "false") for v in values}
+        chosen = chosen[np.isin(state, list(wanted))]
+    if spec.exclude_name_pattern:
+        chosen = chosen[~chosen["name"].astype(str).str.contains(spec.exclude_name_pattern, regex=True)]
+    return _frame(chosen["name"].astype(str).tolist(), "facilities", spec.label_zh,
+                  chosen.geometry.to_crs(crs).to_numpy(), crs, chosen["facility_id"].astype(str).tolist())
+
+
 def thin_by_spacing(xy: np.ndarray, priority: np.ndarray, min_spacing_m: float) -> np.ndarray:
     """Keep points in order of ``priority`` (lower first, then position), dropping any closer than
     ``min_spacing_m`` to a point already kept. Returns a boolean mask."""
@@ -214,7 +258,7 @@ def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec
                      type_key: str, facility_types: Sequence[FacilityType] = (), demand: gpd.GeoDataFrame | None = None,
                      existing: gpd.GeoDataFrame | None = None, exclusions: Sequence = (), min_spacing_m: float = 0.0,
                      min_distance_to_existing_m: float = 0.0, weight_column: str | None = None,
-                     attributes: Sequence = ()) -> gpd.GeoDataFrame:
+                     attributes: Sequence = (), facilities: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
     """All candidate sites, inside the 街镇, outside exclusions, spaced.
 
     Parameters
@@ -241,6 +285,8 @@ def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec
         The demand column ``clusters`` weigh by (the served population group; default the first numeric column).
     attributes
         The type file's attributes (the user's file gives the candidates' ``capacity`` if one is declared).
+    facilities
+        All facilities (needed by ``facilities``: existing facilities to convert).
 
     Returns
     -------
@@ -262,6 +308,8 @@ def build_candidates(boundaries: gpd.GeoDataFrame, specs: Sequence[CandidateSpec
             parts.append(poi_candidates(spec, crs))
         elif spec.kind == "grid":
             parts.append(grid_candidates(spec, boundaries))
+        elif spec.kind == "facilities":
+            parts.append(facility_candidates(spec, facilities, crs))
         elif demand is None:
             raise argument_error("build_candidates", "clusters 候选点需要需求点 (demand)。", "clusters need demand")
         else:

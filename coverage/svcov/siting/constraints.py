@@ -19,7 +19,8 @@ from ..errors import MissingColumnError, ProblemList
 from ..vocabulary import DISTRICT_CODE
 from .instance import SiteRules
 
-__all__ = ["rules_from_facilities", "rules_from_status", "STATUS_NEEDS_SITE"]
+__all__ = ["rules_from_facilities", "rules_from_status", "rules_per_jiezhen", "drop_minimums_without_candidates",
+           "STATUS_NEEDS_SITE"]
 
 log = logging.getLogger(__name__)
 
@@ -134,3 +135,49 @@ def rules_from_status(status: pd.DataFrame, *, rule_ids: Iterable[str], type_nam
     return SiteRules(min_sites={c: 1 for c in reasons}, default_max_sites=max_per_zone, deadline_year=deadline_year,
                      reasons_zh={c: "；".join(v) for c, v in reasons.items()}, zone_names=names,
                      type_name_zh=type_name_zh)
+
+
+def rules_per_jiezhen(boundaries: pd.DataFrame, facilities: pd.DataFrame, *, type_key: str, type_name_zh: str,
+                      minimum: int, maximum: int | None = None, year: int | None = None,
+                      deadline_year: int | None = None, rule_label_zh: str | None = None) -> SiteRules:
+    """Every 街镇 has between ``minimum`` and ``maximum`` facilities of ``type_key`` (existing ones, open in
+    ``year``, count), e.g. the plan's "每个街镇配备1—2个家庭科学育儿指导站".
+
+    Returns
+    -------
+    SiteRules
+        ``min_sites`` = what each 街镇 still lacks, ``max_sites`` = what it may still get (0 if already full).
+
+    Raises
+    ------
+    MissingColumnError
+    """
+    _check(boundaries, ("jiezhen_code", "name"), "街镇边界 (boundaries)")
+    _check(facilities, ("type", "jiezhen_code"), "设施表 (facilities)")
+    of_type = facilities[facilities["type"] == type_key]
+    if year is not None and len(of_type) and {"opened_year", "closed_year"} <= set(of_type.columns):
+        of_type = of_type[open_in_year(of_type, year)]
+    counts = of_type.groupby("jiezhen_code").size()
+    names = dict(zip(boundaries["jiezhen_code"].astype(str), boundaries["name"].astype(str)))
+    have = {c: int(counts.get(c, 0)) for c in names}
+    label = rule_label_zh or (f"每个街镇 {minimum}" + (f"-{maximum}" if maximum is not None else "") + f" 个{type_name_zh}")
+    known = "名册中有" if len(of_type) else "未加载名册, 按没有估算:"
+    mins = {c: minimum - n for c, n in have.items() if n < minimum}
+    maxs = {} if maximum is None else {c: max(0, maximum - n) for c, n in have.items()}
+    return SiteRules(min_sites=mins, max_sites=maxs, deadline_year=deadline_year,
+                     reasons_zh={c: f"{label}; {known} {have[c]} 个" for c in mins}, zone_names=names,
+                     type_name_zh=type_name_zh)
+
+
+def drop_minimums_without_candidates(rules: SiteRules, candidate_zones: Iterable[str]) -> tuple[SiteRules, list[str]]:
+    """The rules without the minimums of the 街镇 where no candidate lies (a conversion cannot create a building);
+    returns the new rules and the names of the 街镇 dropped."""
+    present = set(map(str, candidate_zones))
+    dropped = [c for c in rules.min_sites if c not in present and rules.min_sites[c] > 0]
+    if not dropped:
+        return rules, []
+    import dataclasses
+
+    kept = {c: v for c, v in rules.min_sites.items() if c not in dropped}
+    reasons = {c: v for c, v in rules.reasons_zh.items() if c not in dropped}
+    return dataclasses.replace(rules, min_sites=kept, reasons_zh=reasons), [rules.zone_label(c) for c in dropped]

@@ -18,19 +18,22 @@ and the model far smaller.
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 import scipy.sparse as sp
 
+from ..vocabulary import SITING_PHASINGS
 from .base import FromFrames, ModelInputs, SitingModel, catchment_matrix, existing_open_by_year, plan_of, prepare
 from .instance import Plan, SiteRules, argument_error, group_rows, select_rows
-from .solve import MipBuilder, greedy_cover, relative_gap, run_highs
+from .solve import MipBuilder
 
-__all__ = ["MaximalCovering", "SetCovering", "PMedian", "CapacitatedCoverage", "MODELS", "catchment_matrix",
-           "existing_open_by_year"]
+__all__ = ["MaximalCovering", "SetCovering", "PMedian", "CapacitatedCoverage", "PCenter", "MODELS", "catchment_matrix",
+           "existing_open_by_year", "PHASINGS"]
 
 log = logging.getLogger(__name__)
+
+#: How a phased coverage plan orders its sites over the years (``siting.phasing``, :mod:`svcov.vocabulary`).
+PHASINGS = tuple(SITING_PHASINGS)
 
 
 class MaximalCovering(FromFrames, SitingModel):
@@ -43,19 +46,29 @@ class MaximalCovering(FromFrames, SitingModel):
 
     name = "mclp"
     sense = "max"
+    uses_demand_zones = True
 
-    def __init__(self, *, inputs: ModelInputs, plan: Plan, rules, candidate_zones, merge: bool, where: str):
+    def __init__(self, *, inputs: ModelInputs, plan: Plan, rules, candidate_zones, merge: bool, where: str,
+                 demand_zones=None, phasing: str = "efficiency"):
         super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
                          where=where)
+        if phasing not in PHASINGS:
+            raise argument_error(where, f"phasing 应是 {' 或 '.join(PHASINGS)}。", f"phasing must be one of {PHASINGS}",
+                                 value=phasing)
+        if phasing == "equity" and demand_zones is None:
+            raise argument_error(where, "phasing='equity' 需要每个需求点所在的街镇 (demand_zones)。",
+                                 "phasing='equity' needs demand_zones (the zone of every demand row)")
+        self.phasing = phasing
         years = "各年合计" if plan.n_years > 1 else ""
         self.objective_label_zh = (f"{inputs.threshold_s / 60:.0f} 分钟内覆盖的需求人口"
                                    + (f", {years}" if years else ""))
+        self._demand_zone_codes(demand_zones)
         self._reduce()
 
     @classmethod
     def from_cost_matrix(cls, cost_s, weights, *, threshold_s: float, k: int | None = None, plan: Plan | None = None,
                          existing_cost_s=None, existing_open=None, rules: SiteRules | None = None,
-                         candidate_zones=None, merge: bool = True):
+                         candidate_zones=None, merge: bool = True, demand_zones=None, phasing: str = "efficiency"):
         """Build the model from arrays.
 
         Parameters
@@ -79,6 +92,12 @@ class MaximalCovering(FromFrames, SitingModel):
             Zone code (街镇) of every candidate.
         merge
             Merge demand rows with identical coverage (same optimum, smaller model).
+        demand_zones
+            Zone code (街镇) of every demand row: rows of different zones are never merged, so coverage per zone
+            is known (needed by ``phasing="equity"``).
+        phasing
+            ``"efficiency"`` (default: the most children covered, summed over the plan years) or ``"equity"``
+            (worst-served zones first: :mod:`svcov.siting.equity`).
 
         Returns
         -------
@@ -93,7 +112,8 @@ class MaximalCovering(FromFrames, SitingModel):
         plan = plan_of(plan, k, where)
         inputs = prepare(where, cost_s, weights, max_time_s=threshold_s, threshold_s=threshold_s,
                           existing_cost_s=existing_cost_s, existing_open=existing_open, plan=plan)
-        return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where)
+        return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where,
+                   demand_zones=demand_zones, phasing=phasing)
 
     # --- reduction ----------------------------------------------------------------------------------------
 
@@ -112,25 +132,61 @@ class MaximalCovering(FromFrames, SitingModel):
         sub = select_rows(cover, rows)
         pre_rows = self.pre_covered[rows]
         if self.merge:
-            inverse, first = group_rows([(sub, False)], extra=pre_rows)
+            inverse, first = group_rows([(sub, False)], extra=np.c_[pre_rows, self.demand_zone[rows]])
         else:
             inverse, first = np.arange(len(rows)), np.arange(len(rows))
         merged = select_rows(sub, first)
         self.C = sp.csr_array((np.ones(merged.nnz), merged.indices, merged.indptr), shape=merged.shape)
         self.P = pre_rows[first]
         self.w = np.bincount(inverse, weights=w[rows], minlength=len(first))
+        self.group_zone = self.demand_zone[rows][first]
+        Z = len(self.demand_zone_codes)
+        self.zone_weight = np.bincount(self.demand_zone, weights=w, minlength=Z)
+        self.zone_const = np.stack([np.bincount(self.demand_zone, weights=w * self.pre_covered[:, y], minlength=Z)
+                                    for y in range(self.plan.n_years)], axis=1)
         self.n_demand_in_model, self.n_groups = len(rows), len(first)
         self._nnz = (int(sub.nnz), int(self.C.nnz))
+
+    def _demand_zone_codes(self, demand_zones) -> None:
+        if demand_zones is None:
+            self.demand_zone_codes = [""]
+            self.demand_zone = np.zeros(self.n_demand, dtype=np.int64)
+            return
+        zones = np.asarray(demand_zones, dtype=object).astype(str)
+        if zones.shape != (self.n_demand,):
+            raise argument_error(self._where, f"demand_zones 应有 {self.n_demand} 个值 (每个需求点一个)。",
+                                 f"demand_zones must have {self.n_demand} values", value=zones.shape)
+        codes, inverse = np.unique(zones, return_inverse=True)
+        self.demand_zone_codes = [str(c) for c in codes]
+        self.demand_zone = inverse.astype(np.int64)
 
     def _coverage_nonzeros(self) -> tuple[int, int]:
         return self._nnz
 
+    def zone_shares(self, open_year: np.ndarray) -> np.ndarray:
+        """Share (0-1) of each demand zone's weight covered, zones × plan years (NaN for zones without weight)."""
+        out = self.zone_const.copy()
+        for y in range(self.plan.n_years):
+            hit = ((self.C @ self.open_mask(open_year, y).astype(float)) > 0) & ~self.P[:, y]
+            out[:, y] += np.bincount(self.group_zone[hit], weights=self.w[hit], minlength=len(out))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.zone_weight[:, None] > 0, out / self.zone_weight[:, None], np.nan)
+
+    def _solve_mip(self, start: float, time_limit_s: float, gap: float, threads, initial=None) -> None:
+        if self.phasing == "equity":
+            from .equity import solve_equity
+
+            solve_equity(self, start, time_limit_s, gap, threads, initial)
+            return
+        super()._solve_mip(start, time_limit_s, gap, threads, initial)
+
     # --- model --------------------------------------------------------------------------------------------
 
-    def _add_cover_rows(self, b: MipBuilder, o: int, *, with_cost: bool) -> list[tuple[int, np.ndarray, int]]:
+    def _add_cover_rows(self, b: MipBuilder, o: int, *, with_cost: bool, years=None
+                        ) -> list[tuple[int, np.ndarray, int]]:
         """``y[g, t] <= sum of o[j, t]`` over the candidates covering group ``g``; returns (year, groups, first y)."""
         J, out = self.n_candidates, []
-        for y in range(self.plan.n_years):
+        for y in (range(self.plan.n_years) if years is None else years):
             active = np.flatnonzero(~self.P[:, y])
             if len(active) == 0:
                 continue
@@ -172,123 +228,18 @@ class MaximalCovering(FromFrames, SitingModel):
             g += self.C.T @ (self.w * uncovered)
         return g
 
+    def best_by_year(self) -> np.ndarray:
+        """Weight covered in each plan year if every candidate were built (the most any plan can cover)."""
+        return np.array([self.const[y] + self.w[~self.P[:, y]].sum() for y in range(self.plan.n_years)])
 
-class SetCovering(MaximalCovering):
-    """Set covering (LSCP): the fewest new sites such that at least ``target_share`` of all the weight (people)
-    is within the threshold of a facility in every plan year. Among the solutions with that fewest number, the
-    one covering the most is returned (a second, exact solve)."""
+    def trivial_bound(self) -> float:
+        """Every candidate built: no plan covers more."""
+        return float(self.best_by_year().sum())
 
-    name = "lscp"
-    sense = "min"
-
-    def __init__(self, *, inputs, plan, rules, candidate_zones, merge, where, target_share: float):
-        if not 0 <= target_share <= 1:
-            raise argument_error(where, "target_share 应在 0 和 1 之间 (例如 0.9 = 90%)。",
-                                 "target_share must be between 0 and 1", value=target_share)
-        self.target_share = float(target_share)
-        super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
-                         where=where)
-        self.objective_label_zh = (f"新增点数 (使 {inputs.threshold_s / 60:.0f} 分钟内覆盖率 ≥ "
-                                   f"{self.target_share:.1%})")
-        self.target_weight = self.target_share * self.total_weight
-
-    @classmethod
-    def from_cost_matrix(cls, cost_s, weights, *, threshold_s: float, target_share: float = 1.0,
-                         plan: Plan | None = None, k_max: int | None = None, existing_cost_s=None,
-                         existing_open=None, rules: SiteRules | None = None, candidate_zones=None,
-                         merge: bool = True):
-        """As :meth:`MaximalCovering.from_cost_matrix`, with ``target_share`` (0-1) of all the weight to cover and
-        at most ``k_max`` new sites (or the budgets of ``plan``, read as maximums and minimums)."""
-        where = f"{cls.__name__}.from_cost_matrix"
-        plan = plan or Plan.single(None, k_max=k_max)
-        inputs = prepare(where, cost_s, weights, max_time_s=threshold_s, threshold_s=threshold_s,
-                          existing_cost_s=existing_cost_s, existing_open=existing_open, plan=plan)
-        return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where,
-                   target_share=target_share)
-
-    def _model_infeasibility(self) -> list[str]:
-        out = []
-        for y in range(self.plan.n_years):
-            best = self.const[y] + self.w[~self.P[:, y]].sum()
-            if self.target_weight > best * (1 + 1e-12) + 1e-9:
-                short = self.total_weight - best
-                year = self.plan.years[y]
-                out.append(f"{'' if year is None else f'{year} 年'}目标覆盖率 {self.target_share:.1%} 无法达到: 即使全部 "
-                           f"{self.n_candidates} 个候选点都建成, 最多覆盖 {best / max(self.total_weight, 1e-12):.1%}; "
-                           f"有 {short:,.0f} 人在任何候选点和现有设施的可达范围之外 (target share unreachable: "
-                           f"at most {best / max(self.total_weight, 1e-12):.1%})")
-        return out
-
-    def _infeasible_hint(self) -> str:
-        caps = "、".join(f"{'' if y is None else f'{y} 年'}{m}" for y, m in zip(self.plan.years, self.plan.max_new))
-        return (f"在每年新增上限 ({caps} 个) 内达不到 {self.target_share:.1%} 的覆盖目标, 或与街镇规则冲突。"
-                f"请提高每年的新增上限 (sites_per_year) 或降低 target_share。")
-
-    def _add_targets(self, b: MipBuilder, blocks) -> None:
-        for y, active, yv in blocks:
-            b.add_rows(1, np.zeros(len(active)), yv + np.arange(len(active)), self.w[active],
-                       lo=self.target_weight - self.const[y] - 1e-9 * max(1.0, self.total_weight))
-
-    def _build(self, b: MipBuilder) -> int:
-        o = self._add_sites(b, cost_last_year=1.0)
-        self._add_targets(b, self._add_cover_rows(b, o, with_cost=False))
-        return o
-
-    def _after_mip(self, out, b, o, start, built, time_limit_s, gap, threads) -> None:
-        n_sites = int(round(out.objective))
-        second = MipBuilder(sense="max")
-        o2 = self._add_sites(second)
-        blocks = self._add_cover_rows(second, o2, with_cost=True)
-        self._add_targets(second, blocks)
-        J, Y = self.n_candidates, self.plan.n_years
-        second.add_rows(1, np.zeros(J), o2 + (Y - 1) * J + np.arange(J), 1.0, lo=n_sites, hi=n_sites)
-        second.offset = float(self.const.sum())
-        remaining = max(1.0, time_limit_s - (time.perf_counter() - start))
-        tie = run_highs(second, time_limit_s=remaining, mip_rel_gap=gap, threads=threads)
-        if tie.x is not None:
-            self.open_year_ = self._decode(tie.x, o2)
-        self.objective_ = float((self.open_year_ >= 0).sum())
-        note = (f"在 {n_sites} 个点的方案中取覆盖最多者 (第二次求解 {tie.status}, 覆盖 {self.evaluate_cover():,.0f})")
-        self.result_ = self._result("mip", "optimal" if out.status == "optimal" else out.status, self.objective_,
-                                    out.bound, out.gap, start, built - start, out.time_s + tie.time_s, b,
-                                    time_limit_s, gap, note=note)
-
-    def evaluate_cover(self) -> float:
-        return float(self.coverage_by_year(self.open_year_).sum())
-
-    def evaluate(self, open_year: np.ndarray) -> float:
-        return float((open_year >= 0).sum())
-
-    def target_met(self, open_year: np.ndarray, y: int) -> bool:
-        tol = 1e-9 * max(1.0, self.total_weight)
-        return bool(self.coverage_by_year(open_year)[y] >= self.target_weight - tol)
-
-    def allowed_mask(self, open_year: np.ndarray, y: int) -> np.ndarray:
-        mask = super().allowed_mask(open_year, y)
-        if self.target_met(open_year, y) and self.rules_need_more(open_year, y):
-            mask &= self.short_zones(open_year)[self.zone_of]
-        return mask
-
-    def is_feasible(self, open_year: np.ndarray) -> bool:
-        return self.rules_met(open_year) and all(self.target_met(open_year, y) for y in range(self.plan.n_years))
-
-    def heuristic_solution(self) -> np.ndarray:
-        """Greedy until every year's target is met, then drop unneeded sites (:func:`greedy_cover`)."""
-        return greedy_cover(self)
-
-    def _solve_heuristic(self, start: float, time_limit_s: float, threads) -> None:
-        self.open_year_ = self.heuristic_solution()
-        self.objective_ = self.evaluate(self.open_year_)
-        b = MipBuilder(sense="min")
-        self._build(b)
-        built = time.perf_counter()
-        lp = run_highs(b, time_limit_s=time_limit_s, relax=True, threads=threads)
-        bound = float(np.ceil(lp.objective - 1e-6)) if lp.status == "optimal" else float("nan")
-        self.result_ = self._result("heuristic", "heuristic", self.objective_, bound,
-                                    relative_gap(self.objective_, bound), start, built - start, lp.time_s, b,
-                                    time_limit_s, 0.0, note="启发式 (贪心 + 删点); 界为线性松弛向上取整")
 
 from .allocation import CapacitatedCoverage, PMedian  # noqa: E402  (registry below)
+from .center import PCenter  # noqa: E402
+from .covering import SetCovering  # noqa: E402
 
 #: Model name (as in the configuration's ``siting.model``) → class.
-MODELS = {cls.name: cls for cls in (MaximalCovering, SetCovering, PMedian, CapacitatedCoverage)}
+MODELS = {cls.name: cls for cls in (MaximalCovering, SetCovering, PMedian, CapacitatedCoverage, PCenter)}

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..vocabulary import DISTRICT_CODE, DISTRICT_NAME_ZH
+from ..vocabulary import DISTRICT_CODE, DISTRICT_NAME_ZH, SOLVE_STATUS_ZH
 
 __all__ = ["proposed_sites", "coverage_change", "diagnostics_table", "PROPOSED_SITE_COLUMNS", "SITING_LABELS_ZH"]
 
@@ -107,10 +107,19 @@ def _alternatives(cov: _Coverage, model, candidates: pd.DataFrame, j: int, y: in
     return "\n".join(items)
 
 
-def _nearest_text(travel, sites: gpd.GeoDataFrame, targets: gpd.GeoDataFrame | None, label, n: int) -> list[str]:
+def _nearest_text(travel, sites: gpd.GeoDataFrame, targets: gpd.GeoDataFrame | None, label, n: int,
+                  years=None) -> list[str]:
+    """The ``n`` nearest ``targets`` of each site with their times; with ``years`` (each site's year) a target that
+    opens later (``opened_year``, e.g. a site an earlier leg proposes for a later year) or has closed is left out."""
     if travel is None or targets is None or len(targets) == 0 or len(sites) == 0:
         return [""] * len(sites)
     times = np.asarray(travel.od_matrix_s(sites, targets), dtype=float)
+    if years is not None and "opened_year" in targets.columns:
+        year = np.asarray(years, dtype=float)[:, None]
+        opened = pd.to_numeric(targets["opened_year"], errors="coerce").to_numpy(dtype=float)[None, :]
+        closed = (pd.to_numeric(targets["closed_year"], errors="coerce").to_numpy(dtype=float)[None, :]
+                  if "closed_year" in targets.columns else np.full_like(opened, np.nan))
+        times = np.where((opened > year) | (closed <= year), np.inf, times)
     how = getattr(travel, "profile_name_zh", "步行")
     out = []
     for row in times:
@@ -189,7 +198,8 @@ def proposed_sites(model, candidates: gpd.GeoDataFrame, demand: pd.DataFrame, *,
     out = gpd.GeoDataFrame(pd.DataFrame(rows, columns=PROPOSED_SITE_COLUMNS + ["_j"]), geometry="geometry",
                            crs=candidates.crs)
     sites = candidates.iloc[out["_j"].astype(int).to_numpy()]
-    out["nearest_facilities"] = _nearest_text(travel, sites, existing, _facility_label, n_nearest)
+    out["nearest_facilities"] = _nearest_text(travel, sites, existing, _facility_label, n_nearest,
+                                              years=out["year"].to_numpy(dtype=float, na_value=np.nan))
     out["nearest_compounds"] = _nearest_text(travel, sites, compounds, lambda r: str(r.get("name", "")), n_nearest)
     out["year"] = out["year"].astype("Int64")
     return out[PROPOSED_SITE_COLUMNS]
@@ -236,6 +246,7 @@ def diagnostics_table(model, **extra) -> pd.DataFrame:
     ``extra`` columns (e.g. ``travel_mode``)."""
     row = {"plan_years": model.plan.label(), "n_new_sites": int((model.open_year_ >= 0).sum()),
            **model.result_.as_row(), **extra}
+    row["status_zh"] = SOLVE_STATUS_ZH.get(row["status"], row["status"])
     return pd.DataFrame([row])
 
 
@@ -260,4 +271,14 @@ SITING_LABELS_ZH = {
     "note_zh": "说明", "model_name_zh": "模型名称", "travel_mode": "出行时间方式", "n_existing": "计入的现有设施",
     "count_existing": "计入的设施组", "n_candidates_given": "候选点(筛选前)", "source": "来源类型",
     "source_label": "来源",
+    # legs, places, phasing and the coverage curve (svcov.siting.plan_tables)
+    "leg": "布局环节代码", "leg_name_zh": "布局环节", "action": "方式代码", "action_zh": "方式", "service": "覆盖的服务代码",
+    "service_name_zh": "覆盖的服务", "places_new": "新增容量", "places_source_zh": "容量来源",
+    "places_is_estimate": "容量为估算", "n_sites": "新增点数", "places_cumulative": "累计新增容量",
+    "counts_toward_target": "计入容量目标", "places_known": "容量已知", "target_places": "容量目标",
+    "target_year": "目标年份", "share_of_target": "完成目标比例", "meets_target": "达到目标", "phasing": "分期方式代码",
+    "phasing_zh": "分期方式", "chosen": "本次采用", "share_covered": "覆盖率", "min_jiezhen_share": "最低街镇覆盖率",
+    "min_jiezhen_code": "覆盖率最低的街镇代码", "min_jiezhen_name": "覆盖率最低的街镇", "n_jiezhen_zero": "覆盖率为0的街镇数",
+    "k": "新增点数", "gain": "比少一个点多覆盖", "target_share": "目标覆盖率", "fewest_sites": "最少新增点数",
+    "lower_bound": "下界", "how": "求法", "pop_covered": "覆盖人数", "status_zh": "状态说明",
 }

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 from ..errors import InfeasibleError, SvcovError
 
 __all__ = ["MipBuilder", "HighsOutcome", "SolveResult", "run_highs", "greedy_swap", "greedy_cover",
-           "DEFAULT_MIP_REL_GAP"]
+           "DEFAULT_MIP_REL_GAP", "relative_gap", "settle"]
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,16 @@ class MipBuilder:
     _rhi: list = field(default_factory=list)
     _coo: list = field(default_factory=list)
     _fixed: list = field(default_factory=list)
+    _bounds: list = field(default_factory=list)
 
     def fix_cols(self, first: int, values) -> None:
         """Fix columns ``first, first + 1, ...`` to ``values`` (lower = upper bound)."""
         self._fixed.append((int(first), np.asarray(values, dtype=float)))
+
+    def bound_cols(self, first: int, lb, ub) -> None:
+        """Set the bounds of columns ``first, first + 1, ...`` (arrays of equal length)."""
+        lb, ub = np.asarray(lb, dtype=float), np.asarray(ub, dtype=float)
+        self._bounds.append((int(first), lb, ub))
 
     def add_cols(self, n: int, *, cost=0.0, lb=0.0, ub=1.0, integer: bool = False) -> int:
         """Add ``n`` columns; returns the index of the first."""
@@ -89,6 +95,9 @@ class MipBuilder:
     def column_arrays(self) -> tuple[np.ndarray, ...]:
         cat = (lambda parts, dtype: np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype))
         lb, ub = cat(self._lb, float), cat(self._ub, float)
+        for first, low, high in self._bounds:
+            lb[first:first + len(low)] = low
+            ub[first:first + len(high)] = high
         for first, values in self._fixed:
             lb[first:first + len(values)] = values
             ub[first:first + len(values)] = values
@@ -127,10 +136,12 @@ class SolveResult:
     model, method
         Model name (``mclp``, ``lscp``, ``p_median``, ``capacitated``) and ``mip`` or ``heuristic``.
     status
-        ``optimal`` (gap ≤ the tolerance), ``time_limit`` (feasible, gap reported) or ``heuristic``.
+        ``optimal`` (gap ≤ the tolerance ``mip_rel_gap``), ``time_limit`` (a feasible solution, stopped before the
+        gap closed; the gap says how far it may be from the optimum) or ``heuristic``.
     objective, best_bound, gap
-        Objective of the solution, best bound (MIP dual bound, or the LP relaxation for the heuristic), relative gap
-        ``|bound - objective| / max(|objective|, 1e-9)``.
+        Objective of the solution, best bound (MIP dual bound, or the LP relaxation for the heuristic, tightened by
+        the model's bound without solving), both in the objective's units, and the relative gap
+        ``|objective − bound| / max(|objective|, |bound|)`` (:func:`relative_gap`: 0-1 whenever a solution exists).
     objective_label_zh
         What the objective counts (e.g. 「15 分钟内覆盖的需求人口 (各年合计)」).
     time_s, build_time_s, solver_time_s
@@ -174,9 +185,41 @@ class SolveResult:
 
 
 def relative_gap(objective: float, bound: float) -> float:
+    """``|objective − bound| / max(|objective|, |bound|)``: both in the objective's units, so at most 1 (100 %)
+    whenever they have the same sign (every model here has a non-negative objective and bound); 0 when both are 0,
+    infinite when either is not finite. For a minimisation this is ``(objective − bound) / objective``, the share
+    of the objective that a better solution could still save; for a maximisation ``(bound − objective) / bound``,
+    the share of the best possible value that the solution may miss."""
     if not (np.isfinite(objective) and np.isfinite(bound)):
         return float("inf")
-    return abs(bound - objective) / max(abs(objective), 1e-9)
+    scale = max(abs(objective), abs(bound))
+    return abs(bound - objective) / scale if scale > 0 else 0.0
+
+
+def settle(sense: str, objective: float, bound: float, trivial: float | None, tolerance: float, method: str
+           ) -> tuple[float, float, str]:
+    """The bound, gap and status a solve reports.
+
+    The solver's bound is replaced by the model's bound without solving (``trivial``, e.g. "every child at its
+    nearest candidate") when that is tighter or the solver gave none, and never lies beyond the objective (a
+    solver's tolerance can put it a hair past). The status is ``optimal`` when the gap is within ``tolerance``,
+    else ``time_limit`` (a feasible solution, stopped early); a heuristic keeps ``heuristic``.
+
+    Returns
+    -------
+    (bound, gap, status)
+    """
+    b = float(bound) if bound is not None and np.isfinite(bound) else float("nan")
+    if trivial is not None and np.isfinite(trivial):
+        if not np.isfinite(b):
+            b = float(trivial)
+        b = max(b, trivial) if sense == "min" else min(b, trivial)
+    if np.isfinite(b) and np.isfinite(objective):
+        b = min(b, objective) if sense == "min" else max(b, objective)
+    gap = relative_gap(objective, b)
+    if method == "heuristic":
+        return b, gap, "heuristic"
+    return b, gap, "optimal" if gap <= tolerance * (1 + 1e-9) + 1e-12 else "time_limit"
 
 
 def _new_highs():
@@ -202,7 +245,7 @@ def _new_highs():
 
 def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: float = DEFAULT_MIP_REL_GAP,
               relax: bool = False, threads: int | None = None,
-              start: tuple[np.ndarray, np.ndarray] | None = None) -> HighsOutcome:
+              start: tuple[np.ndarray, np.ndarray] | None = None, presolve: bool = True) -> HighsOutcome:
     """Solve the assembled program with HiGHS.
 
     Parameters
@@ -220,6 +263,8 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
     start
         A known solution of some columns (``indices``, ``values``), e.g. the heuristic's sites; HiGHS completes it
         and starts from it, so a time-limited solve is never worse than it.
+    presolve
+        Run HiGHS's presolve (default). Off, a second opinion when presolve declares a model infeasible.
 
     Returns
     -------
@@ -239,6 +284,8 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
     h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     if threads:
         h.setOptionValue("threads", int(threads))
+    if not presolve:
+        h.setOptionValue("presolve", "off")
     cost, lb, ub, integrality = builder.column_arrays()
     rlo, rhi = builder.row_bounds()
     a = builder.matrix()
