@@ -100,10 +100,7 @@ class PMedian(FromFrames, SitingModel):
         return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where,
                    formulation=formulation)
 
-    @classmethod
-    def _query_time_s(cls, threshold_s: float, kwargs: dict) -> float:
-        kwargs.setdefault("max_time_s", 2 * threshold_s)
-        return float(kwargs["max_time_s"])
+    times_beyond_threshold = True
 
     def _reduce(self) -> None:
         inp, Y = self.inputs_, self.plan.n_years

@@ -553,6 +553,13 @@ class FromFrames:
                                     existing_cost_s=exist, existing_open=opened, plan=plan, rules=rules,
                                     candidate_zones=zones, merge=merge, **model_kwargs)
 
+    #: Models whose cost grows with time beyond the threshold (p-median, p-center) read times up to ``max_time_s``
+    #: (default twice the threshold); covering models need times within the threshold only.
+    times_beyond_threshold = False
+
     @classmethod
     def _query_time_s(cls, threshold_s: float, kwargs: dict) -> float:
-        return threshold_s
+        if not cls.times_beyond_threshold:
+            return threshold_s
+        kwargs.setdefault("max_time_s", 2 * threshold_s)
+        return float(kwargs["max_time_s"])

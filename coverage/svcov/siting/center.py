@@ -78,10 +78,7 @@ class PCenter(FromFrames, SitingModel):
                          existing_cost_s=existing_cost_s, existing_open=existing_open, plan=plan)
         return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where)
 
-    @classmethod
-    def _query_time_s(cls, threshold_s: float, kwargs: dict) -> float:
-        kwargs.setdefault("max_time_s", 2 * threshold_s)
-        return float(kwargs["max_time_s"])
+    times_beyond_threshold = True
 
     # --- reduction -----------------------------------------------------------------------------------------
 
