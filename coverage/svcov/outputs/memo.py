@@ -87,12 +87,12 @@ def _existing_area(service_areas: gpd.GeoDataFrame | None, info: RunInfo, year: 
     """
     if service_areas is None or len(service_areas) == 0:
         return None
-    rows = service_areas[(service_areas["service"] == info.circle_service)
-                         & (service_areas["threshold_min"] == info.circle_threshold_min)]
+    # the frame's own spatial index is built once and reused by every memo (a filtered copy would build its own)
+    areas = service_areas if service_areas.crs == crs else service_areas.to_crs(crs)
+    rows = areas.iloc[areas.sindex.query(view, predicate="intersects")]
+    rows = rows[(rows["service"] == info.circle_service) & (rows["threshold_min"] == info.circle_threshold_min)]
     if "year" in rows.columns:
         rows = rows[rows["year"].isna() | (rows["year"] == year)]
-    rows = rows.to_crs(crs)
-    rows = rows.iloc[rows.sindex.query(view, predicate="intersects")]
     return rows.geometry.intersection(view).union_all() if len(rows) else None
 
 
