@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .solve import MipBuilder, _new_highs
+from .solve import MipBuilder, _new_highs, set_threads
 
 __all__ = ["YearArcs", "year_arcs", "BendersPMedian"]
 
@@ -123,8 +123,7 @@ class BendersPMedian:
         self.Y = Y
         h = _new_highs()
         h.setOptionValue("output_flag", False)
-        if self.threads:
-            h.setOptionValue("threads", int(self.threads))
+        set_threads(h, self.threads)
         cost, lb, ub, _ = b.column_arrays()
         rlo, rhi = b.row_bounds()
         a = b.matrix()
