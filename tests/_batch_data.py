@@ -99,6 +99,7 @@ outputs: {{dir: out}}
 """
 
 _BATCH = """batch_name: three
+title_zh: 测试市
 template: template.yaml
 halo_margin_m: {margin}
 districts:

@@ -107,6 +107,10 @@ def test_city_summary_links_to_each_district(serial):
     assert all(f"{k}/map.html" in html for k in "abc") and "https://" not in html.split("OpenStreetMap")[0][:0] + ""
     report = (out / "report.html").read_text(encoding="utf-8")
     assert all(f'href="{k}/report.html"' in report for k in "abc")
+    # the titles use the batch's readable name, not its folder key
+    title = "测试市 3 个区 15 分钟社区托育服务圈"
+    assert title in report and json.dumps(title)[1:-1] in html  # the map carries it in JSON
+    assert "three:" not in report and "three:" not in html
     assert len(serial.jiezhen["jiezhen_code"].unique()) == 6 and set(serial.districts["district"]) == {"a", "b", "c"}
     for key in "abc":
         assert (out / key / "map.html").is_file() and (out / key / "manifest.json").is_file()
@@ -187,12 +191,13 @@ def test_network_halo_split_equals_union(tmp_path):
 
 def test_batch_file_errors_are_reported_together(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("template: nowhere.yaml\nhalo_margin_m: -3\ndistricts:\n  - {key: a, name_zh: A}\n"
+    bad.write_text("template: nowhere.yaml\nhalo_margin_m: -3\ntitle_zh: [1, 2]\ndistricts:\n  - {key: a, name_zh: A}\n"
                    "  - {key: a, name_zh: B, boundary_filter: {district: B}}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_batch_config(bad)
     text = str(info.value)
     assert "找不到模板配置" in text and "halo_margin_m" in text and "boundary_filter" in text and "key 应唯一" in text
+    assert "title_zh 应是不超过 40 个字的名称" in text
 
 
 def test_cli_scheduler_and_missing_file(case, capsys, monkeypatch):

@@ -38,6 +38,7 @@ HEADER = """# svcov batch: Shanghai's 16 districts (217 街镇) as one job — w
 # district's registers to the template's facilities (one city-wide list is fine: each facility counts for the
 # district it lies in, and for its neighbours within walking reach of the border).
 batch_name: shanghai_16
+title_zh: 上海市            # the readable name in the city map's and report's titles (batch_name names the folder)
 template: ../config/shanghai_district.yaml
 halo_margin_m: 500          # halo = the largest threshold's walk (1,000 m at 4 km/h) + this margin
 outputs:

@@ -88,9 +88,11 @@ class BatchConfig:
     districts: tuple[DistrictSpec, ...]
     halo_margin_m: float
     out_dir: Path
+    #: The readable name of the whole (e.g. 「上海市」), in the city map's and report's titles; "" = none.
+    title_zh: str = ""
 
 
-_TOP_KEYS = {"batch_name", "template", "districts", "halo_margin_m", "outputs"}
+_TOP_KEYS = {"batch_name", "title_zh", "template", "districts", "halo_margin_m", "outputs"}
 _DISTRICT_KEYS = {"key", "name_zh", "name_en", "code", "boundary_filter", "population"}
 #: A district's population overrides: ``totals`` (group key → the district's total, for the estimated surface) and
 #: the estimate's settings.
@@ -126,10 +128,16 @@ def load_batch_config(path: str | Path) -> BatchConfig:
     if not re.fullmatch(r"[\w.\-]+", name):
         p.add("batch_name 只能包含字母、数字、下划线、点和连字符。", "batch_name may only contain letters, digits, '_', '.', '-'",
               row=line_of(raw, "batch_name"), column="batch_name", value=name)
+    title = raw.get("title_zh", "")
+    if not isinstance(title, str) or len(title.strip()) > 40:
+        p.add("title_zh 应是不超过 40 个字的名称 (例如 上海市)。", "title_zh must be a name of at most 40 characters",
+              row=line_of(raw, "title_zh"), column="title_zh", value=title)
+        title = ""
     outputs = raw.get("outputs") if isinstance(raw.get("outputs"), dict) else {}
     out_dir = resolve_path(outputs.get("dir", "../../outputs"), base) / name
     p.raise_if_errors(ConfigError)
-    return BatchConfig(path, name, load_config(template_path), districts, float(margin), out_dir)
+    return BatchConfig(path, name, load_config(template_path), districts, float(margin), out_dir,
+                       " ".join(title.split()))
 
 
 def _districts(value, base: Path, p: ProblemList, line) -> tuple[DistrictSpec, ...]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..files import atomic_write_text, package_versions
 from ..outputs.city import write_city_map, write_city_report
+from ..outputs.context import circle_threshold
 from ..outputs.tables import write_table
 from ..pipeline import coverage_labels
 from ..vocabulary import DISTRICT_CODE
@@ -28,6 +29,14 @@ log = logging.getLogger(__name__)
 BATCH_LABELS_ZH = {"district": "区县代码", "district_name_zh": "区县", "status": "状态", "message": "说明",
                    "seconds": "用时(秒)", "folder": "结果文件夹", "task_hash": "输入与设置哈希",
                    "n_neighbour_facilities": "邻区设施数(跨区可达)", "n_neighbour_demand": "邻区人口点数(跨区可达)"}
+
+
+def city_title(name_zh: str, n_districts: int, minutes: int, service_zh: str) -> str:
+    """「上海市 16 个区 15 分钟社区托育服务圈」: the batch's readable name (none: just the count), the circle's
+    minutes and the service (the machine key ``batch_name`` names only the folder)."""
+    head = f"{name_zh} {n_districts} 个区" if name_zh else f"{n_districts} 个区"
+    core = service_zh.strip().removeprefix("社区").removesuffix("服务")
+    return f"{head} {minutes} 分钟社区{core}服务圈"
 
 
 def write_summary(batch, tasks: Sequence, outcomes: Sequence, *, notes: Sequence[str] = ()):
@@ -45,7 +54,7 @@ def write_summary(batch, tasks: Sequence, outcomes: Sequence, *, notes: Sequence
     write_table(status, out / "tables" / "batch_status", labels=labels, sheet_name="各区运行状态", notes=notes)
     boundaries = _city_boundaries(tasks)
     template = batch.template
-    title = f"{batch.name}: {len(outcomes)} 个区 15 分钟社区服务圈"
+    title = city_title(batch.title_zh, len(outcomes), circle_threshold(template), template.service.name_zh)
     year = template.report_year
     served = {"group": template.served_group.key, "group_name_zh": template.served_group.name_zh,
               "profile": template.travel.profile_list()[0].key}
