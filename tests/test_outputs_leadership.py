@@ -151,7 +151,7 @@ def test_a_tied_grid_site_memo_says_so_with_the_rule_and_a_landmark(songjiang_ru
     assert "另有 3 个候选点新增覆盖与本点位相同" in text
     assert "本工具按固定规则取舍: 先取有名称的地点" in text
     assert "叶榭镇没有住宅小区的数据" in text and text.count("叶榭镇没有住宅小区的数据") == 1
-    assert "60 分钟以上 (约" in text and "这正是在这里新设的理由" in text
+    assert "60 分钟以上 (路程约" in text and "这正是在这里新设的理由" in text
     index = (songjiang_run_dir / "memos" / "index.html").read_text(encoding="utf-8")
     assert index.count('href="site_') == 3 * 41                     # the name, 网页版 and Word 版 of each site
     assert 'id="memo_index"' in index

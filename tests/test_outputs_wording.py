@@ -23,7 +23,7 @@ CRS = "EPSG:32651"
 
 @pytest.mark.parametrize(("minutes", "speed", "text"), [
     (12.34, 4.0, "12 分钟"), (0.0, 4.0, "1 分钟以内"), (0.99, 4.0, "1 分钟以内"), (60.0, 4.0, "60 分钟"),
-    (60.5, 4.0, "60 分钟以上 (约 4.0 公里)"), (274.4, 4.0, "60 分钟以上 (约 18 公里)"), (90.0, None, "60 分钟以上"),
+    (60.5, 4.0, "60 分钟以上 (路程约 4.0 公里)"), (274.4, 4.0, "60 分钟以上 (路程约 18 公里)"), (90.0, None, "60 分钟以上"),
     (float("nan"), 4.0, "—"), (float("inf"), 4.0, "—")])
 def test_times_a_person_believes(minutes, speed, text):
     assert fmt_minutes(minutes, speed) == text
@@ -31,13 +31,13 @@ def test_times_a_person_believes(minutes, speed, text):
 
 def test_times_in_a_table_column_have_no_unit_and_keep_decimals():
     assert fmt_minutes(12.34, 4.0, digits=1, unit=False) == "12.3"
-    assert fmt_minutes(159.0, 4.0, digits=1, unit=False) == "60 分钟以上 (约 11 公里)"
+    assert fmt_minutes(159.0, 4.0, digits=1, unit=False) == "60 分钟以上 (路程约 11 公里)"
 
 
 def test_minutes_in_site_table_texts_are_rewritten():
     text = "甲幼儿园 (公办托幼一体园): 步行约 271 分钟\n乙小区: 步行约 0 分钟\n丙园: 步行 17.5 分钟"
     out = believable_times(text, 4.0)
-    assert out == "甲幼儿园 (公办托幼一体园): 步行 60 分钟以上 (约 18 公里)\n乙小区: 步行 1 分钟以内\n丙园: 步行 17.5 分钟"
+    assert out == "甲幼儿园 (公办托幼一体园): 步行 60 分钟以上 (路程约 18 公里)\n乙小区: 步行 1 分钟以内\n丙园: 步行 17.5 分钟"
 
 
 @pytest.mark.parametrize(("metres", "text"), [(0, "约 10 米"), (347, "约 350 米"), (994, "约 990 米"),

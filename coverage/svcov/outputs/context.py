@@ -93,7 +93,7 @@ class RunInfo:
         The attributes the type file declares (facility popups and tables show these, and only these).
     speed_kph
         Speed of the primary travel profile, km/h: a time over :data:`LONG_TRAVEL_MIN` is printed as the distance
-        it stands for (「60 分钟以上 (约 15 公里)」).
+        it stands for (「60 分钟以上 (路程约 15 公里)」).
     layout_parts
         The rule ids the layout rule combines (``rules`` of an ``all_of`` layout rule, e.g. the three legs of the
         「3个一」); the report shows each as a column. Empty: the layout rule is shown alone.
@@ -230,7 +230,7 @@ def fmt_min(value: object, digits: int = 1) -> str:
     return f"{float(value):.{digits}f}"
 
 
-#: Longer travel times than this are printed as 「60 分钟以上 (约 N 公里)」: nobody walks two hours to a nursery,
+#: Longer travel times than this are printed as 「60 分钟以上 (路程约 N 公里)」: nobody walks two hours to a nursery,
 #: and a figure like 「274 分钟」 only says that there is no facility anywhere near.
 LONG_TRAVEL_MIN = 60
 
@@ -252,8 +252,8 @@ def fmt_minutes(value: object, speed_kph: float | None = None, *, digits: int = 
     Returns
     -------
     str
-        「12 分钟」 (「12.3」 without unit), 「1 分钟以内」 below a minute, 「60 分钟以上 (约 15 公里)」 above an hour
-        (without a speed: 「60 分钟以上」); missing or infinite: 「—」.
+        「12 分钟」 (「12.3」 without unit), 「1 分钟以内」 below a minute, 「60 分钟以上 (路程约 15 公里)」 above an
+        hour (the way's length, not the straight line; without a speed: 「60 分钟以上」); missing or infinite: 「—」.
     """
     if _missing(value) or math.isinf(float(value)):
         return "—"
@@ -262,8 +262,8 @@ def fmt_minutes(value: object, speed_kph: float | None = None, *, digits: int = 
         if not speed_kph:
             return f"{LONG_TRAVEL_MIN} 分钟以上"
         km = minutes / 60 * float(speed_kph)
-        return f"{LONG_TRAVEL_MIN} 分钟以上 (约 {km:.0f} 公里)" if km >= 10 else \
-            f"{LONG_TRAVEL_MIN} 分钟以上 (约 {km:.1f} 公里)"
+        return f"{LONG_TRAVEL_MIN} 分钟以上 (路程约 {km:.0f} 公里)" if km >= 10 else \
+            f"{LONG_TRAVEL_MIN} 分钟以上 (路程约 {km:.1f} 公里)"
     if minutes < 1:
         return "1 分钟以内"
     text = f"{minutes:.{digits}f}"

@@ -3,7 +3,7 @@
 Each memo names the site by its landmark (the nearest named compound or POI and its 街镇, with the distance; never a
 grid code), says how many people of the served group (as the configuration names them) it newly brings within the
 circle's time, the 街镇's and the district's coverage before and after, the rule gap it closes, the nearest existing
-facilities (times over an hour as 「60 分钟以上 (约 N 公里)」), the alternatives compared — saying plainly when they tie,
+facilities (times over an hour as 「60 分钟以上 (路程约 N 公里)」), the alternatives compared — saying plainly when they tie,
 why this one was taken (the tie-break rule) and when a 街镇 without compound data makes any point cover the same
 estimate —, a small map with the site's own 5/10/15-minute rings, and the caveats once. When the plan period is
 over, the site is one of the batches for the next years. It renders the tables it is handed (docs/DEVELOPING.md:

@@ -39,7 +39,7 @@ _GRID_CODE = re.compile(r"\s*网格点\s*r\d+c\d+")
 
 
 def believable_times(text: str, speed_kph: float | None) -> str:
-    """Minutes in a text as a person believes them: 「步行约 159 分钟」 → 「步行 60 分钟以上 (约 11 公里)」,
+    """Minutes in a text as a person believes them: 「步行约 159 分钟」 → 「步行 60 分钟以上 (路程约 11 公里)」,
     「步行约 0 分钟」 → 「步行 1 分钟以内」; times from 1 to 60 minutes are kept."""
     def one(m: re.Match) -> str:
         minutes = float(m.group(2))

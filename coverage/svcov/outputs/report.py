@@ -10,7 +10,7 @@ the proposed sites as an "if built" scenario (or why siting could not propose an
 
 Two layers of text: the sections before the appendix are for leadership — no configuration key, field name,
 English code or solver term, each caveat said once (the first findings say what the numbers rest on and what they
-can and cannot support), every number explained in a sentence, times over an hour as 「60 分钟以上 (约 N 公里)」;
+can and cannot support), every number explained in a sentence, times over an hour as 「60 分钟以上 (路程约 N 公里)」;
 what the analyst must add is said once, in the appendix, and the rows point to it by number. Every word naming the
 service, the group, the capacity or the plan comes from the configuration; a section whose rules or data do not
 exist is left out and the others are numbered on. Every number comes from the tables it is handed

@@ -18,8 +18,8 @@ import scipy.sparse as sp
 
 from ..errors import InfeasibleError, SvcovError
 
-__all__ = ["MipBuilder", "HighsOutcome", "SolveResult", "run_highs", "check_solution", "set_threads", "greedy_swap", "greedy_cover",
-           "DEFAULT_MIP_REL_GAP", "relative_gap", "settle"]
+__all__ = ["MipBuilder", "HighsOutcome", "SolveResult", "run_highs", "check_solution", "set_threads", "greedy_swap",
+           "greedy_cover", "DEFAULT_MIP_REL_GAP", "relative_gap", "settle"]
 
 log = logging.getLogger(__name__)
 
