@@ -115,7 +115,7 @@ def test_check_solution_names_what_is_wrong():
     assert check_solution(b, np.array([-1.0, 0.0]), -5.0, integer=True) == "a column is outside its bounds"
 
 
-def lscp_tie_instance() -> SetCovering:
+def lscp_tie_instance(**kw) -> SetCovering:
     """Found by the property test: 1 site a year at most, 30 % of 18 children (6, in whole people) every year.
     At threshold 0 candidate 3 covers rows 3, 4, 5 (1 + 4 + 12 = 17), candidate 1 covers 16, candidate 2 covers 6,
     candidate 0 covers 5 (short of the target); the fewest is 1 site in 2021 and the most it covers is 17 + 17."""
@@ -123,7 +123,8 @@ def lscp_tie_instance() -> SetCovering:
     cost = np.array([[0, inf, 0, inf], [0, 0, inf, inf], [inf, inf, inf, inf], [inf, inf, 0, 0], [0, 0, 0, 0],
                      [inf, 0, inf, 0]], dtype=float)
     return SetCovering.from_cost_matrix(cost, [1, 0, 0, 1, 4, 12], threshold_s=0, target_share=0.3,
-                                        plan=Plan((2021, 2022), (0, 0), (1, 1)), candidate_zones=np.array(list("aaaa")))
+                                        plan=Plan((2021, 2022), (0, 0), (1, 1)), candidate_zones=np.array(list("aaaa")),
+                                        **kw)
 
 
 def test_lscp_tie_break_is_exact_where_highs_misreads_its_start():
@@ -132,6 +133,10 @@ def test_lscp_tie_break_is_exact_where_highs_misreads_its_start():
     model = lscp_tie_instance().solve()
     assert model.objective_ == 1 and model.open_year_.tolist() == [-1, -1, -1, 0]
     assert model.evaluate_cover() == 34 and "覆盖 34" in model.result_.note_zh
+    # without the tie-break: still the fewest (one site in 2021 reaching the 6 children), in one solve
+    fewest = lscp_tie_instance(tie_break=False).solve()
+    assert fewest.objective_ == 1 and (fewest.open_year_ == 0).sum() == 1
+    assert all(fewest.target_met(fewest.open_year_, y) for y in range(2)) and "只求最少点数" in fewest.result_.note_zh
 
 
 def test_an_answer_that_never_checks_out_is_an_error(monkeypatch):

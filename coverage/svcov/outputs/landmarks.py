@@ -90,30 +90,51 @@ def _places_with_jiezhen(places: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame)
     return joined.assign(_jz=joined["_jz"].fillna("").astype(str))
 
 
-def _one(site: pd.Series, point, places: gpd.GeoDataFrame) -> Landmark:
+@dataclass(frozen=True)
+class _Places:
+    """The named places as arrays (read once for all the sites)."""
+
+    name: np.ndarray
+    kind_zh: np.ndarray
+    jiezhen: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    compounds: dict[str, int] | None
+
+    @classmethod
+    def of(cls, frame: gpd.GeoDataFrame) -> _Places:
+        text = (lambda col: frame[col].fillna("").astype(str).to_numpy() if col in frame.columns
+                else np.full(len(frame), "", dtype=object))
+        kind, jz = text("kind"), text("_jz")
+        compounds = None
+        if len(frame) and (kind != "").any():
+            compounds = pd.Series(jz[kind == _RESIDENTIAL]).value_counts().to_dict()
+        return cls(text("name"), text("kind_zh"), jz, frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy(),
+                   compounds)
+
+
+def _one(site: pd.Series, point, places: _Places) -> Landmark:
     jz = str(site.get("jiezhen_name", ""))
-    n_comp = None
-    if len(places) and "kind" in places.columns and (places["kind"].astype(str) != "").any():
-        n_comp = int(((places["_jz"] == jz) & (places["kind"].astype(str) == _RESIDENTIAL)).sum())
+    n_comp = None if places.compounds is None else int(places.compounds.get(jz, 0))
     named = not is_anonymous(site)
-    if not len(places):
+    if not len(places.name):
         return Landmark(str(site["candidate_name"]) if named else f"{jz}的规划网格点", named, n_compounds=n_comp,
                         site_jiezhen=jz)
-    dx = places.geometry.x.to_numpy() - point.x
-    dy = places.geometry.y.to_numpy() - point.y
+    dx, dy = places.x - point.x, places.y - point.y
     dist = np.hypot(dx, dy)
     order = np.argsort(dist, kind="stable")
     own = name = str(site["candidate_name"])
-    nearby = tuple((str(places["name"].iloc[k]), str(places["kind_zh"].iloc[k]), str(places["_jz"].iloc[k]),
-                    float(dist[k])) for k in order if dist[k] <= NEAR_M and str(places["name"].iloc[k]) != own)[:3]
-    same = [k for k in order if places["_jz"].iloc[k] == jz and dist[k] <= SAME_JIEZHEN_M]
-    k = int(same[0]) if same else int(order[0])
-    place, place_jz, d = str(places["name"].iloc[k]), str(places["_jz"].iloc[k]), float(dist[k])
+    close = order[(dist[order] <= NEAR_M) & (places.name[order] != own)][:3]
+    nearby = tuple((str(places.name[k]), str(places.kind_zh[k]), str(places.jiezhen[k]), float(dist[k]))
+                   for k in close)
+    same = order[(places.jiezhen[order] == jz) & (dist[order] <= SAME_JIEZHEN_M)]
+    k = int(same[0]) if len(same) else int(order[0])
+    place, place_jz, d = str(places.name[k]), str(places.jiezhen[k]), float(dist[k])
     where = direction_zh(-dx[k], -dy[k])
     if not named:
         across = f" ({place_jz})" if place_jz and place_jz != jz else ""
         name = f"「{place}」旁" if d < BESIDE_M else f"「{place}」{across}{where}{fmt_distance(d)}"
-    return Landmark(name, named, place, str(places["kind_zh"].iloc[k]), place_jz, d, where, nearby, n_comp,
+    return Landmark(name, named, place, str(places.kind_zh[k]), place_jz, d, where, nearby, n_comp,
                     site_jiezhen=jz)
 
 
@@ -137,4 +158,5 @@ def site_landmarks(sites: gpd.GeoDataFrame, places: gpd.GeoDataFrame | None,
     points = sites.geometry.to_crs(crs) if sites.crs is not None else sites.geometry
     frame = _places_with_jiezhen(places, boundaries) if places is not None and len(places) else \
         gpd.GeoDataFrame({"name": [], "kind": [], "kind_zh": [], "_jz": []}, geometry=[], crs=crs)
-    return {str(s["site_id"]): _one(s, p, frame) for (_, s), p in zip(sites.iterrows(), points)}
+    table = _Places.of(frame)
+    return {str(s["site_id"]): _one(s, p, table) for (_, s), p in zip(sites.iterrows(), points)}

@@ -63,11 +63,15 @@ class SetCovering(MaximalCovering):
     name = "lscp"
     sense = "min"
 
-    def __init__(self, *, inputs, plan, rules, candidate_zones, merge, where, target_share: float, **kwargs):
+    def __init__(self, *, inputs, plan, rules, candidate_zones, merge, where, target_share: float,
+                 tie_break: bool = True, **kwargs):
         if not 0 <= target_share <= 1:
             raise argument_error(where, "target_share 应在 0 和 1 之间 (例如 0.9 = 90%)。",
                                  "target_share must be between 0 and 1", value=target_share)
         self.target_share = float(target_share)
+        #: Among the plans with the fewest sites, look for the one covering the most (a second solve); off when only
+        #: the number matters (the coverage curve's fewest sites for a share).
+        self.tie_break = bool(tie_break)
         super().__init__(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge,
                          where=where, **kwargs)
         self.objective_label_zh = (f"新增点数 (使 {inputs.threshold_s / 60:.0f} 分钟内覆盖率 ≥ "
@@ -86,15 +90,16 @@ class SetCovering(MaximalCovering):
     def from_cost_matrix(cls, cost_s, weights, *, threshold_s: float, target_share: float = 1.0,
                          plan: Plan | None = None, k_max: int | None = None, existing_cost_s=None,
                          existing_open=None, rules: SiteRules | None = None, candidate_zones=None,
-                         merge: bool = True, demand_zones=None):
+                         merge: bool = True, demand_zones=None, tie_break: bool = True):
         """As :meth:`MaximalCovering.from_cost_matrix`, with ``target_share`` (0-1) of all the weight to cover and
-        at most ``k_max`` new sites (or the budgets of ``plan``, read as maximums and minimums)."""
+        at most ``k_max`` new sites (or the budgets of ``plan``, read as maximums and minimums); ``tie_break``
+        off skips the second solve (the plan covering the most among those with the fewest sites)."""
         where = f"{cls.__name__}.from_cost_matrix"
         plan = plan or Plan.single(None, k_max=k_max)
         inputs = prepare(where, cost_s, weights, max_time_s=threshold_s, threshold_s=threshold_s,
                          existing_cost_s=existing_cost_s, existing_open=existing_open, plan=plan)
         return cls(inputs=inputs, plan=plan, rules=rules, candidate_zones=candidate_zones, merge=merge, where=where,
-                   target_share=target_share, demand_zones=demand_zones)
+                   target_share=target_share, demand_zones=demand_zones, tie_break=tie_break)
 
     # --- infeasibility in numbers -------------------------------------------------------------------------------
 
@@ -174,7 +179,7 @@ class SetCovering(MaximalCovering):
     def _after_mip(self, out, b, o, start, built, time_limit_s, gap, threads) -> None:
         n_sites = int(round(out.objective))
         tie_status, tie_time = "—", 0.0
-        if not self.full_cover.all():
+        if self.tie_break and not self.full_cover.all():
             second = MipBuilder(sense="max")
             o2 = self._add_sites(second)
             constant = self._add_target_rows(second, o2, with_cost=True)
@@ -192,8 +197,9 @@ class SetCovering(MaximalCovering):
         bound = float(np.ceil(out.bound - 1e-6)) if np.isfinite(out.bound) else out.bound
         how = "每个可达的需求点都须覆盖 (集合覆盖约束)" if self.full_cover.all() else \
             f"覆盖目标按{'整数人数' if self.integral else '实数'}计 (至少 {self.target_weight:,.0f})"
-        note = "; ".join([how, f"在 {n_sites} 个点的方案中取覆盖最多者 (第二次求解 {tie_status}, 覆盖 "
-                               f"{self.evaluate_cover():,.0f})", *self._notes])
+        tie = (f"在 {n_sites} 个点的方案中取覆盖最多者 (第二次求解 {tie_status}, 覆盖 {self.evaluate_cover():,.0f})"
+               if self.tie_break else f"只求最少点数 (覆盖 {self.evaluate_cover():,.0f})")
+        note = "; ".join([how, tie, *self._notes])
         self.result_ = self._result("mip", out.status, self.objective_, bound, np.nan, start, built - start,
                                     out.time_s + tie_time, b, time_limit_s, gap, note=note)
 

@@ -305,7 +305,8 @@ def _fewest(inputs: ModelInputs, year, share: float, time_limit_s: float) -> dic
 
     def model():
         return SetCovering(inputs=inputs, plan=Plan.single(None, year=year, k_max=UNLIMITED), rules=None,
-                           candidate_zones=None, merge=True, where="coverage_curve", target_share=share)
+                           candidate_zones=None, merge=True, where="coverage_curve", target_share=share,
+                           tie_break=False)
 
     try:
         greedy = model().solve(method="heuristic", time_limit_s=time_limit_s)
