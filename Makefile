@@ -5,6 +5,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.svcov-installed
 PIP_FLAGS ?= --disable-pip-version-check --no-input
+# the suite on every core (at most 4), each test module in one worker (its fixtures made once); PYTEST_WORKERS=
+# runs it in one process
+PYTEST_WORKERS ?= -n auto --maxprocesses=4 --dist loadscope
 
 .PHONY: run test lint coverage install bench lock clean-outputs
 
@@ -21,14 +24,14 @@ run: $(STAMP)
 
 ## lint (ruff), then the test suite with line and branch coverage of svcov (no internet needed)
 test: $(STAMP) lint
-	$(BIN)/python -m pytest -q --cov --cov-report=term
+	$(BIN)/python -m pytest -q $(PYTEST_WORKERS) --cov --cov-report=term
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 ## the same, and an HTML coverage report in htmlcov/ (git-ignored)
 coverage: $(STAMP)
-	$(BIN)/python -m pytest -q --cov --cov-report=term --cov-report=html
+	$(BIN)/python -m pytest -q $(PYTEST_WORKERS) --cov --cov-report=term --cov-report=html
 	@echo "coverage report: htmlcov/index.html"
 
 ## performance benchmarks (installs the optional baselines: spopt, pulp, pandana, igraph)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -47,8 +48,9 @@ def test_notes_mark_every_estimate(songjiang_inputs):
     assert "非完整名册" in notes and "ODbL" in notes
 
 
-def test_failed_run_leaves_previous_results(songjiang_config, songjiang_run_dir):
-    out = songjiang_run_dir
+def test_failed_run_leaves_previous_results(songjiang_config, songjiang_run_dir, tmp_path):
+    out = tmp_path / "songjiang"  # a copy: other tests (and workers) read the shared run
+    shutil.copytree(songjiang_run_dir, out)
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
     broken = replace(songjiang_config, facilities=(FacilitySource(path=BROKEN / "swapped_latlon.csv", label_zh="坏"),
                                                    FacilitySource(path=BROKEN / "duplicate_ids.csv", label_zh="坏")))
