@@ -111,6 +111,7 @@ def test_city_summary_links_to_each_district(serial):
     title = "测试市 3 个区 15 分钟社区托育服务圈"
     assert title in report and json.dumps(title)[1:-1] in html  # the map carries it in JSON
     assert "three:" not in report and "three:" not in html
+    assert json.dumps("服务圈内 0-3 岁儿童占比")[1:-1] in html  # a space before the digit
     assert len(serial.jiezhen["jiezhen_code"].unique()) == 6 and set(serial.districts["district"]) == {"a", "b", "c"}
     for key in "abc":
         assert (out / key / "map.html").is_file() and (out / key / "manifest.json").is_file()

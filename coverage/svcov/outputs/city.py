@@ -21,6 +21,7 @@ import shapely
 
 from .. import settings
 from ..files import atomic_write_text
+from .context import spaced
 from .document import Document, Heading, Links, Para, Table, write_document
 from .mapelements import Control, Shapes, StyleSheet, popup_html
 from .webassets import OfflineMap, external_assets
@@ -130,7 +131,7 @@ def _legend(title: str, year: int, group_name_zh: str, notes: Sequence[str]) -> 
                     f"≥ {low:.0%}</div>" for low, c in SHARE_CLASSES)
     items += (f'<div class="svcov-legend-item"><span class="svcov-swatch" style="background:{NO_DATA}"></span>'
               "无结果 (失败或无人口)</div>")
-    what = f"{year} 年服务圈内{group_name_zh}占比"
+    what = f"{year} 年服务圈内{spaced(group_name_zh)}占比"
     extra = "".join(f'<div class="svcov-legend-note">{escape(n)}</div>' for n in notes[:4])
     return (f'<div class="svcov-legend-title">{escape(title)}</div><div class="svcov-legend-section">'
             f"{escape(what)}</div>{items}{extra}<div class='svcov-legend-note'>点击街镇打开本区结果。</div>")
