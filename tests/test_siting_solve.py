@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from svcov.errors import InfeasibleError, SvcovError
+from svcov.siting.allocation import PMedian
 from svcov.siting.instance import Plan, SiteRules
 from svcov.siting.models import MaximalCovering, SetCovering
 from svcov.siting.solve import (
@@ -61,6 +62,8 @@ def test_relative_gap_is_the_share_of_the_larger_value():
     assert relative_gap(110, 100) == pytest.approx(10 / 110)  # minimisation: (objective - bound) / objective
     assert relative_gap(5, -1_000_000) == pytest.approx(1.0000050, rel=1e-6)  # bounds of opposite sign: > 100 %
     assert relative_gap(0, 0) == 0
+    assert relative_gap(4.163e-17, 0.0) == 0 and relative_gap(1e-7, 0.0) == 0  # rounding of a zero: HiGHS's abs gap
+    assert relative_gap(1e-5, 0.0) == 1.0
     assert relative_gap(float("nan"), 1) == np.inf
 
 
@@ -153,6 +156,17 @@ def test_an_answer_that_never_checks_out_is_an_error(monkeypatch):
         run_highs(knapsack(), start=(np.array([0]), np.array([4.0])))
     # with the start, without it, without presolve
     assert [(kw["start"] is not None, kw["presolve"]) for kw in calls] == [(True, True), (False, True), (False, False)]
+
+
+def test_p_median_whose_optimum_is_zero_is_optimal():
+    # found by the property test with 4,000 examples: everyone weighing anything sits on candidate 0, the objective
+    # came out as 4e-17 against a bound of 0, a "100 % gap" and status time_limit
+    inf = np.inf
+    cost = np.array([[0, 0, 0, inf, inf], [0, 0, 0, inf, inf], [0, inf, inf, inf, inf]], dtype=float)
+    model = PMedian.from_cost_matrix(cost, [0, 1, 10], max_time_s=3, formulation="assignment",
+                                     plan=Plan((2021,), (0,), (1,)), candidate_zones=np.array(list("aaaaa"))).solve()
+    assert model.objective_ == pytest.approx(0, abs=1e-12) and model.open_year_[0] == 0
+    assert model.result_.status == "optimal" and model.result_.gap == 0
 
 
 def test_a_later_solve_may_ask_for_another_number_of_threads():
