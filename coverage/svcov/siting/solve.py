@@ -279,7 +279,8 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
         ``x`` is None when no feasible solution was found (status ``infeasible``, ``time_limit``...).
 
     Every answer is checked (:func:`check_solution`); one that does not check out is solved again without the
-    start, then without presolve.
+    start, then without presolve (each attempt with the whole time limit: this is rare, and a right answer matters
+    more than the time).
 
     Raises
     ------
@@ -299,7 +300,7 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
         if problem is None:
             return out
         log.info("HiGHS 返回的解与其报告不符 (%s); %s (HiGHS's answer does not check out: %s)", problem,
-                    "换一种方式重新求解" if i + 1 < len(attempts) else "已无其他求解方式", problem)
+                 "换一种方式重新求解" if i + 1 < len(attempts) else "已无其他求解方式", problem)
     raise SvcovError(f"HiGHS 的解未通过核对 ({problem}); 请报告此问题并附上配置 "
                      f"(HiGHS's solution failed the check: {problem}; please report it with the configuration)")
 
@@ -334,7 +335,7 @@ def _run_once(builder: MipBuilder, *, time_limit_s: float, mip_rel_gap: float, r
     t0 = time.perf_counter()
     h.run()
     out = _outcome(h, builder, int(a.nnz), has_int, time.perf_counter() - t0)
-    problem = None if out.x is None else check_solution(builder, out.x, out.objective, integer=has_int)
+    problem = None if out.x is None else check_solution(builder, out.x, out.objective, integer=has_int, matrix=a)
     return out, problem
 
 
@@ -342,13 +343,14 @@ def _run_once(builder: MipBuilder, *, time_limit_s: float, mip_rel_gap: float, r
 CHECK_TOLERANCE = 1e-6
 
 
-def check_solution(builder: MipBuilder, x: np.ndarray, objective: float, *, integer: bool) -> str | None:
+def check_solution(builder: MipBuilder, x: np.ndarray, objective: float, *, integer: bool,
+                   matrix: sp.csr_array | None = None) -> str | None:
     """What is wrong with a solver's answer ``x`` for the program (None if nothing): its objective differs from
     ``cost · x + offset``, a column is outside its bounds or not whole where it must be, or a row is violated.
 
     HiGHS 1.16 can return, from a partial start solution, columns whose objective is not the one it reports (seen
     on a 16-column set-covering tie-break: reported 35, the columns give 32, the optimum is 34); every answer is
-    therefore checked before it is used."""
+    therefore checked before it is used. ``matrix`` is the builder's matrix when the caller has it already."""
     cost, lb, ub, integrality = builder.column_arrays()
     rlo, rhi = builder.row_bounds()
     tol = CHECK_TOLERANCE
@@ -363,7 +365,7 @@ def check_solution(builder: MipBuilder, x: np.ndarray, objective: float, *, inte
         if np.any(np.abs(x[whole] - np.round(x[whole])) > 1e-5):
             return "an integer column is fractional"
     if builder.n_rows:
-        a = builder.matrix()
+        a = builder.matrix() if matrix is None else matrix
         act = a @ x
         size = np.maximum(1.0, abs(a) @ np.abs(x))
         if np.any(act < rlo - tol * size) or np.any(act > rhi + tol * size):
