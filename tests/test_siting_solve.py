@@ -147,7 +147,7 @@ def test_an_answer_that_never_checks_out_is_an_error(monkeypatch):
 
     calls = []
 
-    def wrong(b, **kw):
+    def wrong(b, program, **kw):
         calls.append(kw)
         return HighsOutcome(np.array([4.0, 0.0]), "optimal", 99.0, 99.0, 0.0, 0.0, 2, 2, 4), "objective 99 ≠ 20"
 

@@ -287,7 +287,8 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
     SvcovError
         If HiGHS rejects the model, or no way of solving it gives an answer that checks out.
     """
-    has_int = (not relax) and bool(builder.column_arrays()[3].any())
+    program = Program.of(builder)
+    has_int = (not relax) and bool(program.integrality.any())
     attempts = [(start, presolve)]
     if start is not None and has_int:
         attempts.append((None, presolve))
@@ -295,8 +296,8 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
         attempts.append((None, False))
     problem = None
     for i, (first, pre) in enumerate(attempts):
-        out, problem = _run_once(builder, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, relax=relax,
-                                 threads=threads, start=first, presolve=pre)
+        out, problem = _run_once(builder, program, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                                 has_int=has_int, threads=threads, start=first, presolve=pre)
         if problem is None:
             return out
         log.info("HiGHS 返回的解与其报告不符 (%s); %s (HiGHS's answer does not check out: %s)", problem,
@@ -305,8 +306,27 @@ def run_highs(builder: MipBuilder, *, time_limit_s: float = 60.0, mip_rel_gap: f
                      f"(HiGHS's solution failed the check: {problem}; please report it with the configuration)")
 
 
-def _run_once(builder: MipBuilder, *, time_limit_s: float, mip_rel_gap: float, relax: bool, threads: int | None,
-              start, presolve: bool) -> tuple[HighsOutcome, str | None]:
+@dataclass(frozen=True)
+class Program:
+    """The arrays of an assembled program, made once for every HiGHS run of it and the check of each answer."""
+
+    cost: np.ndarray
+    lb: np.ndarray
+    ub: np.ndarray
+    integrality: np.ndarray
+    rlo: np.ndarray
+    rhi: np.ndarray
+    a: sp.csr_array
+
+    @classmethod
+    def of(cls, builder: MipBuilder) -> Program:
+        a = builder.matrix()
+        a.sort_indices()
+        return cls(*builder.column_arrays(), *builder.row_bounds(), a)
+
+
+def _run_once(builder: MipBuilder, program: Program, *, time_limit_s: float, mip_rel_gap: float, has_int: bool,
+              threads: int | None, start, presolve: bool) -> tuple[HighsOutcome, str | None]:
     """One HiGHS run and what is wrong with its answer (None when it checks out)."""
     import highspy
 
@@ -317,16 +337,12 @@ def _run_once(builder: MipBuilder, *, time_limit_s: float, mip_rel_gap: float, r
     set_threads(h, threads)
     if not presolve:
         h.setOptionValue("presolve", "off")
-    cost, lb, ub, integrality = builder.column_arrays()
-    rlo, rhi = builder.row_bounds()
-    a = builder.matrix()
-    a.sort_indices()
+    g, a = program, program.a
     sense = highspy.ObjSense.kMaximize if builder.sense == "max" else highspy.ObjSense.kMinimize
-    has_int = (not relax) and bool(integrality.any())
     args = [builder.n_cols, builder.n_rows, int(a.nnz), int(highspy.MatrixFormat.kRowwise), int(sense),
-            float(builder.offset), cost, lb, ub, rlo, rhi, a.indptr.astype(np.int32), a.indices.astype(np.int32),
-            a.data.astype(float)]
-    status = h.passModel(*args, integrality if has_int else np.zeros_like(integrality))
+            float(builder.offset), g.cost, g.lb, g.ub, g.rlo, g.rhi, a.indptr.astype(np.int32),
+            a.indices.astype(np.int32), a.data.astype(float)]
+    status = h.passModel(*args, g.integrality if has_int else np.zeros_like(g.integrality))
     if status == highspy.HighsStatus.kError:
         raise SvcovError("HiGHS 拒绝了模型 (HiGHS rejected the model)")
     if start is not None and has_int:
@@ -335,7 +351,8 @@ def _run_once(builder: MipBuilder, *, time_limit_s: float, mip_rel_gap: float, r
     t0 = time.perf_counter()
     h.run()
     out = _outcome(h, builder, int(a.nnz), has_int, time.perf_counter() - t0)
-    problem = None if out.x is None else check_solution(builder, out.x, out.objective, integer=has_int, matrix=a)
+    problem = None if out.x is None else check_solution(builder, out.x, out.objective, integer=has_int,
+                                                        program=program)
     return out, problem
 
 
@@ -344,15 +361,15 @@ CHECK_TOLERANCE = 1e-6
 
 
 def check_solution(builder: MipBuilder, x: np.ndarray, objective: float, *, integer: bool,
-                   matrix: sp.csr_array | None = None) -> str | None:
+                   program: Program | None = None) -> str | None:
     """What is wrong with a solver's answer ``x`` for the program (None if nothing): its objective differs from
     ``cost · x + offset``, a column is outside its bounds or not whole where it must be, or a row is violated.
 
     HiGHS 1.16 can return, from a partial start solution, columns whose objective is not the one it reports (seen
     on a 16-column set-covering tie-break: reported 35, the columns give 32, the optimum is 34); every answer is
-    therefore checked before it is used. ``matrix`` is the builder's matrix when the caller has it already."""
-    cost, lb, ub, integrality = builder.column_arrays()
-    rlo, rhi = builder.row_bounds()
+    therefore checked before it is used. ``program`` is the builder's arrays when the caller has them already."""
+    g = Program.of(builder) if program is None else program
+    cost, lb, ub, integrality, rlo, rhi = g.cost, g.lb, g.ub, g.integrality, g.rlo, g.rhi
     tol = CHECK_TOLERANCE
     value = float(cost @ x) + float(builder.offset)
     if abs(value - objective) > tol * max(1.0, abs(value), float(np.abs(cost) @ np.abs(x))):
@@ -365,7 +382,7 @@ def check_solution(builder: MipBuilder, x: np.ndarray, objective: float, *, inte
         if np.any(np.abs(x[whole] - np.round(x[whole])) > 1e-5):
             return "an integer column is fractional"
     if builder.n_rows:
-        a = builder.matrix() if matrix is None else matrix
+        a = g.a
         act = a @ x
         size = np.maximum(1.0, abs(a) @ np.abs(x))
         if np.any(act < rlo - tol * size) or np.any(act > rhi + tol * size):
